@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install the Debian packages the test suite uses, when missing: shellcheck (ansible-test's shellcheck sanity test
+# skips itself without it). Needs root or passwordless sudo; otherwise it says what to install and fails.
+set -euo pipefail
+packages=(shellcheck)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+((${#missing[@]})) || exit 0
+if [[ $EUID -ne 0 ]]; then
+    if sudo -n true 2>/dev/null; then exec sudo "$0"; fi
+    echo "error: Debian packages missing: ${missing[*]} (install them: apt-get install ${missing[*]})" >&2
+    exit 1
+fi
+echo "system-packages: installing ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
