@@ -1,0 +1,340 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The WMI registry provider ``StdRegProv`` over WS-Management, and snapshot reading at the call floor.
+
+StdRegProv has no batch read: every Get/Set/Enum is one WMI method call, i.e. one WS-Man request
+(reference/winrm-ansible.md 1.3 lists the MOF signatures used here). Methods report registry errors in
+``ReturnValue`` ("0 if successful ... nonzero error code that is defined in WinError.h", StdRegProv method docs)
+or as a WBEM status (WbemErrorEnum, wbemdisp.h), never as SOAP faults; SOAP faults surface as WsmanFault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
+    HKLM,
+    REG_BINARY,
+    REG_DWORD,
+    REG_EXPAND_SZ,
+    REG_MULTI_SZ,
+    REG_QWORD,
+    REG_SZ,
+    RegValue,
+    Snapshot,
+    key_id,
+    value_id,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
+    WMI_URI,
+    MethodResult,
+    ParamValue,
+    WsmanClient,
+    WsmanProtocolError,
+)
+
+HIVE_NAMES = {
+    2147483648: "HKCR",
+    2147483649: "HKCU",
+    2147483650: "HKLM",
+    2147483651: "HKU",
+    2147483653: "HKCC",
+}
+
+# CheckAccess uRequired bits (StdRegProv CheckAccess doc): KEY_QUERY_VALUE 1 | KEY_SET_VALUE 2.
+KEY_QUERY_VALUE = 1
+KEY_SET_VALUE = 2
+
+ERROR_SUCCESS = 0
+ERROR_FILE_NOT_FOUND = 2
+ERROR_ACCESS_DENIED = 5
+
+# Names of the codes a StdRegProv method returns. Win32: WinError.h (learn.microsoft.com/windows/win32/debug/
+# system-error-codes--0-499-, --1000-1299-). WBEM: WbemErrorEnum (wbemdisp.h) / WBEMSTATUS (wbemcli.h).
+RETURN_CODE_NAMES = {
+    1: "ERROR_INVALID_FUNCTION",
+    2: "ERROR_FILE_NOT_FOUND",
+    3: "ERROR_PATH_NOT_FOUND",
+    5: "ERROR_ACCESS_DENIED",
+    6: "ERROR_INVALID_HANDLE",
+    87: "ERROR_INVALID_PARAMETER",
+    161: "ERROR_BAD_PATHNAME",
+    234: "ERROR_MORE_DATA",
+    1009: "ERROR_BADDB",
+    1010: "ERROR_BADKEY",
+    1011: "ERROR_CANTOPEN",
+    1012: "ERROR_CANTREAD",
+    1013: "ERROR_CANTWRITE",
+    1018: "ERROR_KEY_DELETED",
+    0x80041001: "WBEM_E_FAILED",
+    0x80041002: "WBEM_E_NOT_FOUND",
+    0x80041003: "WBEM_E_ACCESS_DENIED",
+    0x80041004: "WBEM_E_PROVIDER_FAILURE",
+    0x80041005: "WBEM_E_TYPE_MISMATCH",
+    0x80041006: "WBEM_E_OUT_OF_MEMORY",
+    0x80041008: "WBEM_E_INVALID_PARAMETER",
+    0x8004100C: "WBEM_E_NOT_SUPPORTED",
+    0x8004100E: "WBEM_E_INVALID_NAMESPACE",
+    0x80041010: "WBEM_E_INVALID_CLASS",
+    0x80041013: "WBEM_E_PROVIDER_LOAD_FAILURE",
+    0x80041017: "WBEM_E_INVALID_QUERY",
+    0x80041019: "WBEM_E_ALREADY_EXISTS",
+}
+
+
+def describe_return_code(code: int) -> str:
+    """``2147749893 (0x80041005) WBEM_E_TYPE_MISMATCH``; small Win32 codes without hex."""
+    name = RETURN_CODE_NAMES.get(code, "unknown code")
+    if code > 0xFFFF:
+        return "%d (0x%08X) %s" % (code, code, name)
+    return "%d %s" % (code, name)
+
+
+class RegistryError(Exception):
+    """A StdRegProv method returned a nonzero ReturnValue."""
+
+    def __init__(self, method: str, key: str, name: str | None, code: int, hive: int = HKLM) -> None:
+        self.method = method
+        self.key = key
+        self.name = name
+        self.code = code
+        self.hive = hive
+        path = "%s\\%s" % (HIVE_NAMES.get(hive, str(hive)), key.strip("\\"))
+        target = path if name is None else '%s, value "%s"' % (path, name)
+        super().__init__("StdRegProv.%s(%s) returned %s" % (method, target, describe_return_code(code)))
+
+
+class RegistryNotFound(RegistryError):
+    """ReturnValue 2 (ERROR_FILE_NOT_FOUND): the key or value does not exist."""
+
+
+class RegistryAccessDenied(RegistryError):
+    """ReturnValue 5 (ERROR_ACCESS_DENIED): the account may not read/write this key."""
+
+
+class WmiReturnCodeError(RegistryError):
+    """Any other nonzero ReturnValue (a Win32 or WBEM code, named in the message)."""
+
+
+class UnsupportedValueType(Exception):
+    """A value whose REG_* type has no typed StdRegProv getter (REG_NONE, REG_LINK, ...)."""
+
+    def __init__(self, key: str, name: str, reg_type: int) -> None:
+        self.key, self.name, self.reg_type = key, name, reg_type
+        super().__init__('HKLM\\%s, value "%s": registry type %d has no StdRegProv getter' % (key, name, reg_type))
+
+
+class StdRegProv:
+    """Typed StdRegProv methods on one hive (HKLM by default) of one host.
+
+    Reads return None when the key or value does not exist (ReturnValue 2); writes raise RegistryNotFound then.
+    Key paths are hive-relative with backslashes; ``/`` is part of a key name (``AES 128/128``).
+    """
+
+    def __init__(self, client: WsmanClient, namespace: str = "root/default", hive: int = HKLM) -> None:
+        # StdRegProv is a singleton in root\default (and root\cimv2): no selectors
+        # (Openwsman bindings/ruby/tests/win32_registry.rb; StdRegProv class docs).
+        self.client = client
+        self.hive = hive
+        self.resource_uri = "%s/%s/StdRegProv" % (WMI_URI, namespace.replace("\\", "/").strip("/"))
+
+    # -- enumeration ----------------------------------------------------------------------------------------
+
+    def enum_key(self, key: str) -> list[str] | None:
+        """Subkey names, or None when ``key`` does not exist."""
+        result = self._read("EnumKey", key, None)
+        return None if result is None else result.out.get("sNames", [])
+
+    def enum_values(self, key: str) -> list[tuple[str, int]] | None:
+        """``[(value name, REG_* type)]``, or None when ``key`` does not exist.
+
+        sNames and Types are parallel arrays; both are omitted when the key holds no named values
+        (EnumValues doc: "Returns null if only the default value is available").
+        """
+        result = self._read("EnumValues", key, None)
+        if result is None:
+            return None
+        names = result.out.get("sNames", [])
+        types = result.out.get("Types", [])
+        if len(names) != len(types):
+            raise WsmanProtocolError(
+                "EnumValues(%s) returned %d names but %d types" % (key, len(names), len(types))
+            )
+        return [(name, int(reg_type)) for name, reg_type in zip(names, types, strict=True)]
+
+    # -- typed reads ----------------------------------------------------------------------------------------
+
+    def get_dword(self, key: str, name: str) -> int | None:
+        return self._get_int("GetDWORDValue", key, name)
+
+    def get_qword(self, key: str, name: str) -> int | None:
+        return self._get_int("GetQWORDValue", key, name)
+
+    def get_string(self, key: str, name: str) -> str | None:
+        result = self._read("GetStringValue", key, name)
+        return None if result is None else result.first("sValue") or ""
+
+    def get_expanded_string(self, key: str, name: str) -> str | None:
+        """A REG_EXPAND_SZ value; WMI returns it with environment variables expanded (GetExpandedStringValue doc)."""
+        result = self._read("GetExpandedStringValue", key, name)
+        return None if result is None else result.first("sValue") or ""
+
+    def get_multi_string(self, key: str, name: str) -> tuple[str, ...] | None:
+        result = self._read("GetMultiStringValue", key, name)
+        return None if result is None else tuple(result.out.get("sValue", []))
+
+    def get_binary(self, key: str, name: str) -> bytes | None:
+        result = self._read("GetBinaryValue", key, name)
+        return None if result is None else bytes(int(octet) for octet in result.out.get("uValue", []))
+
+    # -- writes ---------------------------------------------------------------------------------------------
+
+    def set_dword(self, key: str, name: str, value: int) -> None:
+        _check_range(value, 32, key, name)
+        self._write("SetDWORDValue", key, name, [("sValueName", name), ("uValue", value)])
+
+    def set_qword(self, key: str, name: str, value: int) -> None:
+        _check_range(value, 64, key, name)
+        self._write("SetQWORDValue", key, name, [("sValueName", name), ("uValue", value)])
+
+    def set_string(self, key: str, name: str, value: str) -> None:
+        self._write("SetStringValue", key, name, [("sValueName", name), ("sValue", value)])
+
+    def set_multi_string(self, key: str, name: str, value: Sequence[str]) -> None:
+        """Replace the whole list (SetMultiStringValue overwrites, TechNet ee176785).
+
+        An empty list cannot be sent: WS-Man encodes an array as repeated elements, so zero items is a null
+        parameter. Delete the value instead.
+        """
+        if isinstance(value, str) or not value:
+            raise ValueError('HKLM\\%s, value "%s": a REG_MULTI_SZ needs a non-empty list of strings' % (key, name))
+        self._write("SetMultiStringValue", key, name, [("sValueName", name), ("sValue", list(value))])
+
+    def create_key(self, key: str) -> None:
+        """Create ``key`` and any missing parents (CreateKey doc); existing keys are left as they are."""
+        self._write("CreateKey", key, None, [])
+
+    def delete_value(self, key: str, name: str) -> None:
+        self._write("DeleteValue", key, name, [("sValueName", name)])
+
+    def delete_key(self, key: str) -> None:
+        """Delete ``key``; StdRegProv does not delete subkeys recursively (DeleteKey doc)."""
+        self._write("DeleteKey", key, None, [])
+
+    def check_access(self, key: str, required: int = KEY_QUERY_VALUE | KEY_SET_VALUE) -> bool:
+        """Whether the connected account holds ``required`` rights on ``key`` (CheckAccess, uRequired default 3).
+
+        A denial may come back as bGranted false or as ReturnValue 5 (ERROR_ACCESS_DENIED); both mean "no".
+        A missing key raises RegistryNotFound.
+        """
+        result = self._invoke("CheckAccess", key, [("uRequired", required)])
+        if result.return_value == ERROR_ACCESS_DENIED:
+            return False
+        self._raise_for(result.return_value, "CheckAccess", key, None)
+        return (result.first("bGranted") or "").strip().casefold() == "true"
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+
+    def _invoke(self, method: str, key: str, extra: Sequence[tuple[str, ParamValue]]) -> MethodResult:
+        params: list[tuple[str, ParamValue]] = [("hDefKey", self.hive), ("sSubKeyName", key.strip("\\"))]
+        params.extend(extra)
+        return self.client.invoke(self.resource_uri, method, params)
+
+    def _read(self, method: str, key: str, name: str | None) -> MethodResult | None:
+        result = self._invoke(method, key, [] if name is None else [("sValueName", name)])
+        if result.return_value == ERROR_FILE_NOT_FOUND:
+            return None
+        self._raise_for(result.return_value, method, key, name)
+        return result
+
+    def _get_int(self, method: str, key: str, name: str) -> int | None:
+        result = self._read(method, key, name)
+        if result is None:
+            return None
+        text = result.first("uValue")
+        if text is None:
+            raise WsmanProtocolError("%s(%s, %s) succeeded without uValue" % (method, key, name))
+        return int(text)
+
+    def _write(self, method: str, key: str, name: str | None, extra: Sequence[tuple[str, ParamValue]]) -> None:
+        self._raise_for(self._invoke(method, key, extra).return_value, method, key, name)
+
+    def _raise_for(self, code: int, method: str, key: str, name: str | None) -> None:
+        if code == ERROR_SUCCESS:
+            return
+        error_type: type[RegistryError] = {
+            ERROR_FILE_NOT_FOUND: RegistryNotFound,
+            ERROR_ACCESS_DENIED: RegistryAccessDenied,
+        }.get(code, WmiReturnCodeError)
+        raise error_type(method, key.strip("\\"), name, code, self.hive)
+
+
+def _check_range(value: int, bits: int, key: str, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << bits:
+        raise ValueError('HKLM\\%s, value "%s": %r is not an unsigned %d-bit integer' % (key, name, value, bits))
+
+
+def read_value(reg: StdRegProv, key: str, name: str, reg_type: int) -> RegValue | None:
+    """One typed Get for a value whose type EnumValues reported; None if it vanished in between.
+
+    REG_BINARY data is kept as comma-separated lowercase hex (the .reg ``hex:`` form without its prefix), since
+    the collection's value model has no bytes type.
+    """
+    data: int | str | tuple[str, ...] | None
+    if reg_type == REG_DWORD:
+        data = reg.get_dword(key, name)
+    elif reg_type == REG_QWORD:
+        data = reg.get_qword(key, name)
+    elif reg_type == REG_SZ:
+        data = reg.get_string(key, name)
+    elif reg_type == REG_EXPAND_SZ:
+        data = reg.get_expanded_string(key, name)
+    elif reg_type == REG_MULTI_SZ:
+        data = reg.get_multi_string(key, name)
+    elif reg_type == REG_BINARY:
+        raw = reg.get_binary(key, name)
+        data = None if raw is None else ",".join("%02x" % octet for octet in raw)
+    else:
+        raise UnsupportedValueType(key, name, reg_type)
+    return None if data is None else RegValue(key=key, name=name, type=reg_type, data=data)
+
+
+def read_snapshot(
+    reg: StdRegProv,
+    keys: Iterable[str],
+    value_names: Mapping[str, Iterable[str]] | None = None,
+) -> Snapshot:
+    """Read ``keys`` (and the keys of ``value_names``) into a Snapshot at the call floor.
+
+    Per distinct key (compared case-insensitively): one EnumValues call, which tells whether the key exists and
+    the type of each value. Then one typed Get per wanted value that exists. So the cost is
+    ``len(keys) + number of wanted values present`` calls; a missing key costs one call, a missing value none.
+    Which values are wanted: all of them when ``value_names`` is None or does not list the key; otherwise the
+    names listed for it (an empty list reads existence only). Names and key paths compare with casefold().
+    """
+    wanted: dict[str, set[str] | None] = {}
+    spelled: dict[str, str] = {}
+    for key in keys:
+        spelled.setdefault(key_id(key), key.strip("\\"))
+        wanted.setdefault(key_id(key), None)
+    for key, names in (value_names or {}).items():
+        kid = key_id(key)
+        spelled.setdefault(kid, key.strip("\\"))
+        selected = wanted.get(kid) or set()
+        wanted[kid] = selected | {name.casefold() for name in names}
+
+    snapshot = Snapshot()
+    for kid, names in wanted.items():
+        key = spelled[kid]
+        listing = reg.enum_values(key)
+        if listing is None:
+            snapshot.missing_keys.add(kid)
+            continue
+        snapshot.existing_keys.add(kid)
+        for name, reg_type in listing:
+            if names is not None and name.casefold() not in names:
+                continue
+            value = read_value(reg, key, name, reg_type)
+            if value is not None:
+                snapshot.values[value_id(key, name)] = value
+    return snapshot

@@ -1,0 +1,248 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""StdRegProv primitives, return-code mapping and snapshot reading at the call floor."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
+    REG_BINARY,
+    REG_DWORD,
+    REG_MULTI_SZ,
+    REG_QWORD,
+    REG_SZ,
+    RegValue,
+    value_id,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils import wsman
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
+    RegistryAccessDenied,
+    RegistryNotFound,
+    StdRegProv,
+    UnsupportedValueType,
+    WmiReturnCodeError,
+    describe_return_code,
+    read_snapshot,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanProtocolError
+
+from tests.unit.wsman_fake import FakeHost, method_response
+
+PROTOCOLS = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols"
+TLS12_SERVER = PROTOCOLS + r"\TLS 1.2\Server"
+TLS10_SERVER = PROTOCOLS + r"\TLS 1.0\Server"
+CIPHERS = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Ciphers"
+AES128 = CIPHERS + r"\AES 128/128"
+SUITES = r"SYSTEM\CurrentControlSet\Control\Cryptography\Configuration\Local\SSL\00010002"
+
+
+def make_host() -> FakeHost:
+    return FakeHost(
+        registry={
+            TLS12_SERVER: {"Enabled": (REG_DWORD, 1), "DisabledByDefault": (REG_DWORD, 0), "Note": (REG_SZ, "x")},
+            PROTOCOLS: {},
+            PROTOCOLS + r"\TLS 1.2": {},
+            AES128: {"Enabled": (REG_DWORD, 0xFFFFFFFF)},
+            SUITES: {"Functions": (REG_MULTI_SZ, ("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"))},
+            r"SOFTWARE\Test": {"Q": (REG_QWORD, 2**40), "Bin": (REG_BINARY, (1, 0, 255))},
+        }
+    )
+
+
+@pytest.fixture
+def host() -> FakeHost:
+    return make_host()
+
+
+@pytest.fixture
+def reg(host) -> StdRegProv:
+    return StdRegProv(WsmanClient(host.send))
+
+
+def test_resource_uri_and_parameters_in_mof_order(host, reg):
+    reg.set_multi_string(SUITES, "Functions", ["A", "B"])
+    request = host.requests[-1]
+    assert request.resource_uri == "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv"
+    assert request.action.endswith("/StdRegProv/SetMultiStringValue")
+    assert list(request.params().items()) == [
+        ("hDefKey", ["2147483650"]),
+        ("sSubKeyName", [SUITES]),
+        ("sValueName", ["Functions"]),
+        ("sValue", ["A", "B"]),
+    ]
+    assert StdRegProv(reg.client, namespace="root\\cimv2").resource_uri.endswith("/wmi/root/cimv2/StdRegProv")
+
+
+def test_typed_reads(reg):
+    assert reg.get_dword(TLS12_SERVER, "enabled") == 1
+    assert reg.get_dword(AES128, "Enabled") == 0xFFFFFFFF
+    assert reg.get_string(TLS12_SERVER, "Note") == "x"
+    assert reg.get_multi_string(SUITES, "Functions") == ("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256")
+    assert reg.get_qword(r"SOFTWARE\Test", "Q") == 2**40
+    assert reg.get_binary(r"SOFTWARE\Test", "Bin") == b"\x01\x00\xff"
+    assert reg.enum_key(PROTOCOLS) == ["TLS 1.2"]
+    assert sorted(reg.enum_values(TLS12_SERVER)) == [("DisabledByDefault", 4), ("Enabled", 4), ("Note", 1)]
+    assert reg.enum_values(PROTOCOLS + r"\TLS 1.2") == []
+
+
+def test_missing_key_or_value_reads_as_none(reg):
+    assert reg.get_dword(TLS10_SERVER, "Enabled") is None
+    assert reg.get_dword(TLS12_SERVER, "Absent") is None
+    assert reg.get_string(TLS10_SERVER, "x") is None
+    assert reg.get_multi_string(TLS10_SERVER, "x") is None
+    assert reg.enum_values(TLS10_SERVER) is None
+    assert reg.enum_key(TLS10_SERVER) is None
+
+
+def test_writes(host, reg):
+    reg.create_key(TLS10_SERVER)
+    reg.set_dword(TLS10_SERVER, "Enabled", 0)
+    reg.set_qword(TLS10_SERVER, "Q", 2**64 - 1)
+    reg.set_string(TLS10_SERVER, "S", "v")
+    assert host.registry[TLS10_SERVER] == {"Enabled": (REG_DWORD, 0), "Q": (REG_QWORD, 2**64 - 1), "S": (REG_SZ, "v")}
+    reg.delete_value(TLS10_SERVER, "enabled")
+    assert "Enabled" not in host.registry[TLS10_SERVER]
+    reg.delete_key(TLS10_SERVER)
+    assert TLS10_SERVER not in host.registry
+    assert reg.check_access(TLS12_SERVER) is True
+
+
+def test_write_to_missing_key_raises_not_found(reg):
+    with pytest.raises(RegistryNotFound) as info:
+        reg.set_dword(TLS10_SERVER, "Enabled", 0)
+    assert str(info.value) == (
+        'StdRegProv.SetDWORDValue(HKLM\\%s, value "Enabled") returned 2 ERROR_FILE_NOT_FOUND' % TLS10_SERVER
+    )
+    assert (info.value.method, info.value.key, info.value.name, info.value.code) == (
+        "SetDWORDValue", TLS10_SERVER, "Enabled", 2)
+    with pytest.raises(RegistryNotFound, match=r"StdRegProv\.DeleteValue\(HKLM\\.*, value \"Gone\"\) returned 2 "):
+        reg.delete_value(TLS12_SERVER, "Gone")
+
+
+def test_access_denied(host, reg):
+    host.denied_keys.add(TLS12_SERVER)
+    with pytest.raises(RegistryAccessDenied) as info:
+        reg.set_dword(TLS12_SERVER, "Enabled", 0)
+    assert str(info.value) == (
+        'StdRegProv.SetDWORDValue(HKLM\\%s, value "Enabled") returned 5 ERROR_ACCESS_DENIED' % TLS12_SERVER
+    )
+    assert reg.check_access(TLS12_SERVER) is False
+
+
+def test_other_codes_name_the_wbem_error(reg):
+    with pytest.raises(WmiReturnCodeError) as info:
+        reg.get_dword(TLS12_SERVER, "Note")
+    assert str(info.value) == (
+        'StdRegProv.GetDWORDValue(HKLM\\%s, value "Note") returned 2147749893 (0x80041005) WBEM_E_TYPE_MISMATCH'
+        % TLS12_SERVER
+    )
+    assert info.value.code == 2147749893
+
+
+def test_check_access_denied_by_return_value(host, reg):
+    host.override = lambda request: method_response(request, "CheckAccess", [("bGranted", "false")], 5)
+    assert reg.check_access(TLS12_SERVER, required=2) is False
+    assert host.requests[-1].params()["uRequired"] == ["2"]
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        (2, "2 ERROR_FILE_NOT_FOUND"),
+        (1018, "1018 ERROR_KEY_DELETED"),
+        (2147749889, "2147749889 (0x80041001) WBEM_E_FAILED"),
+        (0x80041003, "2147749891 (0x80041003) WBEM_E_ACCESS_DENIED"),
+        (4242, "4242 unknown code"),
+    ],
+)
+def test_describe_return_code(code, text):
+    assert describe_return_code(code) == text
+
+
+@pytest.mark.parametrize(("value", "bits"), [(-1, 32), (2**32, 32), (True, 32), ("1", 32), (2**64, 64)])
+def test_integer_range_checked_before_sending(host, reg, value, bits):
+    setter = reg.set_dword if bits == 32 else reg.set_qword
+    with pytest.raises(ValueError, match="is not an unsigned %d-bit integer" % bits):
+        setter(TLS12_SERVER, "Enabled", value)
+    assert host.requests == []
+
+
+def test_empty_multi_string_is_refused(host, reg):
+    with pytest.raises(ValueError, match="needs a non-empty list of strings"):
+        reg.set_multi_string(SUITES, "Functions", [])
+    with pytest.raises(ValueError, match="needs a non-empty list of strings"):
+        reg.set_multi_string(SUITES, "Functions", "TLS_AES_256_GCM_SHA384")
+    assert host.requests == []
+
+
+def test_enum_key_on_real_capture(monkeypatch):
+    text = (Path(__file__).parent / "fixtures" / "wsman" / "openwsman_EnumKey.xml").read_text()
+    monkeypatch.setattr(wsman.uuid, "uuid4", lambda: uuid.UUID("357dee93-b5a1-15a1-8004-4b73f7201300"))
+    reg = StdRegProv(WsmanClient(lambda message: text.encode()))
+    names = reg.enum_key(r"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall")
+    assert len(names) == 26
+    assert names[16] == "Mozilla Firefox 9.0.1 (x86 en-US)"
+
+
+def test_enum_values_with_unequal_arrays_is_a_protocol_error(host, reg):
+    host.override = lambda request: method_response(request, "EnumValues", [("sNames", "A")], 0)
+    with pytest.raises(WsmanProtocolError, match="returned 1 names but 0 types"):
+        reg.enum_values(TLS12_SERVER)
+
+
+# -- read_snapshot ----------------------------------------------------------------------------------------------
+
+
+def test_snapshot_reads_wanted_values_at_the_floor(host, reg):
+    keys = [TLS12_SERVER, TLS10_SERVER, AES128.upper()]
+    wanted = {TLS12_SERVER.lower(): ["ENABLED", "DisabledByDefault", "Missing"], TLS10_SERVER: ["Enabled"],
+              AES128: ["Enabled"]}
+    snapshot = read_snapshot(reg, keys, wanted)
+    # One EnumValues per distinct key (3), one typed Get per wanted value present (2 + 0 + 1).
+    assert reg.client.calls == {"EnumValues": 3, "GetDWORDValue": 3}
+    assert snapshot.values == {
+        value_id(TLS12_SERVER, "Enabled"): RegValue(TLS12_SERVER, "Enabled", REG_DWORD, 1),
+        value_id(TLS12_SERVER, "DisabledByDefault"): RegValue(TLS12_SERVER, "DisabledByDefault", REG_DWORD, 0),
+        value_id(AES128, "Enabled"): RegValue(AES128.upper(), "Enabled", REG_DWORD, 0xFFFFFFFF),
+    }
+    assert snapshot.existing_keys == {TLS12_SERVER.casefold(), AES128.casefold()}
+    assert snapshot.missing_keys == {TLS10_SERVER.casefold()}
+    assert snapshot.key_exists(TLS10_SERVER) is False
+    assert snapshot.get(TLS12_SERVER.upper(), "enabled").data == 1
+    assert snapshot.get(TLS12_SERVER, "Note") is None
+
+
+def test_snapshot_reads_every_value_when_no_names_given(reg):
+    snapshot = read_snapshot(reg, [SUITES, r"SOFTWARE\Test", PROTOCOLS + r"\TLS 1.2"])
+    assert reg.client.calls == {"EnumValues": 3, "GetMultiStringValue": 1, "GetQWORDValue": 1, "GetBinaryValue": 1}
+    assert snapshot.get(SUITES, "Functions") == RegValue(
+        SUITES, "Functions", REG_MULTI_SZ, ("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"))
+    assert snapshot.get(r"SOFTWARE\Test", "Bin").data == "01,00,ff"
+    assert snapshot.get(r"SOFTWARE\Test", "Q").data == 2**40
+    assert snapshot.key_exists(PROTOCOLS + r"\TLS 1.2") is True
+
+
+def test_snapshot_empty_name_list_reads_existence_only(reg):
+    snapshot = read_snapshot(reg, [], {TLS12_SERVER: []})
+    assert reg.client.calls == {"EnumValues": 1}
+    assert snapshot.values == {}
+    assert snapshot.key_exists(TLS12_SERVER) is True
+
+
+def test_snapshot_skips_a_value_deleted_between_enum_and_get(host, reg):
+    def vanish(request):
+        return method_response(request, "GetDWORDValue", [], 2) if request.method == "GetDWORDValue" else None
+
+    host.override = vanish
+    snapshot = read_snapshot(reg, [AES128])
+    assert snapshot.values == {}
+    assert snapshot.key_exists(AES128) is True
+
+
+def test_snapshot_refuses_types_without_getter(host, reg):
+    host.registry[AES128]["Link"] = (6, "x")
+    with pytest.raises(UnsupportedValueType, match='value "Link": registry type 6 has no StdRegProv getter'):
+        read_snapshot(reg, [AES128])
