@@ -1,0 +1,154 @@
+"""StdRegProv semantics of the simulated host: every method and its return codes (tests/winsim/stdregprov.py)."""
+
+import pytest
+
+from tests.winsim.host import SimulatedWindows, WmiMethodError
+from tests.winsim.stdregprov import WBEM_E_TYPE_MISMATCH
+
+SCHANNEL = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
+KEY = SCHANNEL + r"\Protocols\TLS 1.0\Server"
+
+
+@pytest.fixture
+def host(tmp_path):
+    h = SimulatedWindows("regtest", "2019", tmp_path)
+    yield h
+    h.close()
+
+
+def call(host, method, *params, deny=False):
+    return host.call_stdregprov(method, list(params), deny_writes=deny)
+
+
+def test_create_key_creates_intermediates_and_is_idempotent(host):
+    assert call(host, "CreateKey", ("sSubKeyName", KEY)) == [("ReturnValue", 0)]
+    assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Protocols")) == [
+        ("sNames", ["SSL 2.0", "TLS 1.0"]), ("ReturnValue", 0)]
+    assert call(host, "CreateKey", ("sSubKeyName", KEY.upper())) == [("ReturnValue", 0)]
+    assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Protocols\TLS 1.0")) == [
+        ("sNames", ["Server"]), ("ReturnValue", 0)]
+
+
+def test_slash_is_part_of_the_key_name(host):
+    call(host, "CreateKey", ("sSubKeyName", SCHANNEL + r"\Ciphers\AES 128/128"))
+    assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Ciphers")) == [
+        ("sNames", ["AES 128/128"]), ("ReturnValue", 0)]
+    assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Ciphers\AES 128")) == [("ReturnValue", 2)]
+
+
+def test_dword_roundtrip_case_insensitive_and_case_preserving(host):
+    call(host, "CreateKey", ("sSubKeyName", KEY))
+    assert call(host, "SetDWORDValue", ("hDefKey", "2147483650"), ("sSubKeyName", KEY), ("sValueName", "Enabled"),
+                ("uValue", "4294967295")) == [("ReturnValue", 0)]
+    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY.lower()), ("sValueName", "ENABLED")) == [
+        ("uValue", 4294967295), ("ReturnValue", 0)]
+    call(host, "SetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "enabled"), ("uValue", "0"))
+    assert call(host, "EnumValues", ("sSubKeyName", KEY)) == [("sNames", ["Enabled"]), ("Types", [4]),
+                                                               ("ReturnValue", 0)]
+
+
+@pytest.mark.parametrize("bad", ["4294967296", "-1", "abc", ""])
+def test_dword_out_of_range_is_invalid_parameter(host, bad):
+    call(host, "CreateKey", ("sSubKeyName", KEY))
+    with pytest.raises(WmiMethodError) as err:
+        call(host, "SetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled"), ("uValue", bad))
+    assert err.value.code == "InvalidParameter"
+    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 2)]
+
+
+def test_set_requires_existing_key(host):
+    assert call(host, "SetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled"), ("uValue", "1")) == [
+        ("ReturnValue", 2)]
+    assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Protocols\TLS 1.0")) == [("ReturnValue", 2)]
+
+
+def test_get_missing_key_value_and_type_mismatch(host):
+    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 2)]
+    assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Nope")) == [("ReturnValue", 2)]
+    assert call(host, "GetStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
+        ("ReturnValue", WBEM_E_TYPE_MISMATCH)]
+    assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
+        ("uValue", 1), ("ReturnValue", 0)]
+
+
+def test_string_expanded_multi_qword_binary(host):
+    k = r"SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002"
+    call(host, "CreateKey", ("sSubKeyName", k))
+    assert call(host, "SetStringValue", ("sSubKeyName", k), ("sValueName", "Functions"), ("sValue", "A,B")) == [
+        ("ReturnValue", 0)]
+    assert call(host, "GetStringValue", ("sSubKeyName", k), ("sValueName", "Functions")) == [
+        ("sValue", "A,B"), ("ReturnValue", 0)]
+    call(host, "SetMultiStringValue", ("sSubKeyName", k), ("sValueName", "EccCurves"), ("sValue", "NistP384"),
+         ("sValue", "NistP256"))
+    assert call(host, "GetMultiStringValue", ("sSubKeyName", k), ("sValueName", "EccCurves")) == [
+        ("sValue", ["NistP384", "NistP256"]), ("ReturnValue", 0)]
+    call(host, "SetExpandedStringValue", ("sSubKeyName", k), ("sValueName", "P"), ("sValue", r"%SystemRoot%\x"))
+    assert call(host, "GetExpandedStringValue", ("sSubKeyName", k), ("sValueName", "P")) == [
+        ("sValue", r"C:\Windows\x"), ("ReturnValue", 0)]
+    call(host, "SetQWORDValue", ("sSubKeyName", k), ("sValueName", "Q"), ("uValue", str(2**64 - 1)))
+    assert call(host, "GetQWORDValue", ("sSubKeyName", k), ("sValueName", "Q")) == [
+        ("uValue", 2**64 - 1), ("ReturnValue", 0)]
+    call(host, "SetBinaryValue", ("sSubKeyName", k), ("sValueName", "B"), ("uValue", "1"), ("uValue", "255"))
+    assert call(host, "GetBinaryValue", ("sSubKeyName", k), ("sValueName", "B")) == [
+        ("uValue", [1, 255]), ("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", k)) == [
+        ("sNames", ["Functions", "EccCurves", "P", "Q", "B"]), ("Types", [1, 7, 2, 11, 3]), ("ReturnValue", 0)]
+    # Set*Value replaces type and data of an existing value (RegSetValueEx)
+    call(host, "SetDWORDValue", ("sSubKeyName", k), ("sValueName", "functions"), ("uValue", "7"))
+    assert call(host, "GetStringValue", ("sSubKeyName", k), ("sValueName", "Functions")) == [
+        ("ReturnValue", WBEM_E_TYPE_MISMATCH)]
+
+
+def test_enum_values_empty_key_omits_arrays_and_missing_key_is_2(host):
+    assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL + r"\Ciphers")) == [("ReturnValue", 0)]
+    assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Ciphers")) == [("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL + r"\Nope")) == [("ReturnValue", 2)]
+
+
+def test_delete_key_and_value(host):
+    call(host, "CreateKey", ("sSubKeyName", KEY))
+    parent = SCHANNEL + r"\Protocols\TLS 1.0"
+    assert call(host, "DeleteKey", ("sSubKeyName", parent)) == [("ReturnValue", 5)]  # has subkeys
+    assert call(host, "DeleteKey", ("sSubKeyName", KEY)) == [("ReturnValue", 0)]
+    assert call(host, "DeleteKey", ("sSubKeyName", KEY)) == [("ReturnValue", 2)]
+    assert call(host, "DeleteKey", ("sSubKeyName", parent)) == [("ReturnValue", 0)]
+    assert call(host, "DeleteValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Nope")) == [("ReturnValue", 2)]
+    assert call(host, "DeleteValue", ("sSubKeyName", SCHANNEL), ("sValueName", "eventlogging")) == [
+        ("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL)) == [("ReturnValue", 0)]
+
+
+def test_check_access(host):
+    assert call(host, "CheckAccess", ("sSubKeyName", SCHANNEL), ("uRequired", "1")) == [
+        ("bGranted", True), ("ReturnValue", 0)]
+    assert call(host, "CheckAccess", ("sSubKeyName", SCHANNEL), ("uRequired", "2"), deny=True) == [
+        ("bGranted", False), ("ReturnValue", 5)]
+    assert call(host, "CheckAccess", ("sSubKeyName", SCHANNEL), ("uRequired", "4"), deny=True) == [
+        ("bGranted", False), ("ReturnValue", 5)]
+    assert call(host, "CheckAccess", ("sSubKeyName", SCHANNEL), ("uRequired", "1"), deny=True) == [
+        ("bGranted", True), ("ReturnValue", 0)]
+    assert call(host, "CheckAccess", ("sSubKeyName", SCHANNEL + r"\Nope")) == [("ReturnValue", 2)]
+
+
+def test_deny_writes_changes_nothing(host):
+    for method, params in (
+        ("CreateKey", [("sSubKeyName", KEY)]),
+        ("SetDWORDValue", [("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging"), ("uValue", "7")]),
+        ("DeleteValue", [("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")]),
+        ("DeleteKey", [("sSubKeyName", SCHANNEL + r"\Ciphers")]),
+    ):
+        assert host.call_stdregprov(method, params, deny_writes=True) == [("ReturnValue", 5)]
+    assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
+        ("uValue", 1), ("ReturnValue", 0)]
+    assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Protocols")) == [("sNames", ["SSL 2.0"]),
+                                                                                ("ReturnValue", 0)]
+
+
+def test_other_hives_answer_2_and_unknown_method_or_parameter_raise(host):
+    assert call(host, "EnumKey", ("hDefKey", "2147483649"), ("sSubKeyName", "Software")) == [("ReturnValue", 2)]
+    with pytest.raises(WmiMethodError) as err:
+        call(host, "GetSecurityDescriptor", ("sSubKeyName", SCHANNEL))
+    assert err.value.code == "MethodNotFound"
+    with pytest.raises(WmiMethodError) as err:
+        call(host, "EnumKey", ("sSubKeyName", SCHANNEL), ("bogus", "1"))
+    assert err.value.code == "InvalidParameter"

@@ -1,0 +1,191 @@
+"""Real handshakes against tls_context(): what a scanner sees must be what the Schannel view offers."""
+
+import socket
+import ssl
+import threading
+
+import pytest
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from sslyze import (
+    ScanCommand,
+    ScanCommandAttemptStatusEnum,
+    Scanner,
+    ServerNetworkConfiguration,
+    ServerNetworkLocation,
+    ServerScanRequest,
+    ServerScanStatusEnum,
+)
+
+from tests.winsim.host import SimulatedWindows
+from tests.winsim.pki import FleetPki
+
+ADDRESS = "127.20.250.1"
+SCHANNEL = catalog.SCHANNEL_KEY
+VERSION_COMMANDS = {
+    "SSL 3.0": ScanCommand.SSL_3_0_CIPHER_SUITES,
+    "TLS 1.0": ScanCommand.TLS_1_0_CIPHER_SUITES,
+    "TLS 1.1": ScanCommand.TLS_1_1_CIPHER_SUITES,
+    "TLS 1.2": ScanCommand.TLS_1_2_CIPHER_SUITES,
+    "TLS 1.3": ScanCommand.TLS_1_3_CIPHER_SUITES,
+}
+
+
+class Listener:
+    """A thread-per-connection TLS server on ADDRESS that completes handshakes and closes."""
+
+    def __init__(self, ctx: ssl.SSLContext) -> None:
+        self.ctx = ctx
+        self.sock = socket.create_server((ADDRESS, 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handshake, args=(conn,), daemon=True).start()
+
+    def _handshake(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        try:
+            with self.ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (Linux)
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return FleetPki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def serve(tmp_path, pki):
+    listeners = []
+
+    def start(host: SimulatedWindows) -> Listener:
+        listener = Listener(host.tls_context(pki.host_certificates(host.name, ADDRESS)))
+        listeners.append(listener)
+        return listener
+
+    yield start
+    for listener in listeners:
+        listener.close()
+
+
+def scan(port: int) -> dict[str, set[str]]:
+    request = ServerScanRequest(
+        server_location=ServerNetworkLocation(hostname="localhost", port=port, ip_address=ADDRESS),
+        network_configuration=ServerNetworkConfiguration(tls_server_name_indication="localhost", network_timeout=5),
+        scan_commands=set(VERSION_COMMANDS.values()),
+    )
+    scanner = Scanner()
+    scanner.queue_scans([request])
+    (result,) = list(scanner.get_results())
+    assert result.scan_status == ServerScanStatusEnum.COMPLETED
+    accepted = {}
+    for name, command in VERSION_COMMANDS.items():
+        attempt = getattr(result.scan_result, command.value)
+        assert attempt.status == ScanCommandAttemptStatusEnum.COMPLETED
+        accepted[name] = {c.cipher_suite.name for c in attempt.result.accepted_cipher_suites}
+    return accepted
+
+
+def expected(host: SimulatedWindows) -> dict[str, set[str]]:
+    """What the view offers per protocol, minus what the summary says OpenSSL cannot serve."""
+    unservable = {u["name"] for u in host.tls_summary["unservable"]}
+    out = {name: set() for name in VERSION_COMMANDS}
+    for suite in host.view.suites:
+        if suite.windows_name in unservable:
+            continue
+        for protocol in suite.protocols:
+            if protocol in out and protocol not in unservable:
+                out[protocol].add(suite.name)
+    return out
+
+
+def client(max_version=ssl.TLSVersion.TLSv1_3, ciphers=None) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.maximum_version = max_version
+    if ciphers:
+        ctx.set_ciphers(ciphers)
+    return ctx
+
+
+def handshake(port: int, ctx: ssl.SSLContext) -> tuple[str, str]:
+    with socket.create_connection((ADDRESS, port), timeout=5) as raw, ctx.wrap_socket(raw) as tls:
+        return tls.version(), tls.cipher()[0]
+
+
+def test_fresh_2022_offers_exactly_its_view(tmp_path, serve):
+    host = SimulatedWindows("tls2022", "2022", tmp_path)
+    listener = serve(host)
+    seen = scan(listener.port)
+    assert seen == expected(host)
+    assert seen["TLS 1.3"] == {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"}
+    assert "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" in seen["TLS 1.2"]
+    assert "TLS_RSA_WITH_3DES_EDE_CBC_SHA" not in seen["TLS 1.2"]  # listed as unservable instead
+    # server preference = Windows order: the first TLS 1.3 suite wins
+    assert handshake(listener.port, client()) == ("TLSv1.3", "TLS_AES_256_GCM_SHA384")
+    host.close()
+
+
+def test_registry_edits_after_reboot(tmp_path, serve):
+    host = SimulatedWindows("tls2019", "2019", tmp_path)
+    key = SCHANNEL + r"\Protocols\TLS 1.0\Server"
+    host.call_stdregprov("CreateKey", [("sSubKeyName", key)])
+    host.call_stdregprov("SetDWORDValue", [("sSubKeyName", key), ("sValueName", "Enabled"), ("uValue", "0")])
+    host.call_stdregprov("CreateKey", [("sSubKeyName", catalog.SUITE_POLICY_KEY)])
+    order = "TLS_RSA_WITH_AES_128_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"
+    host.call_stdregprov("SetStringValue", [("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+                                            ("sValue", order)])
+    host.boot()
+    listener = serve(host)
+    seen = scan(listener.port)
+    assert seen == expected(host)
+    assert seen["TLS 1.0"] == set()
+    assert seen["TLS 1.1"] == {"TLS_RSA_WITH_AES_128_CBC_SHA"}
+    assert seen["TLS 1.2"] == {"TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                               "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"}
+    assert seen["TLS 1.3"] == set()
+    # Windows order wins over the client's preference
+    assert handshake(listener.port, client(ciphers="ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA")) == (
+        "TLSv1.2", "AES128-SHA")
+    host.close()
+
+
+def test_tls13_enabled_without_tls13_suites_fails_like_windows(tmp_path, serve):
+    host = SimulatedWindows("tls13none", "2022", tmp_path)
+    order = ",".join(s for s in catalog.default_suite_order("2022") if not s.startswith("TLS_AES_"))
+    host.call_stdregprov("CreateKey", [("sSubKeyName", catalog.SUITE_POLICY_KEY)])
+    host.call_stdregprov("SetStringValue", [("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+                                            ("sValue", order)])
+    host.boot()
+    listener = serve(host)
+    with pytest.raises(ssl.SSLError, match="HANDSHAKE_FAILURE"):
+        handshake(listener.port, client())
+    assert handshake(listener.port, client(ssl.TLSVersion.TLSv1_2)) == ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384")
+    host.close()
+
+
+def test_dh_group_size_follows_registry(tmp_path, serve):
+    host = SimulatedWindows("tlsdh", "2012r2", tmp_path)
+    listener = serve(host)
+    ctx = client(ssl.TLSVersion.TLSv1_2, ciphers="DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0")
+    with socket.create_connection((ADDRESS, listener.port), timeout=5) as raw, ctx.wrap_socket(raw) as tls:
+        assert tls.cipher()[0] == "DHE-RSA-AES128-GCM-SHA256"
+    assert host.tls_summary["dh_bits"] == 1024
+    assert (tmp_path / "dhparams" / "dh1024.pem").exists()
+    host.close()

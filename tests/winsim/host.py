@@ -1,0 +1,134 @@
+"""One simulated Windows host: registry (StdRegProv), Win32_OperatingSystem, boot state and TLS listeners' view.
+
+State lives under ``<state_dir>/hosts/<name>/``: the registry (registry_store.py) and ``boot.json`` with the OS
+key, LastBootUpTime, the boot count and the Schannel view as of the last boot. Restarting the simulator process is
+not a reboot of the host: everything, including the Schannel view, is reloaded as it was.
+
+Power actions (Win32_OperatingSystem.Win32Shutdown flags, reference/winrm-ansible.md 1.4; MS doc
+"Win32Shutdown method of the Win32_OperatingSystem class"): 0 log off -> ReturnValue 0, nothing happens to the host;
+2 reboot and 6 forced reboot (and the Reboot() method, passed as flags 2) -> ``pending_power_action = "reboot"``;
+1/5 shutdown and 8/12 power off -> ``"shutdown"`` (the host goes down and does not come back). ``request_shutdown``
+only records the request and returns the ReturnValue; the network side takes the host down and, for a reboot,
+calls ``boot()`` when it brings it back. Any other flag value returns 87 (ERROR_INVALID_PARAMETER; choice).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import ssl
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+
+from . import os_profiles, tls
+from .registry_store import Registry, RegistryStore
+from .schannel_view import SchannelView, compute_view
+from .stdregprov import StdRegProv, WmiMethodError, WmiValue
+
+if TYPE_CHECKING:
+    from .pki import HostCertificates
+
+__all__ = ["SimulatedWindows", "WmiMethodError", "WmiValue"]
+
+_REBOOT_FLAGS = frozenset({2, 6})
+_SHUTDOWN_FLAGS = frozenset({1, 5, 8, 12})
+_LOGOFF_FLAGS = frozenset({0, 4})
+ERROR_INVALID_PARAMETER = 87
+
+
+class SimulatedWindows:
+    """A Windows Server host of ``os_key`` named ``name``, persisted under ``state_dir/hosts/<name>``."""
+
+    def __init__(self, name: str, os_key: str, state_dir: Path) -> None:
+        if os_key not in catalog.OS_INFO:
+            raise ValueError(f"unknown OS key {os_key!r}; expected one of {', '.join(catalog.OS_KEYS)}")
+        self.name = name
+        self.os_key = os_key
+        self.state_dir = Path(state_dir)
+        self.host_dir = self.state_dir / "hosts" / name
+        self.pending_power_action: str | None = None
+        self._lock = threading.RLock()
+        self._store = RegistryStore(self.host_dir)
+        self._boot_file = self.host_dir / "boot.json"
+        if self._store.exists():
+            self.registry: Registry = self._store.load()
+        else:
+            self.registry = os_profiles.fresh_registry(os_key)
+            self._store.create(self.registry)
+        self._regprov = StdRegProv(self.registry, self._store.write)
+        if self._boot_file.exists():
+            boot = json.loads(self._boot_file.read_text(encoding="utf-8"))
+            if boot["os_key"] != os_key:
+                raise ValueError(f"host {name!r} in {self.host_dir} is {boot['os_key']}, not {os_key}")
+            self.last_boot = datetime.datetime.fromisoformat(boot["last_boot"])
+            self.boot_count: int = boot["boot_count"]
+            self.view = SchannelView.from_json(boot["schannel"])
+        else:
+            self.boot_count = 0
+            self.boot()
+
+    # --- WMI -----------------------------------------------------------------------------------------------------
+    def call_stdregprov(self, method: str, params: list[tuple[str, str]], *, deny_writes: bool = False
+                        ) -> list[tuple[str, WmiValue]]:
+        """Ordered out-parameters then ("ReturnValue", int); raises WmiMethodError (stdregprov.py)."""
+        with self._lock:
+            return self._regprov.call(method, params, deny_writes=deny_writes)
+
+    def os_instance(self) -> list[tuple[str, WmiValue]]:
+        """Win32_OperatingSystem properties in WMI's order (datetimes in UTC)."""
+        now = datetime.datetime.now(datetime.UTC)
+        return os_profiles.os_properties(self.os_key, self.name, self.last_boot, now)  # type: ignore[return-value]
+
+    def os_instance_key(self) -> str:
+        return os_profiles.os_instance_key(self.os_key)
+
+    def request_shutdown(self, flags: int) -> int:
+        """Win32Shutdown(Flags) / Reboot() (flags 2): the ReturnValue; records ``pending_power_action``."""
+        with self._lock:
+            if flags in _REBOOT_FLAGS:
+                self.pending_power_action = "reboot"
+            elif flags in _SHUTDOWN_FLAGS:
+                self.pending_power_action = "shutdown"
+            elif flags not in _LOGOFF_FLAGS:
+                return ERROR_INVALID_PARAMETER
+            return 0
+
+    # --- boot ----------------------------------------------------------------------------------------------------
+    def boot(self) -> None:
+        """Start the host: new LastBootUpTime, boot count + 1, Schannel view recomputed and persisted."""
+        with self._lock:
+            now = datetime.datetime.now(datetime.UTC)
+            previous = getattr(self, "last_boot", None)
+            if previous is not None and now <= previous:  # a reboot always moves the boot time forward
+                now = previous + datetime.timedelta(microseconds=1)
+            self.last_boot = now
+            self.boot_count += 1
+            self.view = compute_view(self.registry, self.os_key)
+            self.pending_power_action = None
+            self._write_boot_state()
+
+    def _write_boot_state(self) -> None:
+        self.host_dir.mkdir(parents=True, exist_ok=True)
+        state = {"os_key": self.os_key, "last_boot": self.last_boot.isoformat(), "boot_count": self.boot_count,
+                 "schannel": self.view.to_json()}
+        tmp = self._boot_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        os.replace(tmp, self._boot_file)
+
+    # --- TLS listeners -------------------------------------------------------------------------------------------
+    def tls_context(self, certs: HostCertificates) -> ssl.SSLContext:
+        """Server context for the MailStore ports as of the last boot (tls.py)."""
+        return tls.build_context(self.view, certs, self.state_dir / "dhparams")
+
+    @property
+    def tls_summary(self) -> dict:
+        """Offered protocols/suites/curves as of the last boot, what OpenSSL serves and what it cannot."""
+        return tls.summary(self.view)
+
+    def close(self) -> None:
+        """Release the journal file descriptor (state stays on disk)."""
+        self._store.close()

@@ -1,0 +1,199 @@
+"""What Schannel offers on a host's TLS listeners, computed from the registry at boot.
+
+Schannel reads its configuration when it starts: suite order and curve order "take effect on the next boot"
+(manage-tls.md @030ee582; prioritizing-schannel-cipher-suites.md @0180b6db), and "For the Schannel.dll file to
+recognize any changes under the SCHANNEL registry key, you must restart the computer" (KB245030 @ac19f31e). The
+simulator therefore computes this view only in ``SimulatedWindows.boot()`` and persists it with the boot state.
+
+Rules (server side only: the listeners are MailStore's .NET SslStream servers using the system defaults):
+- Protocol P is offered iff P is supported on the OS (catalog PROTOCOLS defaults; an unsupported protocol is never
+  offered whatever the registry says — "Enabling TLS 1.3 on earlier versions of Windows is not a safe system
+  configuration", protocols-in-tls-ssl--schannel-ssp-.md) and, under ``Protocols\\P\\Server``,
+  (``Enabled`` present ? Enabled != 0 : OS default) and (``DisabledByDefault`` present ? == 0 : OS default).
+  TRS @0370b00e defines three states: enabled, disabled by default (not used unless the application asks for it
+  explicitly), disabled; an application using the system defaults (SslStream with SslProtocols.None) never asks,
+  so a disabled-by-default protocol is not offered. DTLS and the pseudo protocols (MPUH, PCT) are not TLS listener
+  protocols and are ignored.
+- Suite order: the policy ``Functions`` (REG_SZ, comma separated, only the first 1,023 characters are read —
+  manage-tls.md) if present, else the local ``Functions`` (REG_MULTI_SZ), else the OS default order
+  ("Default priority order is overridden when a priority list is configured. Cipher suites not in the priority
+  list will not be used." — every "TLS Cipher Suites in Windows X" page). Names the OS does not know are ignored;
+  names compare case-insensitively (choice); duplicates count once. A listed suite is used even when it is
+  "supported but not enabled by default" (that is how such suites are enabled).
+- A suite is kept only if its cipher, hash and key exchange are enabled: ``Ciphers\\X``, ``Hashes\\X``,
+  ``KeyExchangeAlgorithms\\X`` ``Enabled`` != 0; absent = enabled, except the NULL cipher ("By default, it is
+  turned off", KB245030). A value of another type than REG_DWORD counts as absent (choice).
+- NULL-cipher suites are "Only used when application explicitly requests" and PSK suites need
+  SCH_USE_PRESHAREDKEY_ONLY (suite pages, catalog ``explicit_only`` / authentication PSK): never offered here.
+- A kept suite is offered on the enabled protocols it supports (catalog ``protocols``).
+- Curves: on 2016+ the policy ``EccCurves`` (REG_MULTI_SZ) if present, else the OS default order (manage-tls.md;
+  tls-elliptic-curves-in-windows-10-1607-and-later.md); unknown names are ignored. On 2008 R2 / 2012 R2 the curves
+  are the suffixes of the offered ECDHE suites in order of first appearance (cipher-suites-in-schannel.md: "cipher
+  suite strings were appended with the elliptic curve to determine the curve priority"). Without any curve no
+  ECDHE suite and no TLS 1.3 suite can be negotiated (choice: Windows has no FFDHE groups in TLS 1.3).
+- DHE group size: ``KeyExchangeAlgorithms\\Diffie-Hellman`` ``ServerMinKeyBitLength``; default 2048 on 2016+
+  (TRS: "server default 2048 if absent", added in Windows 10 1507 / Server 2016), 1024 before (Security Advisory
+  3174644 introduced the value on older OSes; reference/schannel.md 1.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, REG_MULTI_SZ, REG_SZ
+from ansible_collections.fleetsec.schannel.plugins.module_utils.suites import OsSuite
+
+from .registry_store import Registry
+
+_ALGORITHM_PARENTS = {"cipher": "Ciphers", "hash": "Hashes", "key_exchange": "KeyExchangeAlgorithms"}
+_ALGORITHM_TABLES = {"cipher": catalog.CIPHERS, "hash": catalog.HASHES, "key_exchange": catalog.KEY_EXCHANGES}
+DH_KEY = f"{catalog.SCHANNEL_KEY}\\KeyExchangeAlgorithms\\Diffie-Hellman"
+
+
+@dataclass
+class OfferedSuite:
+    """A suite the listener offers: Windows spelling, IANA name, code point, OpenSSL name and protocols."""
+
+    windows_name: str
+    name: str
+    code: int
+    openssl_name: str | None
+    authentication: str
+    protocols: list[str]  # protocol key names, ascending
+
+
+@dataclass
+class SchannelView:
+    os_key: str
+    protocols: list[str]  # offered protocol key names, ascending ("TLS 1.0", "TLS 1.2")
+    suites: list[OfferedSuite]  # offered suites in Windows priority order
+    curves: list[str]  # Windows curve names in priority order
+    dh_bits: int
+    order_source: str  # "policy" | "local" | "default"
+    dropped: list[dict] = field(default_factory=list)  # [{"suite": name, "reason": text}] listed but not offered
+    ignored_names: list[str] = field(default_factory=list)  # order entries the OS does not know
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict) -> SchannelView:
+        data = dict(raw)
+        data["suites"] = [OfferedSuite(**s) for s in raw["suites"]]
+        return cls(**data)
+
+
+def _dword(reg: Registry, key: str, name: str) -> int | None:
+    value = reg.get_value(key, name)
+    return value.data if value is not None and value.type == REG_DWORD else None  # type: ignore[return-value]
+
+
+def _flag(value: int | None, default: bool) -> bool:
+    return default if value is None else value != 0
+
+
+def offered_protocols(reg: Registry, os_key: str) -> list[str]:
+    out = []
+    for name, info in catalog.PROTOCOLS.items():
+        defaults = info.defaults.get(os_key)
+        if info.dtls or info.wire_version is None or defaults is None:
+            continue
+        key = catalog.protocol_key(name, "Server")
+        enabled = _flag(_dword(reg, key, "Enabled"), defaults.server)
+        dbd = _dword(reg, key, "DisabledByDefault")
+        not_disabled_by_default = defaults.server if dbd is None else dbd == 0
+        if enabled and not_disabled_by_default:
+            out.append(name)
+    return out
+
+
+def _algorithm_enabled(reg: Registry, os_key: str, kind: str, name: str | None) -> bool:
+    if name is None:  # no registry key governs this part of the suite (catalog CipherSuite docstring)
+        return True
+    info = _ALGORITHM_TABLES[kind][name]
+    key = f"{catalog.SCHANNEL_KEY}\\{_ALGORITHM_PARENTS[kind]}\\{info.registry_key[os_key]}"
+    return _flag(_dword(reg, key, "Enabled"), default=name != "NULL")
+
+
+def suite_order(reg: Registry, os_key: str) -> tuple[list[str], str]:
+    """The configured priority list (raw names) and where it came from."""
+    policy = reg.get_value(catalog.SUITE_POLICY_KEY, "Functions")
+    if policy is not None and policy.type == REG_SZ:
+        return str(policy.data)[: catalog.SUITE_FUNCTIONS_MAX_CHARS].split(","), "policy"
+    local = reg.get_value(catalog.SUITE_LOCAL_KEY, "Functions")
+    if local is not None and local.type == REG_MULTI_SZ:
+        return [str(n) for n in local.data], "local"  # type: ignore[union-attr]
+    return list(catalog.default_suite_order(os_key)), "default"
+
+
+def _curves(reg: Registry, os_key: str, suites: list[tuple[OsSuite, list[str]]]) -> list[str]:
+    if catalog.curve_order_supported(os_key):
+        by_fold = {c.casefold(): c for c, info in catalog.ECC_CURVES.items() if os_key in info.supported}
+        policy = reg.get_value(catalog.SUITE_POLICY_KEY, "EccCurves")
+        if policy is None or policy.type != REG_MULTI_SZ:
+            return list(catalog.default_curve_order(os_key))
+        out: list[str] = []
+        for name in policy.data:  # type: ignore[union-attr]
+            curve = by_fold.get(str(name).casefold())
+            if curve is not None and curve not in out:
+                out.append(curve)
+        return out
+    out = []
+    for os_suite, _ in suites:
+        if os_suite.curve is not None:
+            curve = catalog.curve_for_suffix(os_suite.curve)
+            if curve not in out:
+                out.append(curve)
+    return out
+
+
+def compute_view(reg: Registry, os_key: str) -> SchannelView:
+    """The effective server-side Schannel configuration of ``reg`` on ``os_key`` (rules: module docstring)."""
+    protocols = offered_protocols(reg, os_key)
+    names, source = suite_order(reg, os_key)
+    known = {s.windows_name.casefold(): s for s in catalog.os_suites(os_key)}
+    seen: set[str] = set()
+    ignored: list[str] = []
+    dropped: list[dict] = []
+    kept = []
+    for raw in names:
+        os_suite = known.get(raw.casefold())
+        if os_suite is None:
+            if raw:
+                ignored.append(raw)
+            continue
+        if os_suite.windows_name in seen:
+            continue
+        seen.add(os_suite.windows_name)
+        suite = os_suite.suite
+        reason = None
+        if os_suite.explicit_only:
+            reason = "only used when the application explicitly requests it"
+        elif suite.authentication == "PSK":
+            reason = "PSK suites need SCH_USE_PRESHAREDKEY_ONLY"
+        else:
+            for kind, algorithm in (("cipher", suite.cipher), ("hash", suite.hash),
+                                    ("key_exchange", suite.key_exchange)):
+                if not _algorithm_enabled(reg, os_key, kind, algorithm):
+                    reason = f"{kind.replace('_', ' ')} {algorithm} disabled"
+                    break
+        suite_protocols = [p for p in protocols if p in suite.protocols]
+        if reason is None and not suite_protocols:
+            reason = "none of its protocols is enabled"
+        if reason is not None:
+            dropped.append({"suite": os_suite.windows_name, "reason": reason})
+        else:
+            kept.append((os_suite, suite_protocols))
+    curves = _curves(reg, os_key, kept)
+    offered = []
+    for os_suite, suite_protocols in kept:
+        suite = os_suite.suite
+        if not curves and (suite.key_exchange == "ECDH" or "TLS 1.3" in suite.protocols):
+            dropped.append({"suite": os_suite.windows_name, "reason": "no ECC curve enabled"})
+            continue
+        offered.append(OfferedSuite(os_suite.windows_name, suite.name, suite.code, suite.openssl_name,
+                                    suite.authentication, suite_protocols))
+    dh_default = 2048 if catalog.curve_order_supported(os_key) else 1024  # 2016+ vs before (module docstring)
+    dh_bits = _dword(reg, DH_KEY, "ServerMinKeyBitLength") or dh_default
+    return SchannelView(os_key, protocols, offered, curves, dh_bits, source, dropped, ignored)

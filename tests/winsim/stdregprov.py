@@ -1,0 +1,289 @@
+"""WMI ``StdRegProv`` method semantics over one host's registry.
+
+Signatures: MS docs "<method> method of the StdRegProv class" (reference/winrm-ansible.md 1.3). Return values are
+WinError.h codes returned as the method's ReturnValue, not SOAP faults: 0 success, 2 ERROR_FILE_NOT_FOUND (missing
+key or value), 5 ERROR_ACCESS_DENIED; a Get*Value on a value of another type gives WBEM_E_TYPE_MISMATCH.
+Out-parameters appear before ``ReturnValue`` (real EnumKey capture, reference 1.3). Out-parameters of a failed call
+and empty arrays are left out: WS-Man omits null and empty array properties (NetExec PR #1392, reference 1.3).
+
+Choices where no source was found (documented in tests/winsim/README.md):
+- Only HKEY_LOCAL_MACHINE is modelled; any other hDefKey answers ReturnValue 2.
+- A missing sValueName means the key's default value (""); a missing sSubKeyName means the hive root.
+- A missing or malformed data parameter (uValue, sValue), a number out of its CIM range, or an unknown parameter
+  name raises ``WmiMethodError("InvalidParameter")`` (WMI rejects ill-typed arguments before the provider runs).
+- CheckAccess: ReturnValue 0 with bGranted true when granted; ReturnValue 5 with bGranted false when a write bit
+  (KEY_SET_VALUE 2, KEY_CREATE_SUB_KEY 4, DELETE, WRITE_DAC, WRITE_OWNER) is asked for on a write-denied host
+  (RegOpenKeyEx with that access fails with ERROR_ACCESS_DENIED); ReturnValue 2 for a missing key.
+- Under ``deny_writes`` every write method returns 5 and changes nothing, even for a missing key.
+- DeleteKey of the hive root returns 5; CreateKey/Set*Value on a path with an empty component returns 2.
+- GetStringValue reads REG_SZ only and GetExpandedStringValue REG_EXPAND_SZ only (expanding %SystemRoot% and
+  %windir%); the other type gives WBEM_E_TYPE_MISMATCH.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
+    HKLM,
+    REG_BINARY,
+    REG_DWORD,
+    REG_EXPAND_SZ,
+    REG_MULTI_SZ,
+    REG_QWORD,
+    REG_SZ,
+)
+
+from .registry_store import Registry, split_path
+
+WmiValue = str | int | bool | datetime.datetime | None | list[str | int]
+
+ERROR_SUCCESS = 0
+ERROR_FILE_NOT_FOUND = 2
+ERROR_ACCESS_DENIED = 5
+WBEM_E_TYPE_MISMATCH = 2147749893  # 0x80041005, WbemErrorEnum (MS docs "WMI Error Constants")
+
+# CheckAccess uRequired bits (CheckAccess doc; Win32 registry access rights).
+KEY_SET_VALUE = 0x2
+KEY_CREATE_SUB_KEY = 0x4
+KEY_CREATE_LINK = 0x20
+DELETE = 0x10000
+WRITE_DAC = 0x40000
+WRITE_OWNER = 0x80000
+WRITE_ACCESS_BITS = KEY_SET_VALUE | KEY_CREATE_SUB_KEY | KEY_CREATE_LINK | DELETE | WRITE_DAC | WRITE_OWNER
+
+UINT32_MAX = 0xFFFFFFFF
+UINT64_MAX = 0xFFFFFFFFFFFFFFFF
+_ENV = {"systemroot": "C:\\Windows", "windir": "C:\\Windows"}
+
+
+class WmiMethodError(Exception):
+    """A WMI-level failure of a method call (the network side turns it into a WS-Man fault)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+# method -> (accepted in-parameters, is a write). Parameter names per the MOF signatures.
+_METHODS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "EnumKey": (("hDefKey", "sSubKeyName"), False),
+    "EnumValues": (("hDefKey", "sSubKeyName"), False),
+    "GetStringValue": (("hDefKey", "sSubKeyName", "sValueName"), False),
+    "GetExpandedStringValue": (("hDefKey", "sSubKeyName", "sValueName"), False),
+    "GetMultiStringValue": (("hDefKey", "sSubKeyName", "sValueName"), False),
+    "GetDWORDValue": (("hDefKey", "sSubKeyName", "sValueName"), False),
+    "GetQWORDValue": (("hDefKey", "sSubKeyName", "sValueName"), False),
+    "GetBinaryValue": (("hDefKey", "sSubKeyName", "sValueName"), False),
+    "SetStringValue": (("hDefKey", "sSubKeyName", "sValueName", "sValue"), True),
+    "SetExpandedStringValue": (("hDefKey", "sSubKeyName", "sValueName", "sValue"), True),
+    "SetMultiStringValue": (("hDefKey", "sSubKeyName", "sValueName", "sValue"), True),
+    "SetDWORDValue": (("hDefKey", "sSubKeyName", "sValueName", "uValue"), True),
+    "SetQWORDValue": (("hDefKey", "sSubKeyName", "sValueName", "uValue"), True),
+    "SetBinaryValue": (("hDefKey", "sSubKeyName", "sValueName", "uValue"), True),
+    "CreateKey": (("hDefKey", "sSubKeyName"), True),
+    "DeleteKey": (("hDefKey", "sSubKeyName"), True),
+    "DeleteValue": (("hDefKey", "sSubKeyName", "sValueName"), True),
+    "CheckAccess": (("hDefKey", "sSubKeyName", "uRequired"), False),
+}
+_GETTERS = {
+    "GetStringValue": (REG_SZ, "sValue"),
+    "GetExpandedStringValue": (REG_EXPAND_SZ, "sValue"),
+    "GetMultiStringValue": (REG_MULTI_SZ, "sValue"),
+    "GetDWORDValue": (REG_DWORD, "uValue"),
+    "GetQWORDValue": (REG_QWORD, "uValue"),
+    "GetBinaryValue": (REG_BINARY, "uValue"),
+}
+_SETTERS = {
+    "SetStringValue": REG_SZ,
+    "SetExpandedStringValue": REG_EXPAND_SZ,
+    "SetMultiStringValue": REG_MULTI_SZ,
+    "SetDWORDValue": REG_DWORD,
+    "SetQWORDValue": REG_QWORD,
+    "SetBinaryValue": REG_BINARY,
+}
+_METHOD_BY_FOLD = {m.casefold(): m for m in _METHODS}
+
+
+def _parse_uint(text: str, maximum: int, param: str) -> int:
+    """A CIM unsigned integer from its WS-Man text; out of range or not a number -> InvalidParameter."""
+    try:
+        value = int(text.strip(), 10)
+    except ValueError:
+        raise WmiMethodError("InvalidParameter", f"{param}: {text!r} is not an unsigned integer") from None
+    if not 0 <= value <= maximum:
+        raise WmiMethodError("InvalidParameter", f"{param}: {value} is out of range 0..{maximum}")
+    return value
+
+
+class _Args:
+    """In-parameters by case-insensitive name; repeated names form an array, in request order."""
+
+    def __init__(self, method: str, params: list[tuple[str, str]]) -> None:
+        accepted = {p.casefold(): p for p in _METHODS[method][0]}
+        self._values: dict[str, list[str]] = {}
+        for name, text in params:
+            canonical = accepted.get(name.casefold())
+            if canonical is None:
+                raise WmiMethodError("InvalidParameter", f"{method} has no parameter {name!r}")
+            self._values.setdefault(canonical, []).append(text)
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        values = self._values.get(name)
+        if values is None:
+            return default
+        if len(values) != 1:
+            raise WmiMethodError("InvalidParameter", f"{name} must be a single value")
+        return values[0]
+
+    def array(self, name: str) -> list[str] | None:
+        return self._values.get(name)
+
+
+class StdRegProv:
+    """Executes StdRegProv methods against ``registry``; ``record`` journals a write before it is applied."""
+
+    def __init__(self, registry: Registry, record: Callable[[dict], None]) -> None:
+        self.registry = registry
+        self._record = record
+
+    def call(self, method: str, params: list[tuple[str, str]], *, deny_writes: bool = False
+             ) -> list[tuple[str, WmiValue]]:
+        canonical = _METHOD_BY_FOLD.get(method.casefold())
+        if canonical is None:
+            raise WmiMethodError("MethodNotFound", f"StdRegProv has no method {method!r} in this simulator")
+        args = _Args(canonical, params)
+        hive = _parse_uint(args.text("hDefKey", str(HKLM)) or "", UINT32_MAX, "hDefKey")
+        subkey = args.text("sSubKeyName", "") or ""
+        is_write = _METHODS[canonical][1]
+        if is_write:
+            self._validate_write_data(canonical, args)  # ill-typed arguments fail before any access check
+        if hive != HKLM:
+            return self._result(ERROR_FILE_NOT_FOUND)
+        if is_write and deny_writes:
+            return self._result(ERROR_ACCESS_DENIED)
+        handler = getattr(self, f"_{canonical}", None)
+        if handler is not None:
+            return handler(subkey, args, deny_writes)
+        if canonical in _GETTERS:
+            return self._get(canonical, subkey, args)
+        return self._set(canonical, subkey, args)
+
+    @staticmethod
+    def _result(code: int, *outs: tuple[str, WmiValue]) -> list[tuple[str, WmiValue]]:
+        return [*outs, ("ReturnValue", code)]
+
+    # --- reads -------------------------------------------------------------------------------------------------
+    def _EnumKey(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
+        key = self.registry.find(subkey)
+        if key is None:
+            return self._result(ERROR_FILE_NOT_FOUND)
+        names = [k.name for k in key.sorted_subkeys()]
+        return self._result(ERROR_SUCCESS, *([("sNames", names)] if names else []))
+
+    def _EnumValues(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
+        key = self.registry.find(subkey)
+        if key is None:
+            return self._result(ERROR_FILE_NOT_FOUND)
+        values = list(key.values.values())
+        if not values:
+            return self._result(ERROR_SUCCESS)
+        return self._result(ERROR_SUCCESS, ("sNames", [v.name for v in values]), ("Types", [v.type for v in values]))
+
+    def _get(self, method: str, subkey: str, args: _Args) -> list[tuple[str, WmiValue]]:
+        expected, out_name = _GETTERS[method]
+        value = self.registry.get_value(subkey, args.text("sValueName", "") or "")
+        if value is None:
+            return self._result(ERROR_FILE_NOT_FOUND)
+        if value.type != expected:
+            return self._result(WBEM_E_TYPE_MISMATCH)
+        data = value.data
+        if expected == REG_EXPAND_SZ:
+            data = re.sub(r"%([^%]+)%", lambda m: _ENV.get(m.group(1).casefold(), m.group(0)), str(data))
+        elif isinstance(data, list):
+            data = list(data)
+            if not data:  # an empty REG_MULTI_SZ / REG_BINARY is an empty array, which WS-Man omits
+                return self._result(ERROR_SUCCESS)
+        return self._result(ERROR_SUCCESS, (out_name, data))
+
+    def _CheckAccess(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
+        required = _parse_uint(args.text("uRequired", "3") or "", UINT32_MAX, "uRequired")  # MOF default 3
+        if self.registry.find(subkey) is None:
+            return self._result(ERROR_FILE_NOT_FOUND)
+        if deny_writes and required & WRITE_ACCESS_BITS:
+            return self._result(ERROR_ACCESS_DENIED, ("bGranted", False))
+        return self._result(ERROR_SUCCESS, ("bGranted", True))
+
+    # --- writes ------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _validate_write_data(method: str, args: _Args) -> None:
+        if method not in _SETTERS:
+            return
+        vtype = _SETTERS[method]
+        if vtype in (REG_MULTI_SZ, REG_BINARY):
+            items = args.array("sValue" if vtype == REG_MULTI_SZ else "uValue")
+            if items is None:
+                raise WmiMethodError("InvalidParameter", f"{method}: the value array is missing")
+            if vtype == REG_BINARY:
+                for item in items:
+                    _parse_uint(item, 0xFF, "uValue")
+        elif (args.text("sValue") if vtype in (REG_SZ, REG_EXPAND_SZ) else args.text("uValue")) is None:
+            raise WmiMethodError("InvalidParameter", f"{method}: the value is missing")
+        elif vtype == REG_DWORD:
+            _parse_uint(args.text("uValue") or "", UINT32_MAX, "uValue")
+        elif vtype == REG_QWORD:
+            _parse_uint(args.text("uValue") or "", UINT64_MAX, "uValue")
+
+    def _set(self, method: str, subkey: str, args: _Args) -> list[tuple[str, WmiValue]]:
+        vtype = _SETTERS[method]
+        data: int | str | list[str] | list[int]
+        if vtype == REG_MULTI_SZ:
+            data = list(args.array("sValue") or [])
+        elif vtype == REG_BINARY:
+            data = [int(b) for b in args.array("uValue") or []]
+        elif vtype in (REG_SZ, REG_EXPAND_SZ):
+            data = args.text("sValue") or ""
+        else:
+            data = int((args.text("uValue") or "").strip())
+        name = args.text("sValueName", "") or ""
+        if split_path(subkey) is None or self.registry.find(subkey) is None:
+            return self._result(ERROR_FILE_NOT_FOUND)  # Set*Value opens the key; it never creates one
+        op = {"op": "set_value", "key": subkey, "name": name, "type": vtype, "data": data}
+        self._record(op)
+        self.registry.apply(op)
+        return self._result(ERROR_SUCCESS)
+
+    def _CreateKey(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
+        if split_path(subkey) is None:
+            return self._result(ERROR_FILE_NOT_FOUND)
+        if self.registry.find(subkey) is None:
+            op = {"op": "create_key", "key": subkey}
+            self._record(op)
+            self.registry.apply(op)
+        return self._result(ERROR_SUCCESS)  # RegCreateKeyEx opens an existing key: success, nothing to do
+
+    def _DeleteKey(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
+        parts = split_path(subkey)
+        if parts == []:
+            return self._result(ERROR_ACCESS_DENIED)  # the hive root cannot be deleted
+        key = self.registry.find(subkey)
+        if key is None:
+            return self._result(ERROR_FILE_NOT_FOUND)
+        if key.subkeys:
+            return self._result(ERROR_ACCESS_DENIED)  # RegDeleteKey: "the subkey to be deleted must not have subkeys"
+        op = {"op": "delete_key", "key": subkey}
+        self._record(op)
+        self.registry.apply(op)
+        return self._result(ERROR_SUCCESS)
+
+    def _DeleteValue(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
+        name = args.text("sValueName", "") or ""
+        if self.registry.get_value(subkey, name) is None:
+            return self._result(ERROR_FILE_NOT_FOUND)
+        op = {"op": "delete_value", "key": subkey, "name": name}
+        self._record(op)
+        self.registry.apply(op)
+        return self._result(ERROR_SUCCESS)

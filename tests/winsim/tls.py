@@ -1,0 +1,210 @@
+"""A real OpenSSL server context that offers what a host's Schannel view offers, and what it cannot.
+
+Mapping of a ``SchannelView`` onto OpenSSL (this machine: OpenSSL 3.0, reference/tls-verification.md 2.1-2.3):
+- protocol range = min..max of the servable offered TLS versions; a disabled version inside the range is excluded
+  with OP_NO_TLSv1_x (OpenSSL honours such holes; verified with sslyze);
+- TLS <= 1.2 suites = exactly the OpenSSL names of the offered suites in Windows priority order, served with
+  OP_CIPHER_SERVER_PREFERENCE (Schannel chooses by its own priority list) and ``@SECLEVEL=0``: OpenSSL refuses
+  TLS 1.0/1.1, SHA-1 signatures and 1024-bit DH above level 0 (tls-verification.md 2.1), while Schannel has no
+  security level and serves whatever is configured;
+- TLS 1.3 suites = exactly the offered ones (``SSL_CTX_set_ciphersuites`` through libssl.py);
+- groups = the view's curve order (``SSL_CTX_set1_groups_list``);
+- RSA and ECDSA certificates are both loaded (ECDHE_ECDSA suites need the ECDSA one);
+- DHE group: RFC 7919 ffdhe group of the configured size (rounded up to 2048/3072/4096/6144/8192), or generated
+  1024-bit parameters for sizes up to 1024; written once into ``<state dir>/dhparams``.
+- TLS 1.3 enabled without any TLS 1.3 suite: Schannel picks TLS 1.3 for a client offering it and then finds no
+  suite, so the handshake fails (diyan/pywinrm#363, reference/schannel.md 2.5). OpenSSL would refuse every
+  handshake instead ("no ciphers available" sanity check on the maximum version), so the range stops at TLS 1.2 and
+  a ClientHello callback fails the ClientHellos that offer TLS 1.3 with handshake_failure.
+- Nothing servable at all: every ClientHello fails with handshake_failure.
+
+Not servable here (listed in ``summary()["unservable"]``, never faked): SSL 2.0/3.0 (no SSLv2/SSLv3 in this
+OpenSSL), suites this OpenSSL build lacks (3DES, RC4, DES, EXPORT), EXPORT1024 suites (no OpenSSL name), DSS
+suites (the simulated host has no DSA certificate), and curves without an OpenSSL TLS group.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import ssl
+import subprocess
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import libssl
+from .schannel_view import SchannelView
+
+if TYPE_CHECKING:
+    from .pki import HostCertificates
+
+TLS_VERSIONS = {
+    "TLS 1.0": ssl.TLSVersion.TLSv1,
+    "TLS 1.1": ssl.TLSVersion.TLSv1_1,
+    "TLS 1.2": ssl.TLSVersion.TLSv1_2,
+    "TLS 1.3": ssl.TLSVersion.TLSv1_3,
+}
+_NO_VERSION_OPTION = {"TLS 1.0": ssl.OP_NO_TLSv1, "TLS 1.1": ssl.OP_NO_TLSv1_1, "TLS 1.2": ssl.OP_NO_TLSv1_2}
+# Windows curve name -> OpenSSL TLS group name (tls-verification.md 3.2; the secP*r1 names are the same curves).
+OPENSSL_GROUPS = {
+    "curve25519": "X25519",
+    "nistp256": "P-256",
+    "nistp384": "P-384",
+    "nistp521": "P-521",
+    "secp256r1": "P-256",
+    "secp384r1": "P-384",
+    "secp521r1": "P-521",
+    "brainpoolp256r1": "brainpoolP256r1",
+    "brainpoolp384r1": "brainpoolP384r1",
+    "brainpoolp512r1": "brainpoolP512r1",
+}
+FFDHE_SIZES = (2048, 3072, 4096, 6144, 8192)
+
+
+@dataclass
+class TlsPlan:
+    versions: list[str]  # TLS versions OpenSSL serves, ascending
+    ciphers: list[str]  # OpenSSL names for TLS <= 1.2, priority order
+    tls13_suites: list[str]
+    groups: list[str]
+    dh_bits: int
+    refuse_tls13_clients: bool
+    refuse_all: bool
+    unservable: list[dict] = field(default_factory=list)
+
+
+@functools.cache
+def _openssl_has_cipher(name: str) -> bool:
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        probe.set_ciphers(f"{name}:@SECLEVEL=0")
+    except ssl.SSLError:
+        return False
+    return any(c["name"] == name for c in probe.get_ciphers())
+
+
+@functools.cache
+def _openssl_has_group(name: str) -> bool:
+    try:
+        libssl.set_groups(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER), [name])
+    except ValueError:
+        return False
+    return True
+
+
+def plan(view: SchannelView) -> TlsPlan:
+    """What OpenSSL will serve for ``view`` and what it cannot."""
+    unservable: list[dict] = []
+    for name in view.protocols:
+        if name not in TLS_VERSIONS:
+            unservable.append({"kind": "protocol", "name": name, "reason": "this OpenSSL has no SSL 2.0/3.0"})
+    tls_on = [p for p in view.protocols if p in TLS_VERSIONS]
+    ciphers: list[str] = []
+    tls13: list[str] = []
+    for suite in view.suites:
+        reason = None
+        if not any(p in TLS_VERSIONS for p in suite.protocols):
+            reason = "offered only on SSL 2.0/3.0"
+        elif suite.openssl_name is None:
+            reason = "no OpenSSL implementation (EXPORT1024)"
+        elif suite.authentication == "DSS":
+            reason = "needs a DSA certificate, the simulated host has none"
+        elif suite.protocols == ["TLS 1.3"]:
+            if suite.openssl_name not in tls13:
+                tls13.append(suite.openssl_name)
+            continue
+        elif not _openssl_has_cipher(suite.openssl_name):
+            reason = "not in this OpenSSL build"
+        if reason is not None:
+            unservable.append({"kind": "suite", "name": suite.windows_name, "reason": reason})
+        elif suite.openssl_name not in ciphers:
+            ciphers.append(suite.openssl_name)  # the _P256/_P384 variants share one OpenSSL name
+    groups: list[str] = []
+    for curve in view.curves:
+        group = OPENSSL_GROUPS.get(curve.casefold())
+        if group is None or not _openssl_has_group(group):
+            unservable.append({"kind": "curve", "name": curve, "reason": "no OpenSSL TLS group"})
+        elif group not in groups:
+            groups.append(group)
+    versions = [v for v in tls_on if (tls13 if v == "TLS 1.3" else ciphers)]
+    return TlsPlan(
+        versions=versions,
+        ciphers=ciphers,
+        tls13_suites=tls13,
+        groups=groups,
+        dh_bits=view.dh_bits,
+        refuse_tls13_clients="TLS 1.3" in tls_on and not tls13,
+        refuse_all=not versions,
+        unservable=unservable,
+    )
+
+
+def summary(view: SchannelView) -> dict:
+    """Offered protocols/suites (as Windows would offer them) plus what OpenSSL serves and cannot serve."""
+    p = plan(view)
+    by_protocol: dict[str, list[str]] = {name: [] for name in view.protocols}
+    for suite in view.suites:
+        for name in suite.protocols:
+            by_protocol[name].append(suite.name)
+    return {
+        "os": view.os_key,
+        "protocols": list(view.protocols),
+        "suites": [s.windows_name for s in view.suites],
+        "suites_by_protocol": {k: list(dict.fromkeys(v)) for k, v in by_protocol.items()},
+        "order_source": view.order_source,
+        "curves": list(view.curves),
+        "dh_bits": view.dh_bits,
+        "dropped": list(view.dropped),
+        "ignored_names": list(view.ignored_names),
+        "tls13_without_suites": p.refuse_tls13_clients,
+        "served": {"protocols": p.versions, "ciphers": p.ciphers, "tls13_suites": p.tls13_suites,
+                   "groups": p.groups},
+        "unservable": p.unservable,
+    }
+
+
+def dh_params_file(directory: Path, bits: int) -> Path:
+    """PEM DH parameters of ``bits`` (see the module docstring), created once and reused."""
+    if bits <= 1024:
+        size, args = 1024, ["dhparam", "-out", "{out}", "1024"]
+    else:
+        size = next((s for s in FFDHE_SIZES if s >= bits), FFDHE_SIZES[-1])
+        args = ["genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", f"group:ffdhe{size}", "-out", "{out}"]
+    target = directory / f"dh{size}.pem"
+    if not target.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".dh{size}.{os.getpid()}.tmp"
+        subprocess.run(["openssl", *[a.format(out=tmp) for a in args]], check=True, capture_output=True, timeout=120)
+        os.replace(tmp, target)
+    return target
+
+
+def build_context(view: SchannelView, certs: HostCertificates, dh_dir: Path) -> ssl.SSLContext:
+    """A server ``SSLContext`` that offers what ``view`` offers (as far as OpenSSL can)."""
+    p = plan(view)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # security level first: it also governs whether 1024-bit DH parameters load. Without any TLS <= 1.2 suite those
+    # versions are outside the range, so OpenSSL's DEFAULT list is never used.
+    ctx.set_ciphers(":".join(p.ciphers or ["DEFAULT"]) + ":@SECLEVEL=0")
+    ctx.load_cert_chain(certs.rsa_cert, certs.rsa_key)
+    ctx.load_cert_chain(certs.ecdsa_cert, certs.ecdsa_key)
+    ctx.load_dh_params(str(dh_params_file(dh_dir, p.dh_bits)))
+    ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    versions = p.versions or ["TLS 1.2"]  # refuse_all: any valid setup, the ClientHello callback fails everything
+    with warnings.catch_warnings():  # TLSv1/TLSv1_1 and OP_NO_TLS* are deprecated in Python, still honoured
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = TLS_VERSIONS[versions[0]]
+        ctx.maximum_version = TLS_VERSIONS[versions[-1]]
+        names = list(TLS_VERSIONS)
+        for name in names[names.index(versions[0]): names.index(versions[-1])]:
+            if name not in versions:
+                ctx.options |= _NO_VERSION_OPTION[name]
+    if p.tls13_suites:
+        libssl.set_ciphersuites(ctx, p.tls13_suites)
+    if p.groups:
+        libssl.set_groups(ctx, p.groups)
+    if p.refuse_all or p.refuse_tls13_clients:
+        libssl.refuse_client_hellos(ctx, everything=p.refuse_all, offering_tls13=p.refuse_tls13_clients)
+    return ctx
