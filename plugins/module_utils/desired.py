@@ -1,0 +1,250 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Settings -> the registry values Windows expects on one OS version.
+
+What each option writes (HKLM; SCHANNEL = SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL):
+
+- protocols: SCHANNEL\\Protocols\\<name>\\{Server,Client} (per side managed): enabled -> Enabled=1 +
+  DisabledByDefault=0; disabled -> Enabled=0 + DisabledByDefault=1; default -> both values absent.
+  Source: AD FS Manage-SSL-Protocols-in-AD-FS.md; TRS @0370b00e; SChannelDsc 1.5.0 writes 1, not 0xffffffff.
+- ciphers / hashes / key_exchanges: SCHANNEL\\{Ciphers,Hashes,KeyExchangeAlgorithms}\\<key name for the OS>
+  Enabled=0xffffffff / 0; default -> absent. Source: KB245030.
+- cipher_suites: policy key SSL\\00010002 Functions, REG_SZ, comma-separated, in the OS's spelling
+  (suite_order.py); [] -> absent. Source: manage-tls.md @030ee582; IIS Crypto backup (reference 2.3).
+- ecc_curves: same policy key, EccCurves REG_MULTI_SZ (2016+); [] -> absent. Source: manage-tls.md (ref. 1.8).
+- dh_min_key_bits: SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman Server/ClientMinKeyBitLength.
+  Source: TRS "KeyExchangeAlgorithm key sizes".
+- dotnet_strong_crypto: SchUseStrongCrypto + SystemDefaultTlsVersions 1/0 under .NETFramework\\v2.0.50727 and
+  v4.0.30319, 64- and 32-bit views. Source: SChannelDsc TLS12State (DSC_SChannelSettings.psm1 @b918a682).
+- winhttp_secure_protocols: WinHttp DefaultSecureProtocols bitmask, both views; [] -> absent. Source: Hass v1.10,
+  SChannelDsc WinHttpDefaultSecureProtocols.
+- fips_algorithm_policy: Lsa\\FipsAlgorithmPolicy Enabled 1/0. Source: TRS; SChannelDsc EnableFIPSAlgorithmPolicy.
+
+What an OS does not have is skipped with a warning and nothing is written for it:
+
+| code | when |
+| --- | --- |
+| protocol-unsupported | a protocol the OS lacks is *enabled* (TLS 1.3 before 2022, DTLS 1.2 before 2016, SSL 2.0 |
+|  | on 2016+) |
+| algorithm-unsupported | a cipher/hash/key exchange the OS lacks is enabled, or the OS has no key name for it |
+| suite-unavailable, suite-duplicate, suites-none-available | see suite_order.py |
+| ecc-curves-unsupported | ecc_curves on 2008 R2 / 2012 R2 (curve order came with Windows 10 / 2016, manage-tls.md) |
+| curve-unavailable | a curve the OS does not support: left out of EccCurves |
+| winhttp-protocol-unsupported | a WinHTTP protocol the OS lacks: its flag is left out of the mask |
+
+"Enabling TLS 1.3 on earlier versions of Windows is not a safe system configuration"
+(protocols-in-tls-ssl--schannel-ssp-.md). *Disabling* (or resetting) a protocol the OS lacks is still written,
+without a warning: Schannel ignores the key, compliance scanners look for it (STIG IIST-SV-000153 wants SSL 2.0
+Server Enabled=0 on IIS 10 hosts), and IIS Crypto writes it too.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import WARNING, Finding
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
+    REG_DWORD,
+    REG_MULTI_SZ,
+    REG_SZ,
+    DesiredState,
+)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import WINHTTP_FLAGS, Settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.suite_order import os_label, translate_suites
+
+ALGORITHM_KINDS = (("ciphers", "cipher"), ("hashes", "hash"), ("key_exchanges", "key_exchange"))
+
+# Source: KB245030 (MicrosoftDocs/SupportArticles-docs@ac19f31e): ciphers/hashes/key exchanges "change the
+# Enabled value data to 0xffffffff ... otherwise, change ... to 0x0".
+ALGORITHM_ON = 0xFFFFFFFF
+# Source: TRS (tls-registry-settings.md @0370b00e, 2023 version): protocol Enabled "1" / "0"; AD FS
+# Manage-SSL-Protocols-in-AD-FS.md: enable = Enabled 1 + DisabledByDefault 0, disable = Enabled 0 +
+# DisabledByDefault 1. SChannelDsc 1.5.0 CHANGELOG "exclusively uses '1'"; STIG and HealthChecker accept only 0/1.
+PROTOCOL_VALUES = {"enabled": (1, 0), "disabled": (0, 1)}
+
+# Source: reference/schannel.md 1.9 (SChannelDsc DSC_SChannelSettings.psm1 @b918a682 sets both values for
+# v2.0.50727 and v4.0.30319 in the 64- and 32-bit views; AD FS doc; Hass v1.10).
+DOTNET_KEYS = tuple(
+    "SOFTWARE\\%sMicrosoft\\.NETFramework\\%s" % (view, version)
+    for view in ("", "Wow6432Node\\")
+    for version in ("v2.0.50727", "v4.0.30319")
+)
+DOTNET_VALUES = ("SchUseStrongCrypto", "SystemDefaultTlsVersions")
+# Source: reference/schannel.md 1.9 (Hass v1.10 `IIS/_schannel_config.ps1`, both views; needs KB3140245 on
+# 2008 R2, which is not detectable from the registry values alone).
+WINHTTP_KEYS = tuple(
+    "SOFTWARE\\%sMicrosoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp" % view
+    for view in ("", "Wow6432Node\\")
+)
+WINHTTP_VALUE = "DefaultSecureProtocols"
+# Source: TRS (FIPSAlgorithmPolicy, default 0); IIS Crypto backup writes Lsa\FipsAlgorithmPolicy "Enabled".
+FIPS_KEY = "SYSTEM\\CurrentControlSet\\Control\\Lsa\\FipsAlgorithmPolicy"
+# Source: TRS "KeyExchangeAlgorithm key sizes" (added in Windows 10 1507 / 2016; earlier via Security Advisory
+# 3174644): Diffie-Hellman ServerMinKeyBitLength / ClientMinKeyBitLength.
+DH_VALUES = {"server": "ServerMinKeyBitLength", "client": "ClientMinKeyBitLength"}
+_KIND_LABEL = {"cipher": "cipher", "hash": "hash", "key_exchange": "key exchange"}
+_TABLES = {"cipher": catalog.CIPHERS, "hash": catalog.HASHES, "key_exchange": catalog.KEY_EXCHANGES}
+
+
+def _protocols(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
+    for name, sides in (settings.protocols or {}).items():
+        if "enabled" in sides.values() and not catalog.protocol_supported(name, os_key):
+            findings.append(
+                Finding(
+                    WARNING,
+                    "protocol-unsupported",
+                    settings.field_of("protocols", name),
+                    "%s is not available on %s: it cannot be enabled there, so nothing is written for it"
+                    % (name, os_label(os_key)),
+                )
+            )
+            continue
+        for side, value in sides.items():
+            key = catalog.protocol_key(name, side)
+            if value == "default":
+                state.absent(key, "Enabled")
+                state.absent(key, "DisabledByDefault")
+            else:
+                enabled, disabled_by_default = PROTOCOL_VALUES[value]
+                state.set(key, "Enabled", REG_DWORD, enabled)
+                state.set(key, "DisabledByDefault", REG_DWORD, disabled_by_default)
+
+
+def _algorithms(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
+    for option, kind in ALGORITHM_KINDS:
+        for name, value in (getattr(settings, option) or {}).items():
+            info = _TABLES[kind][name]
+            if os_key not in info.registry_key or (value == "enabled" and os_key not in info.supported):
+                if value != "default":
+                    findings.append(
+                        Finding(
+                            WARNING,
+                            "algorithm-unsupported",
+                            settings.field_of(option, name),
+                            "%s %s is not available on %s: nothing is written for it"
+                            % (_KIND_LABEL[kind], name, os_label(os_key)),
+                        )
+                    )
+                continue
+            # The key name comes from the catalog per OS (e.g. "Triple DES 168" for the IIS Crypto label
+            # "Triple DES 168/168", KB245030).
+            key = catalog.algorithm_key(kind, name, os_key)
+            if value == "default":
+                state.absent(key, "Enabled")
+            else:
+                state.set(key, "Enabled", REG_DWORD, ALGORITHM_ON if value == "enabled" else 0)
+
+
+def _suites(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
+    if settings.cipher_suites is None:
+        return
+    if not settings.cipher_suites:
+        # [] = remove the policy: the OS default order applies again (IIS Crypto backup restores "Functions"=-).
+        state.absent(catalog.SUITE_POLICY_KEY, "Functions")
+        return
+    order = translate_suites(settings, os_key)
+    findings.extend(order.findings)
+    if order.suites:
+        # Source: manage-tls.md — the policy list is REG_SZ in "strict comma delimited format"; SChannelDsc
+        # DSC_CipherSuites.psm1 and IIS Crypto write the same value (reference 1.7).
+        state.set(catalog.SUITE_POLICY_KEY, "Functions", REG_SZ, order.functions)
+
+
+def _curves(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
+    if settings.ecc_curves is None:
+        return
+    if not catalog.curve_order_supported(os_key):
+        findings.append(
+            Finding(
+                WARNING,
+                "ecc-curves-unsupported",
+                "ecc_curves",
+                "%s has no curve order setting (it came with Windows Server 2016): ecc_curves is skipped there; "
+                "on that OS the _P256/_P384/_P521 suffix of each cipher suite picks the curve" % os_label(os_key),
+            )
+        )
+        return
+    if not settings.ecc_curves:
+        state.absent(catalog.SUITE_POLICY_KEY, "EccCurves")
+        return
+    curves = []
+    for name in settings.ecc_curves:
+        if os_key in catalog.ECC_CURVES[name].supported:
+            curves.append(name)
+        else:
+            findings.append(
+                Finding(
+                    WARNING,
+                    "curve-unavailable",
+                    settings.field_of("ecc_curves", name),
+                    "curve %s is not available on %s: it is left out of the curve order there"
+                    % (name, os_label(os_key)),
+                )
+            )
+    if curves:
+        # Source: manage-tls.md (GPO "ECC Curve Order"); reference 1.8: policy EccCurves is REG_MULTI_SZ.
+        state.set(catalog.SUITE_POLICY_KEY, "EccCurves", REG_MULTI_SZ, tuple(curves))
+
+
+def _dh(settings: Settings, os_key: str, state: DesiredState) -> None:
+    key = catalog.algorithm_key("key_exchange", "Diffie-Hellman", os_key)
+    for side, bits in (settings.dh_min_key_bits or {}).items():
+        state.set(key, DH_VALUES[side], REG_DWORD, bits)
+
+
+def _dotnet(settings: Settings, state: DesiredState) -> None:
+    if settings.dotnet_strong_crypto is None:
+        return
+    for key in DOTNET_KEYS:
+        for name in DOTNET_VALUES:
+            state.set(key, name, REG_DWORD, 1 if settings.dotnet_strong_crypto else 0)
+
+
+def _winhttp(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
+    if settings.winhttp_secure_protocols is None:
+        return
+    if not settings.winhttp_secure_protocols:
+        for key in WINHTTP_KEYS:
+            state.absent(key, WINHTTP_VALUE)
+        return
+    mask = 0
+    for name in settings.winhttp_secure_protocols:
+        if catalog.protocol_supported(name, os_key):
+            mask |= WINHTTP_FLAGS[name]
+        else:
+            findings.append(
+                Finding(
+                    WARNING,
+                    "winhttp-protocol-unsupported",
+                    settings.field_of("winhttp_secure_protocols", name),
+                    "%s is not available on %s: its flag is left out of WinHTTP DefaultSecureProtocols there"
+                    % (name, os_label(os_key)),
+                )
+            )
+    if mask:
+        for key in WINHTTP_KEYS:
+            state.set(key, WINHTTP_VALUE, REG_DWORD, mask)
+
+
+def _fips(settings: Settings, state: DesiredState) -> None:
+    if settings.fips_algorithm_policy is not None:
+        state.set(FIPS_KEY, "Enabled", REG_DWORD, 1 if settings.fips_algorithm_policy else 0)
+
+
+def desired_state(settings: Settings, os_key: str) -> tuple[DesiredState, list[Finding]]:
+    """Registry values for ``settings`` on ``os_key``; warnings for what that OS does not have (skipped).
+
+    Raises KeyError for an OS key the catalog does not know.
+    """
+    if os_key not in catalog.OS_INFO:
+        raise KeyError("unknown OS key %r: use one of %s" % (os_key, ", ".join(catalog.OS_KEYS)))
+    state = DesiredState()
+    findings: list[Finding] = []
+    _protocols(settings, os_key, state, findings)
+    _algorithms(settings, os_key, state, findings)
+    _suites(settings, os_key, state, findings)
+    _curves(settings, os_key, state, findings)
+    _dh(settings, os_key, state)
+    _dotnet(settings, state)
+    _winhttp(settings, os_key, state, findings)
+    _fips(settings, state)
+    return state, findings
