@@ -1,8 +1,8 @@
 """Fresh registry per OS, Win32_OperatingSystem, and the Schannel view computed at boot (tests/winsim)."""
 
 import pytest
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from tests.winsim.host import SimulatedWindows
 
 SCHANNEL = catalog.SCHANNEL_KEY

@@ -5,7 +5,6 @@ import ssl
 import threading
 
 import pytest
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from sslyze import (
     ScanCommand,
     ScanCommandAttemptStatusEnum,
@@ -16,6 +15,7 @@ from sslyze import (
     ServerScanStatusEnum,
 )
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from tests.winsim.host import SimulatedWindows
 from tests.winsim.pki import FleetPki
 

@@ -6,6 +6,7 @@ Pages (MicrosoftDocs/win32, desktop-src/SecAuthN/): tls-cipher-suites-in-windows
 """
 
 import pytest
+
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.catalog import (
     CIPHERS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import (
     compute_changes,
     describe_state,

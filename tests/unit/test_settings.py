@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import (
     Settings,

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
     REG_BINARY,
     REG_DWORD,
@@ -28,7 +29,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov impor
     read_snapshot,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanProtocolError
-
 from tests.unit.wsman_fake import FakeHost, method_response
 
 PROTOCOLS = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols"

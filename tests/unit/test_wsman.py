@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from winrm.exceptions import InvalidCredentialsError, WinRMTransportError
+from winrm.protocol import Protocol
+
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils import wsman
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     NS_A,
@@ -26,9 +29,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     parse_datetime,
     redact,
 )
-from winrm.exceptions import InvalidCredentialsError, WinRMTransportError
-from winrm.protocol import Protocol
-
 from tests.unit.wsman_fake import STDREGPROV, FakeHost, envelope, method_response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wsman"

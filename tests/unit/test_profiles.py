@@ -1,0 +1,369 @@
+"""The role's profiles, rendered for every supported Windows Server version by the policy engine.
+
+Expectations are written from the sources, not read back from the YAML: the MailStore seed table and its XP
+note (reference/seed-enhancing-ssl-security.txt, schannel.md 2.4/2.6), IIS Crypto's template descriptions
+(schannel.md 2.1/2.5), Microsoft's per-OS protocol and suite tables (schannel.md 1.2, 3.2, 3.3) and the
+registry conventions (KB245030 0xffffffff for algorithms, TRS 1/0 for protocols).
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import (
+    compute_changes,
+    managed_keys,
+    render_diff,
+)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
+from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
+from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
+    RegistryState,
+    apply_reg_ops,
+    backup_reg,
+    changes_to_ops,
+    parse_reg,
+)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import value_id
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
+
+DEFAULTS = Path(__file__).resolve().parents[2] / "roles" / "schannel" / "defaults" / "main.yml"
+DATA = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+PROFILES = DATA["schannel_profiles"]
+OS_KEYS = ("2008r2", "2012r2", "2016", "2019", "2022", "2025")
+
+SCHANNEL = catalog.SCHANNEL_KEY
+POLICY = catalog.SUITE_POLICY_KEY
+AES = {"AES 128/128", "AES 256/256"}
+ALL_HASHES_BUT_MD5 = {"SHA", "SHA256", "SHA384", "SHA512"}
+ALL_KEX = {"Diffie-Hellman", "PKCS", "ECDH"}
+
+# What IIS Crypto lists (reference 2.2) -- every profile gives each of these a state.
+IIS_PROTOCOLS = ("Multi-Protocol Unified Hello", "PCT 1.0", "SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2",
+                 "TLS 1.3")
+IIS_CIPHERS = ("NULL", "DES 56/56", "RC2 40/128", "RC2 56/128", "RC2 128/128", "RC4 40/128", "RC4 56/128",
+               "RC4 64/128", "RC4 128/128", "Triple DES 168", "AES 128/128", "AES 256/256")
+IIS_HASHES = ("MD5", "SHA", "SHA256", "SHA384", "SHA512")
+
+# profile -> (protocols on, ciphers on, hashes on, key exchanges on, WinHTTP protocols, DH minimum bits)
+EXPECTED = {
+    # seed table + ECDH/SHA-2 (the seed's own suites need them; MailStore's later revisions enable them)
+    "recommended": ({"TLS 1.0", "TLS 1.1", "TLS 1.2"}, AES, ALL_HASHES_BUT_MD5, ALL_KEX,
+                    ("TLS 1.0", "TLS 1.1", "TLS 1.2"), None),
+    # recommended + SSL 3.0, Triple DES 168/168, RC4 128/128, MD5 (MailStore XP note)
+    "xp_compatible": ({"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2"}, AES | {"Triple DES 168", "RC4 128/128"},
+                      ALL_HASHES_BUT_MD5 | {"MD5"}, ALL_KEX, ("TLS 1.0", "TLS 1.1", "TLS 1.2"), None),
+    "modern": ({"TLS 1.2", "TLS 1.3"}, AES, ALL_HASHES_BUT_MD5, ALL_KEX, ("TLS 1.2", "TLS 1.3"), 2048),
+    "pci_dss_4": ({"TLS 1.2", "TLS 1.3"}, AES, ALL_HASHES_BUT_MD5, ALL_KEX, ("TLS 1.2", "TLS 1.3"), 2048),
+    "strict": ({"TLS 1.2", "TLS 1.3"}, AES, ALL_HASHES_BUT_MD5, ALL_KEX, ("TLS 1.2", "TLS 1.3"), 2048),
+    "fips_140": ({"TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"}, AES | {"Triple DES 168"}, ALL_HASHES_BUT_MD5,
+                 ALL_KEX, ("TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"), 2048),
+}
+# Warnings a profile may give: what an OS lacks (skipped, named), seed names that collapse, and the seed's
+# TLS 1.0/1.1 without a suite. Anything else (suite-never-negotiated, sides-disagree, ...) would be a profile bug.
+ALLOWED_WARNINGS = {"protocol-unsupported", "suite-unavailable", "suite-duplicate", "winhttp-protocol-unsupported",
+                    "no-usable-suite"}
+WINHTTP_FLAGS = {"TLS 1.0": 0x80, "TLS 1.1": 0x200, "TLS 1.2": 0x800, "TLS 1.3": 0x2000}
+DOTNET_KEYS = (r"SOFTWARE\Microsoft\.NETFramework\v2.0.50727", r"SOFTWARE\Microsoft\.NETFramework\v4.0.30319",
+               r"SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v2.0.50727",
+               r"SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319")
+WINHTTP_KEYS = (r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp",
+                r"SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp")
+CASES = [(profile, os_key) for profile in EXPECTED for os_key in OS_KEYS]
+
+
+def _render(profile: str, os_key: str):
+    settings, findings = parse_settings(PROFILES[profile])
+    assert findings == []
+    checked = check_settings(settings, os_key)
+    desired, _ = desired_state(settings, os_key)
+    return settings, desired, checked
+
+
+def _value(desired, key: str, name: str):
+    value = desired.get(value_id(key, name))
+    return None if value is None else value.data
+
+
+def _functions(desired, os_key: str) -> list[str]:
+    data = _value(desired, POLICY, "Functions")
+    assert isinstance(data, str), "no suite order written on %s" % os_key
+    return data.split(",")
+
+
+def _suite(os_key: str, windows_name: str) -> catalog.CipherSuite:
+    by_name = {s.windows_name: s.suite for s in catalog.os_suites(os_key)}
+    return by_name[windows_name]
+
+
+def _supported(protocol: str, os_key: str) -> bool:
+    return catalog.PROTOCOLS[protocol].defaults[os_key] is not None
+
+
+# ----------------------------------------------------------------------------------------- the data file
+
+
+def test_defaults_file_shape():
+    text = DEFAULTS.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    assert DATA["schannel_profile"] == "recommended"
+    assert set(PROFILES) == set(EXPECTED)
+
+
+def test_every_key_is_documented_by_a_comment():
+    lines = DEFAULTS.read_text(encoding="utf-8").splitlines()
+    documented = ("schannel_profile:", "schannel_profiles:", *("  %s:" % p for p in PROFILES))
+    for i, line in enumerate(lines):
+        if line.startswith(documented):
+            previous = next(p for p in reversed(lines[:i]) if p.strip())
+            assert previous.lstrip().startswith("#"), "no comment above %r" % line
+
+
+@pytest.mark.parametrize("profile", list(EXPECTED))
+def test_every_setting_is_explicit(profile):
+    raw = PROFILES[profile]
+    assert tuple(raw["protocols"]) == IIS_PROTOCOLS
+    assert tuple(raw["ciphers"]) == IIS_CIPHERS
+    assert tuple(raw["hashes"]) == IIS_HASHES
+    assert set(raw["key_exchanges"]) == ALL_KEX
+    assert raw["protocol_sides"] == ["server", "client"]
+    assert raw["dotnet_strong_crypto"] is True
+    assert raw["fips_algorithm_policy"] is False
+    assert raw["cipher_suites"]
+
+
+# ---------------------------------------------------------------------------------- every profile x OS
+
+
+@pytest.mark.parametrize(("profile", "os_key"), CASES)
+def test_profile_renders_without_errors(profile, os_key):
+    _, _, findings = _render(profile, os_key)
+    assert [f for f in findings if f.severity == ERROR] == []
+    assert {f.code for f in findings} <= ALLOWED_WARNINGS
+    for finding in findings:
+        if finding.code in ("protocol-unsupported", "suite-unavailable", "winhttp-protocol-unsupported"):
+            assert catalog.OS_INFO[os_key].label in finding.message
+
+
+@pytest.mark.parametrize(("profile", "os_key"), CASES)
+def test_protocol_values(profile, os_key):
+    enabled = EXPECTED[profile][0]
+    _, desired, findings = _render(profile, os_key)
+    for protocol in IIS_PROTOCOLS:
+        for side in ("Server", "Client"):
+            key = "%s\\Protocols\\%s\\%s" % (SCHANNEL, protocol, side)
+            values = (_value(desired, key, "Enabled"), _value(desired, key, "DisabledByDefault"))
+            if protocol in enabled and not _supported(protocol, os_key):
+                assert values == (None, None)
+                assert Finding(
+                    WARNING, "protocol-unsupported", "protocols.%s" % protocol,
+                    "%s is not available on %s: it cannot be enabled there, so nothing is written for it"
+                    % (protocol, catalog.OS_INFO[os_key].label),
+                ) in findings
+            elif protocol in enabled:
+                assert values == (1, 0)  # TRS / AD FS: Enabled=1, DisabledByDefault=0
+            else:
+                assert values == (0, 1)
+
+
+@pytest.mark.parametrize(("profile", "os_key"), CASES)
+def test_algorithm_values(profile, os_key):
+    _, ciphers_on, hashes_on, kex_on, _, _ = EXPECTED[profile]
+    _, desired, _ = _render(profile, os_key)
+    for folder, names, on in (("Ciphers", IIS_CIPHERS, ciphers_on), ("Hashes", IIS_HASHES, hashes_on),
+                              ("KeyExchangeAlgorithms", tuple(ALL_KEX), kex_on)):
+        for name in names:
+            expected = 0xFFFFFFFF if name in on else 0  # KB245030
+            assert _value(desired, "%s\\%s\\%s" % (SCHANNEL, folder, name), "Enabled") == expected, name
+    # KB245030: from Vista on the 3DES key is "Triple DES 168", never the IIS Crypto 2.x label.
+    assert _value(desired, SCHANNEL + r"\Ciphers\Triple DES 168/168", "Enabled") is None
+
+
+@pytest.mark.parametrize(("profile", "os_key"), CASES)
+def test_dotnet_winhttp_fips_and_dh_values(profile, os_key):
+    winhttp, dh_bits = EXPECTED[profile][4], EXPECTED[profile][5]
+    _, desired, _ = _render(profile, os_key)
+    for key in DOTNET_KEYS:
+        assert _value(desired, key, "SchUseStrongCrypto") == 1
+        assert _value(desired, key, "SystemDefaultTlsVersions") == 1
+    mask = sum(WINHTTP_FLAGS[p] for p in winhttp if _supported(p, os_key))
+    for key in WINHTTP_KEYS:
+        assert _value(desired, key, "DefaultSecureProtocols") == mask
+    assert _value(desired, r"SYSTEM\CurrentControlSet\Control\Lsa\FipsAlgorithmPolicy", "Enabled") == 0
+    dh_key = SCHANNEL + r"\KeyExchangeAlgorithms\Diffie-Hellman"
+    assert _value(desired, dh_key, "ServerMinKeyBitLength") == dh_bits
+    assert _value(desired, dh_key, "ClientMinKeyBitLength") == dh_bits
+
+
+@pytest.mark.parametrize(("profile", "os_key"), CASES)
+def test_suite_order_is_usable_on_that_os(profile, os_key):
+    enabled, ciphers_on, hashes_on, kex_on, _, _ = EXPECTED[profile]
+    _, desired, _ = _render(profile, os_key)
+    names = _functions(desired, os_key)
+    assert len(",".join(names)) <= 1023  # manage-tls.md
+    assert len(names) == len({n.casefold() for n in names})
+    known = set(catalog.os_suite_names(os_key))
+    live = {p for p in enabled if _supported(p, os_key)}
+    for name in names:
+        assert name in known, "%s is not a %s suite name" % (name, os_key)
+        suite = _suite(os_key, name)
+        assert suite.cipher in ciphers_on, name
+        assert suite.hash in hashes_on, name
+        assert suite.key_exchange is None or suite.key_exchange in kex_on, name
+        assert suite.protocols & live, name
+    # Never lock out WinRM over HTTPS with an RSA certificate: some TLS 1.2 suite authenticates with RSA.
+    assert any(_suite(os_key, n).authentication == "RSA" and "TLS 1.2" in _suite(os_key, n).protocols
+               for n in names)
+
+
+@pytest.mark.parametrize(("profile", "os_key"), CASES)
+def test_fresh_host_converges_and_backup_restores_it(profile, os_key):
+    _, desired, _ = _render(profile, os_key)
+    state0 = RegistryState.from_values([], keys=[SCHANNEL + r"\Protocols", r"SOFTWARE\Microsoft\.NETFramework"])
+    snapshot = state0.snapshot(managed_keys(desired))
+    changes = compute_changes(desired, snapshot)
+    assert len(changes) == len([v for v in desired.values() if v is not None])
+    diff = render_diff(changes)
+    assert '"Functions"=' in diff["after"]
+    after = apply_reg_ops(changes_to_ops(changes), state0.copy())
+    assert compute_changes(desired, after.snapshot(managed_keys(desired))) == []
+    assert apply_reg_ops(parse_reg(backup_reg(changes, snapshot)), after) == state0
+
+
+# ------------------------------------------------------------------------------------------ per profile
+
+
+@pytest.mark.parametrize("os_key", ["2016", "2019", "2022", "2025"])
+def test_recommended_seed_names_collapse_from_2016(os_key):
+    _, desired, findings = _render("recommended", os_key)
+    assert _value(desired, POLICY, "Functions") == "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
+    assert Finding(
+        WARNING, "suite-duplicate", "cipher_suites[1]",
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384 is written as TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 on %s, "
+        "which cipher_suites[0] already puts in the order: it is listed once, at the first place"
+        % catalog.OS_INFO[os_key].label,
+    ) in findings
+
+
+@pytest.mark.parametrize("os_key", ["2008r2", "2012r2"])
+def test_recommended_keeps_the_seed_names_where_they_exist(os_key):
+    _, desired, findings = _render("recommended", os_key)
+    assert _value(desired, POLICY, "Functions") == (
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384"
+    )
+    assert not [f for f in findings if f.code == "suite-duplicate"]
+
+
+def test_recommended_on_2008r2_enables_tls12_explicitly():
+    # 2008 R2 ships TLS 1.1/1.2 disabled (reference 1.2); the seed's suites are TLS 1.2-only (reference 2.7).
+    assert catalog.PROTOCOLS["TLS 1.2"].defaults["2008r2"] == catalog.SideDefaults(client=False, server=False)
+    _, desired, _ = _render("recommended", "2008r2")
+    for side in ("Server", "Client"):
+        key = SCHANNEL + "\\Protocols\\TLS 1.2\\" + side
+        assert _value(desired, key, "Enabled") == 1
+        assert _value(desired, key, "DisabledByDefault") == 0
+
+
+@pytest.mark.parametrize("os_key", OS_KEYS)
+def test_recommended_warns_that_tls10_and_tls11_have_no_suite(os_key):
+    _, _, findings = _render("recommended", os_key)
+    no_suite = [f for f in findings if f.code == "no-usable-suite"]
+    assert [(f.severity, f.field) for f in no_suite] == [(WARNING, "protocols.TLS 1.0"), (WARNING, "protocols.TLS 1.1")]
+    assert "TLS 1.2 only" in no_suite[0].message
+
+
+@pytest.mark.parametrize("os_key", ["2022", "2025"])
+def test_recommended_disables_tls13_where_it_is_on_by_default(os_key):
+    assert catalog.PROTOCOLS["TLS 1.3"].defaults[os_key] == catalog.SideDefaults(client=True, server=True)
+    _, desired, findings = _render("recommended", os_key)
+    assert _value(desired, SCHANNEL + r"\Protocols\TLS 1.3\Server", "Enabled") == 0
+    assert not [f for f in findings if f.code == "tls13-no-suite"]
+
+
+def test_xp_compatible_on_2019_enables_ssl3_rc4_3des_md5():
+    _, desired, findings = _render("xp_compatible", "2019")
+    assert _value(desired, SCHANNEL + r"\Protocols\SSL 3.0\Server", "Enabled") == 1
+    assert _value(desired, SCHANNEL + r"\Protocols\SSL 3.0\Server", "DisabledByDefault") == 0
+    assert _value(desired, SCHANNEL + r"\Ciphers\RC4 128/128", "Enabled") == 0xFFFFFFFF
+    assert _value(desired, SCHANNEL + r"\Ciphers\Triple DES 168", "Enabled") == 0xFFFFFFFF
+    assert _value(desired, SCHANNEL + r"\Hashes\MD5", "Enabled") == 0xFFFFFFFF
+    names = _functions(desired, "2019")
+    assert names[0] == "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
+    assert names[-2:] == ["TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"]
+    assert not [f for f in findings if f.code == "no-usable-suite"]  # SSL 3.0 and TLS 1.0 have suites
+
+
+def test_xp_compatible_keeps_the_seed_suites_first():
+    assert PROFILES["xp_compatible"]["cipher_suites"][:2] == PROFILES["recommended"]["cipher_suites"]
+
+
+def test_modern_on_2016_skips_tls13_with_a_warning_naming_the_os():
+    _, desired, findings = _render("modern", "2016")
+    assert Finding(
+        WARNING, "protocol-unsupported", "protocols.TLS 1.3",
+        "TLS 1.3 is not available on Windows Server 2016: it cannot be enabled there, so nothing is written for it",
+    ) in findings
+    assert _value(desired, SCHANNEL + r"\Protocols\TLS 1.3\Server", "Enabled") is None
+    assert _value(desired, POLICY, "Functions") == (
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,"
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,"
+        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"
+    )
+
+
+def test_modern_on_2012r2_uses_curve_suffixed_ecdsa_and_dhe_rsa_gcm():
+    # tls-cipher-suites-in-windows-8-1: ECDHE_ECDSA GCM only as _P256/_P384; no ECDHE_RSA GCM (reference 3.2).
+    _, desired, _ = _render("modern", "2012r2")
+    assert _value(desired, POLICY, "Functions") == (
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384_P384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256_P256,"
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256_P384,TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,"
+        "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"
+    )
+
+
+@pytest.mark.parametrize("profile", ["modern", "pci_dss_4", "strict", "fips_140"])
+@pytest.mark.parametrize("os_key", ["2022", "2025"])
+def test_tls13_profiles_lead_with_the_tls13_suites(profile, os_key):
+    # TLS 1.3 without its suites fails the handshake (pywinrm#363); Windows enables these two (reference 3.3).
+    _, desired, findings = _render(profile, os_key)
+    assert _functions(desired, os_key)[:2] == ["TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"]
+    assert _value(desired, SCHANNEL + r"\Protocols\TLS 1.3\Client", "Enabled") == 1
+    assert not [f for f in findings if f.code in ("suite-unavailable", "protocol-unsupported")]
+
+
+@pytest.mark.parametrize("os_key", OS_KEYS)
+def test_modern_is_aead_with_forward_secrecy_only(os_key):
+    _, desired, _ = _render("modern", os_key)
+    for name in _functions(desired, os_key):
+        suite = _suite(os_key, name)
+        assert "_GCM_" in suite.name, name
+        assert suite.key_exchange in (None, "ECDH", "Diffie-Hellman"), name
+
+
+@pytest.mark.parametrize("os_key", OS_KEYS)
+def test_strict_is_ecdhe_only(os_key):
+    # IIS Crypto strict: "disable ... all non forward secrecy cipher suites"; its 12 suites are ECDHE (ref 2.5).
+    _, desired, _ = _render("strict", os_key)
+    for name in _functions(desired, os_key):
+        assert _suite(os_key, name).key_exchange in (None, "ECDH"), name
+
+
+@pytest.mark.parametrize("os_key", OS_KEYS)
+def test_pci_dss_4_has_no_sha1_mac_and_no_3des(os_key):
+    _, desired, _ = _render("pci_dss_4", os_key)
+    for name in _functions(desired, os_key):
+        suite = _suite(os_key, name)
+        assert suite.hash != "SHA", name
+        assert suite.cipher in AES, name
+
+
+@pytest.mark.parametrize("os_key", OS_KEYS)
+def test_fips_140_uses_fips_ciphers_and_keeps_fips_mode_off(os_key):
+    _, desired, _ = _render("fips_140", os_key)
+    names = _functions(desired, os_key)
+    assert all(_suite(os_key, n).cipher in AES | {"Triple DES 168"} for n in names)
+    assert names[-1] == "TLS_RSA_WITH_3DES_EDE_CBC_SHA"
+    assert _value(desired, r"SYSTEM\CurrentControlSet\Control\Lsa\FipsAlgorithmPolicy", "Enabled") == 0
