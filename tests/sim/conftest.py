@@ -1,0 +1,34 @@
+"""Fixtures that run the simulator (``tests.winsim.fleet.Fleet``) for the wire-level and Ansible tests.
+
+Each fleet gets its own loopback block so fleets of different modules never share an address:
+127.20.1.x shared wire fleet, 127.20.2.x lifecycle/persistence, 127.20.3.x Ansible, 127.20.4.x HTTPS inventory.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.winsim.fleet import Fleet
+
+
+@pytest.fixture(scope="session")
+def fleet(tmp_path_factory):
+    """Three hosts (2019, 2012 R2, 2022) shared by the wire tests; tests clear the faults they set."""
+    with Fleet(tmp_path_factory.mktemp("wire-fleet"), hosts=3, os_mix=("2019", "2012r2", "2022"),
+               first_ip="127.20.1.1", reboot_seconds=0.3) as running:
+        yield running
+
+
+@pytest.fixture
+def control(fleet):
+    """The shared fleet's control client; every fault is cleared after the test."""
+    yield fleet.control
+    fleet.control.clear_fault("*")
+    for host in fleet.hosts:
+        fleet.control.wait_for_state(host.name, "up")
+
+
+@pytest.fixture
+def proto(fleet, control):
+    """pywinrm Protocol to ms001 (2019): NTLM over HTTP with message encryption, as pywinrm does by default."""
+    return fleet.protocol("ms001")

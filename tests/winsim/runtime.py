@@ -1,0 +1,417 @@
+"""One simulated host on the network: its listeners, connections, authentication, faults and reboots.
+
+Ports (DESIGN.md "The simulator"): 5985 WinRM HTTP, 5986 WinRM HTTPS, 8460/8462/8463 MailStore Server TLS. Every
+TLS listener, WinRM's 5986 included (WinRM over HTTPS uses Schannel too), serves the SSLContext the Windows model
+builds from its Schannel registry as of the last boot; a reboot rebuilds them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import socket
+import ssl
+import struct
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import HKLM
+from tests.winsim import httpwire
+from tests.winsim.auth import AUTH_ERRORS, NtlmSession, UserStore, parse_authorization
+from tests.winsim.counters import HostCounters
+from tests.winsim.faults import FaultSpec, HostFaults
+from tests.winsim.pki import HostCertificates
+from tests.winsim.soap import NS_N, WsmanFault, WsmanRequest, fault_envelope, parse_request
+from tests.winsim.wsman import SHELL_URI, WMI_PREFIX, dispatch
+
+if TYPE_CHECKING:
+    from tests.winsim.host import SimulatedWindows
+
+HTTP_PORT = 5985
+HTTPS_PORT = 5986
+MAILSTORE_PORTS = (8460, 8462, 8463)
+IDLE_TIMEOUT = 120.0  # HTTP.sys idle connection timeout (netsh http show timeout: IdleConnectionTimeout 120 s)
+
+# Group Policy "Allow unencrypted traffic" for the WinRM service (WindowsRemoteManagement.admx):
+# HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service, REG_DWORD AllowUnencryptedTraffic = 1.
+WINRM_POLICY_KEY = r"SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
+ALLOW_UNENCRYPTED_VALUE = "AllowUnencryptedTraffic"
+
+
+@dataclass(frozen=True)
+class FleetSettings:
+    """Settings shared by every host of one simulator process."""
+
+    latency_ms: int
+    reboot_seconds: float
+    users: UserStore
+
+
+def quota_fault() -> WsmanFault:
+    """What a host under ``fault-after`` answers: the max-concurrent-operations quota fault.
+
+    Shape of pywinrm's test_exceptions.py capture (s:Receiver, w:InternalError, MSFT_WmiError detail with
+    error_Code 2150859174 = ERROR_WSMAN_QUOTA_MAX_OPERATIONS, MessageID "HRESULT 0x803381a6").
+    """
+    text = (
+        "The WS-Management service cannot process the request. This user is allowed a maximum number of 1500 "
+        "concurrent operations, which has been exceeded. Close existing operations for this user, or raise the "
+        "quota for this user. "
+    )
+    detail = (
+        '<p:MSFT_WmiError b:IsCIM_Error="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xmlns:b="http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd" '
+        'xmlns:p="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/MSFT_WmiError" '
+        'xmlns:cim="http://schemas.dmtf.org/wbem/wscim/1/common" xsi:type="p:MSFT_WmiError_Type">'
+        '<p:CIMStatusCode xsi:type="cim:cimUnsignedInt">27</p:CIMStatusCode>'
+        '<p:CIMStatusCodeDescription xsi:type="cim:cimString" xsi:nil="true"/>'
+        '<p:ErrorSource xsi:type="cim:cimString" xsi:nil="true"/>'
+        '<p:ErrorSourceFormat xsi:type="cim:cimUnsignedShort">0</p:ErrorSourceFormat>'
+        '<p:ErrorType xsi:type="cim:cimUnsignedShort">0</p:ErrorType>'
+        f'<p:Message xsi:type="cim:cimString">{text}</p:Message>'
+        '<p:MessageID xsi:type="cim:cimString">HRESULT 0x803381a6</p:MessageID>'
+        '<p:OtherErrorSourceFormat xsi:type="cim:cimString" xsi:nil="true"/>'
+        '<p:OtherErrorType xsi:type="cim:cimString" xsi:nil="true"/>'
+        '<p:OwningEntity xsi:type="cim:cimString" xsi:nil="true"/>'
+        '<p:PerceivedSeverity xsi:type="cim:cimUnsignedShort">0</p:PerceivedSeverity>'
+        '<p:ProbableCause xsi:type="cim:cimUnsignedShort">0</p:ProbableCause>'
+        '<p:ProbableCauseDescription xsi:type="cim:cimString" xsi:nil="true"/>'
+        '<p:error_Category xsi:type="cim:cimUnsignedInt">30</p:error_Category>'
+        '<p:error_Code xsi:type="cim:cimUnsignedInt">2150859174</p:error_Code>'
+        '<p:error_Type xsi:type="cim:cimString">HRESULT</p:error_Type>'
+        f'<p:error_WindowsErrorMessage xsi:type="cim:cimString">{text}</p:error_WindowsErrorMessage>'
+        "</p:MSFT_WmiError>"
+    )
+    return WsmanFault("s:Receiver", "w:InternalError", text, None, detail=detail)
+
+
+def method_label(req: WsmanRequest) -> str:
+    """Counter key: ``Shell.Create``, ``StdRegProv.GetDWORDValue``, ``Win32_OperatingSystem.Get``, ``WQL.Pull``."""
+    op = req.action.rstrip("/").rpartition("/")[2] or "?"
+    uri = req.resource_uri
+    if uri.casefold() == SHELL_URI.casefold():
+        return f"Shell.{op}"
+    if uri.casefold().startswith(WMI_PREFIX):
+        cls = uri.rstrip("/").rpartition("/")[2]
+        return f"{'WQL' if cls == '*' else cls}.{op}"
+    return f"{uri or '?'}.{op}"
+
+
+@dataclass
+class Reply:
+    """What the connection handler does with one request."""
+
+    data: bytes = b""
+    close: bool = False
+    reset: bool = False
+    after: Callable[[], None] | None = None
+
+
+class HostRuntime:
+    """A host's network presence. States: up, down (fault), rebooting, hung (reboot-hang), off (shut down)."""
+
+    def __init__(self, settings: FleetSettings, name: str, ip: str, model: SimulatedWindows,
+                 certs: HostCertificates) -> None:
+        self.settings = settings
+        self.name = name
+        self.ip = ip
+        self.model = model
+        self.certs = certs
+        self.state = "stopped"
+        self.faults = HostFaults()
+        self.counters = HostCounters()
+        self.shells: set[str] = set()
+        self.enumerations: dict[str, list[str]] = {}
+        self._servers: list[asyncio.Server] = []
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task] = set()
+
+    # --- lifecycle ------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.faults.has("down"):
+            self.state = "down"
+            return
+        await self._listen()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await self._unlisten()
+        self.state = "stopped"
+
+    async def _listen(self) -> None:
+        self.state = "starting"  # a second clear_fault arriving meanwhile must not listen twice
+        tls = self.model.tls_context(self.certs)
+        servers = []
+        try:
+            servers.append(await self._serve(partial(self._wsman_connection, "http", HTTP_PORT), HTTP_PORT, None))
+            servers.append(await self._serve(partial(self._wsman_connection, "https", HTTPS_PORT), HTTPS_PORT, tls))
+            for port in MAILSTORE_PORTS:
+                servers.append(await self._serve(partial(self._mailstore_connection, port), port, tls))
+        except BaseException:
+            for server in servers:
+                server.close()
+            raise
+        self._servers = servers
+        self.state = "up"
+
+    async def _serve(self, handler, port: int, tls: ssl.SSLContext | None) -> asyncio.Server:
+        return await asyncio.start_server(handler, self.ip, port, ssl=tls, reuse_address=True, backlog=128)
+
+    async def _unlisten(self) -> None:
+        """Close listeners (new connections are refused) and drop every open connection, as a dead host does."""
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        for server in servers:
+            await server.wait_closed()
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- faults and power -----------------------------------------------------------------------------------
+
+    async def set_fault(self, spec: FaultSpec) -> None:
+        self.faults.set(spec)
+        if spec.kind == "down" and self.state == "up":
+            await self._unlisten()
+            self.state = "down"
+
+    async def clear_fault(self, kind: str | None) -> None:
+        was_hang = self.faults.has("reboot-hang")
+        self.faults.clear(kind)
+        if self.state == "down" and not self.faults.has("down"):
+            await self._listen()
+        elif self.state == "hung" and was_hang and not self.faults.has("reboot-hang"):
+            await self._complete_boot()
+
+    def schedule_reboot(self) -> None:
+        """After a successful Win32Shutdown(reboot)/Reboot(): go away, boot, come back (reference 1.4)."""
+        self._spawn(self._reboot())
+
+    def schedule_power_off(self) -> None:
+        self._spawn(self._power_off())
+
+    async def _reboot(self) -> None:
+        self.state = "rebooting"
+        await self._unlisten()
+        self.shells.clear()
+        self.enumerations.clear()
+        if self.faults.has("reboot-hang"):
+            self.state = "hung"
+            return
+        await asyncio.sleep(self.settings.reboot_seconds)
+        await self._complete_boot()
+
+    async def _power_off(self) -> None:
+        self.state = "off"
+        await self._unlisten()
+        self.shells.clear()
+        self.enumerations.clear()
+
+    async def power_on(self) -> None:
+        if self.state == "off":
+            await self._complete_boot()
+
+    async def _complete_boot(self) -> None:
+        self.model.boot()
+        self.counters.boots += 1
+        if self.faults.has("down"):
+            self.state = "down"
+            return
+        await self._listen()
+
+    # --- WinRM configuration ----------------------------------------------------------------------------------
+
+    def allow_unencrypted(self) -> bool:
+        out = dict(self.model.call_stdregprov("GetDWORDValue", [
+            ("hDefKey", str(HKLM)), ("sSubKeyName", WINRM_POLICY_KEY), ("sValueName", ALLOW_UNENCRYPTED_VALUE)]))
+        return out.get("ReturnValue") == 0 and out.get("uValue") == 1
+
+    def set_allow_unencrypted(self, allowed: bool) -> None:
+        base = [("hDefKey", str(HKLM)), ("sSubKeyName", WINRM_POLICY_KEY)]
+        self.model.call_stdregprov("CreateKey", base)
+        self.model.call_stdregprov(
+            "SetDWORDValue", [*base, ("sValueName", ALLOW_UNENCRYPTED_VALUE), ("uValue", "1" if allowed else "0")])
+
+    def new_enumeration(self, items: list[str]) -> str:
+        context = "uuid:" + str(uuid.uuid4()).upper()
+        self.enumerations[context] = items
+        return context
+
+    # --- connections ----------------------------------------------------------------------------------------
+
+    async def _mailstore_connection(self, port: int, reader: asyncio.StreamReader,
+                                    writer: asyncio.StreamWriter) -> None:
+        """MailStore Server TLS port: the handshake is what matters; a request gets a minimal answer."""
+        self.counters.tls_handshakes[str(port)] += 1
+        self._writers.add(writer)
+        try:
+            data = await asyncio.wait_for(reader.read(65536), 10)
+            if data:
+                writer.write(b"HTTP/1.1 404 Not Found\r\nServer: MailStore Server\r\nContent-Length: 0\r\n"
+                             b"Connection: close\r\n\r\n")
+                await writer.drain()
+        except (OSError, ssl.SSLError, TimeoutError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _wsman_connection(self, scheme: str, port: int, reader: asyncio.StreamReader,
+                                writer: asyncio.StreamWriter) -> None:
+        self.counters.connections += 1
+        if scheme == "https":
+            self.counters.tls_handshakes[str(port)] += 1
+        self._writers.add(writer)
+        session = NtlmSession()
+        try:
+            while True:
+                try:
+                    req = await asyncio.wait_for(httpwire.read_request(reader), IDLE_TIMEOUT)
+                except httpwire.BadRequest as exc:
+                    writer.write(httpwire.response(exc.status, close=True))
+                    await writer.drain()
+                    break
+                if req is None:
+                    break
+                self.counters.requests += 1
+                self.counters.bytes_in += req.wire_size
+                delay = self.settings.latency_ms + self.faults.slow_ms()
+                if delay:
+                    await asyncio.sleep(delay / 1000)
+                if self.state != "up":
+                    break
+                reply = self._handle(req, session, scheme, port)
+                if reply.reset:
+                    self.counters.resets += 1
+                    _reset(writer)
+                    return
+                writer.write(reply.data)
+                self.counters.bytes_out += len(reply.data)
+                await writer.drain()
+                if reply.after is not None:
+                    reply.after()
+                if reply.close or not req.keep_alive():
+                    break
+        except (OSError, ssl.SSLError, TimeoutError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            if not writer.transport.is_closing():
+                writer.close()
+
+    def _challenge(self, scheme: str, *, failed: bool) -> Reply:
+        """401 as HTTP.sys sends it: Negotiate always, Basic only where the service would accept it."""
+        if failed:
+            self.counters.auth_failures += 1
+        else:
+            self.counters.auth_challenges += 1
+        headers = [("WWW-Authenticate", "Negotiate")]
+        if scheme == "https" or self.allow_unencrypted():
+            headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
+        return Reply(httpwire.response(401, headers=headers))
+
+    def _handle(self, req: httpwire.HttpRequest, session: NtlmSession, scheme: str, port: int) -> Reply:
+        if req.target.partition("?")[0].casefold() != "/wsman":
+            return Reply(httpwire.response(404))
+        if req.method != "POST":
+            return Reply(httpwire.response(405, headers=[("Allow", "POST")]))
+        authorization = req.headers.get("authorization")
+        basic = False
+        if authorization:
+            kind, data = parse_authorization(authorization)
+            if kind in ("negotiate", "ntlm"):
+                try:
+                    token = base64.b64decode(data, validate=True)
+                    if self.faults.has("wrong-password") and token.startswith(b"NTLMSSP\x00\x03"):
+                        raise ValueError("wrong-password fault")
+                    out = session.step(token)
+                except AUTH_ERRORS:
+                    session.context = None
+                    session.complete = False
+                    return self._challenge(scheme, failed=True)
+                if not session.complete:
+                    self.counters.auth_challenges += 1
+                    name = "NTLM" if kind == "ntlm" else "Negotiate"
+                    header = f"{name} {base64.b64encode(out or b'').decode()}"
+                    return Reply(httpwire.response(401, headers=[("WWW-Authenticate", header)]))
+            elif kind == "basic":
+                # Basic over HTTP is refused unless AllowUnencrypted (pywinrm README "Encryption"; reference 4).
+                allowed = scheme == "https" or self.allow_unencrypted()
+                if not allowed or self.faults.has("wrong-password") or not self.settings.users.check_basic(
+                        data, self.name):
+                    return self._challenge(scheme, failed=True)
+                basic = True
+            else:
+                return self._challenge(scheme, failed=True)
+        elif not session.complete:
+            return self._challenge(scheme, failed=False)
+
+        encrypted = httpwire.is_encrypted(req.headers)
+        if encrypted:
+            if basic or not session.complete:
+                return Reply(httpwire.response(400, close=True))
+            try:
+                length, signature, sealed = httpwire.split_encrypted(req.body)
+                plain = session.unwrap(signature, sealed)
+            except (ValueError, IndexError, struct.error, *AUTH_ERRORS):
+                return Reply(httpwire.response(400, close=True))
+            if len(plain) != length:
+                return Reply(httpwire.response(400, close=True))
+        else:
+            plain = req.body
+            if plain and scheme == "http" and not self.allow_unencrypted():
+                # An unencrypted SOAP message over HTTP is rejected like bad credentials (pywinrm issue #154).
+                return self._challenge(scheme, failed=True)
+        if not plain:
+            # pywinrm's empty-body POST that completes authentication before encryption starts (reference 2.3).
+            return Reply(httpwire.response(200))
+        return self._wsman_call(plain, session if encrypted else None, scheme, port)
+
+    def _wsman_call(self, plain: bytes, session: NtlmSession | None, scheme: str, port: int) -> Reply:
+        self.counters.wsman_calls += 1
+        if self.faults.take_reset():
+            return Reply(reset=True)
+        req: WsmanRequest | None = None
+        after = None
+        try:
+            req = parse_request(plain)
+            self.counters.methods[method_label(req)] += 1
+            if self.faults.take_call():
+                raise quota_fault()
+            outcome = dispatch(self, req, f"{scheme}://{self.ip}:{port}/wsman")
+            status, body, after = 200, outcome.body, outcome.after
+        except WsmanFault as fault:
+            self.counters.faults_sent += 1
+            if fault.action == "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault" and req is not None and (
+                    req.action.startswith(NS_N)):
+                fault.action = f"{NS_N}/fault"
+            status, body = 500, fault_envelope(fault, req.message_id if req else None, self.name)
+        if session is not None:
+            signature, sealed = session.wrap(body)
+            data = httpwire.response(status, httpwire.join_encrypted(len(body), signature, sealed),
+                                     content_type=httpwire.ENCRYPTED_CONTENT_TYPE)
+        else:
+            data = httpwire.response(status, body, content_type=httpwire.SOAP_CONTENT_TYPE)
+        return Reply(data, after=after)
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Abort with RST (SO_LINGER 0): the client sees 'Connection reset by peer' mid-request."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+

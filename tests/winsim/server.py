@@ -1,0 +1,120 @@
+"""``serve``: run a simulated fleet in one asyncio event loop until SIGTERM/SIGINT.
+
+Start-up order: state dir, accounts file, fleet list (``fleet.json``: name, address, OS of every host ever
+created in this state dir — restarts keep them), PKI, Windows models, listeners, control channel
+(``control.json``), and last the inventory, so that a caller can wait for the inventory file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import os
+import resource
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.winsim.auth import DEFAULT_USER, UserStore, ensure_users_file, read_accounts
+from tests.winsim.control_server import ControlServer
+from tests.winsim.faults import FaultSpec
+from tests.winsim.host import SimulatedWindows
+from tests.winsim.inventory import render_inventory, write_atomically
+from tests.winsim.pki import FleetPki
+from tests.winsim.runtime import FleetSettings, HostRuntime
+
+OS_CHOICES = ("2008r2", "2012r2", "2016", "2019", "2022", "2025")
+DEFAULT_OS = "2019"
+START_BATCH = 200  # listeners opened concurrently
+
+
+@dataclass
+class ServeOptions:
+    state_dir: Path
+    inventory: Path
+    hosts: int = 3
+    os_mix: tuple[str, ...] = (DEFAULT_OS,)
+    first_ip: str = "127.20.0.1"
+    latency_ms: int = 0
+    reboot_seconds: float = 0.5
+    scheme: str = "http"
+    faults: list[tuple[str, FaultSpec]] = field(default_factory=list)
+
+
+def raise_nofile_limit() -> int:
+    """Raise RLIMIT_NOFILE to the hard limit: five listeners per host plus connections."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def host_name(index: int) -> str:
+    return f"ms{index + 1:03d}"
+
+
+def plan_fleet(opts: ServeOptions) -> list[dict]:
+    """Hosts of this run: those recorded in fleet.json keep address and OS; new ones are appended."""
+    path = opts.state_dir / "fleet.json"
+    known: list[dict] = json.loads(path.read_text())["hosts"] if path.exists() else []
+    first = ipaddress.IPv4Address(opts.first_ip)
+    if not first.is_loopback:
+        raise ValueError(f"--first-ip must be a loopback address, got {first}")
+    hosts = list(known)
+    for index in range(len(known), opts.hosts):
+        ip = first + index
+        if not ip.is_loopback:
+            raise ValueError(f"host {index + 1} would get {ip}, outside 127.0.0.0/8")
+        hosts.append({"name": host_name(index), "ip": str(ip), "os": opts.os_mix[index % len(opts.os_mix)]})
+    if len(hosts) != len(known):
+        write_atomically(path, json.dumps({"hosts": hosts}, indent=1))
+    return hosts[: opts.hosts]
+
+
+async def serve(opts: ServeOptions) -> None:
+    opts.state_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        opts.inventory.unlink()
+    raise_nofile_limit()
+    users_path = ensure_users_file(opts.state_dir)
+    settings = FleetSettings(opts.latency_ms, opts.reboot_seconds, UserStore(users_path))
+    pki = FleetPki(opts.state_dir)
+    plan = plan_fleet(opts)
+    hosts: dict[str, HostRuntime] = {}
+    for entry in plan:
+        model = SimulatedWindows(entry["name"], entry["os"], opts.state_dir)
+        certs = pki.host_certificates(entry["name"], entry["ip"])
+        hosts[entry["name"]] = HostRuntime(settings, entry["name"], entry["ip"], model, certs)
+    for name, spec in opts.faults:
+        if name not in hosts:
+            raise ValueError(f"--fault names unknown host {name!r}")
+        hosts[name].faults.set(spec)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    control = ControlServer(hosts)
+    runtimes = list(hosts.values())
+    try:
+        for i in range(0, len(runtimes), START_BATCH):
+            await asyncio.gather(*(h.start() for h in runtimes[i : i + START_BATCH]))
+        port = await control.start()
+        write_atomically(opts.state_dir / "control.json",
+                         json.dumps({"url": f"http://127.0.0.1:{port}", "pid": os.getpid()}))
+        account = next(a for a in read_accounts(users_path) if a.domain == "" and a.user == DEFAULT_USER)
+        text = render_inventory([(e["name"], e["ip"], e["os"]) for e in plan], account.user, account.password,
+                                opts.scheme, pki.ca_cert_path)
+        write_atomically(opts.inventory, text)
+        os.chmod(opts.inventory, 0o600)
+        await stop.wait()
+    finally:
+        await control.stop()
+        await asyncio.gather(*(h.stop() for h in runtimes), return_exceptions=True)
+        for host in runtimes:
+            host.model.close()
+        with contextlib.suppress(FileNotFoundError):
+            (opts.state_dir / "control.json").unlink()
