@@ -1,0 +1,118 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read-only drift assessment of one host: its OS, what the settings want there, and what differs.
+
+This is the read half of win_schannel in check mode, over a WsmanClient: one WQL enumeration for the OS, then
+the snapshot of exactly the keys the desired state names (stdregprov.read_snapshot: one EnumValues per key and
+one typed Get per managed value present). Nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import (
+    compute_changes,
+    managed_keys,
+    render_diff,
+)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
+from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, Finding
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_TYPE_NAMES, Change
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings, parse_settings
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, read_snapshot
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts, read_os
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
+
+
+class SettingsError(ValueError):
+    """The settings are invalid independently of any host: nothing may be read or written anywhere."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__("; ".join(str(f) for f in findings))
+
+
+@dataclass
+class Assessment:
+    """What one host holds against what the settings want there."""
+
+    os: OsFacts
+    findings: list[Finding]
+    changes: list[Change] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        """True when the settings are inconsistent for this host's OS (errors): no change may be applied."""
+        return any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def compliant(self) -> bool:
+        return not self.refused and not self.changes
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "os": {
+                "caption": self.os.caption.strip(),
+                "version": self.os.version,
+                "build": self.os.build,
+                "os_key": self.os.os_key,
+                "last_boot": self.os.last_boot.isoformat(),
+            },
+            "compliant": self.compliant,
+            "refused": self.refused,
+            "changes": [change_as_dict(c) for c in self.changes],
+            "diff": render_diff(self.changes),
+            "findings": [
+                {"severity": f.severity, "code": f.code, "field": f.field, "message": f.message} for f in self.findings
+            ],
+            "wsman_calls": dict(sorted(self.calls.items())),
+        }
+
+
+def change_as_dict(change: Change) -> dict[str, Any]:
+    return {
+        "key": "HKLM\\" + change.key,
+        "name": change.name,
+        "type": REG_TYPE_NAMES.get(change.type, str(change.type)),
+        "before": _jsonable(change.before),
+        "after": _jsonable(change.after),
+    }
+
+
+def _jsonable(data: object) -> object:
+    return list(data) if isinstance(data, tuple) else data
+
+
+def parse_or_raise(raw: Mapping[str, Any]) -> Settings:
+    """Parse win_schannel settings; raise SettingsError with every error found (host-independent)."""
+    settings, findings = parse_settings(raw)
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        raise SettingsError(errors)
+    return settings
+
+
+def assess(client: WsmanClient, settings: Settings) -> Assessment:
+    """Assess one host. WsmanError/RegistryError from the host propagate with their codes."""
+    before = dict(client.calls)
+    facts = read_os(client)
+    if facts.os_key is None:
+        raise ValueError(
+            "unsupported Windows version %s (build %d, %r): the catalog covers Windows Server 2008 R2 to 2025"
+            % (facts.version, facts.build, facts.caption.strip())
+        )
+    findings = check_settings(settings, facts.os_key)
+    desired, render_findings = desired_state(settings, facts.os_key)
+    findings.extend(f for f in render_findings if f not in findings)
+    names: dict[str, list[str]] = {}
+    for vid in desired:
+        key, name = desired.spelled(vid)
+        names.setdefault(key, []).append(name)
+    snapshot = read_snapshot(StdRegProv(client), managed_keys(desired), names)
+    calls = {op: count - before.get(op, 0) for op, count in client.calls.items() if count - before.get(op, 0)}
+    return Assessment(os=facts, findings=findings, changes=compute_changes(desired, snapshot), calls=calls)
