@@ -4,7 +4,8 @@
 
 Names are the SCHANNEL registry key names (``TLS 1.2``, ``Triple DES 168``, ``SHA256``, ``ECDH``); labels other
 tools use (IIS Crypto's ``SHA 256``, ``Triple DES 168/168``) are aliases that ``resolve`` maps to the key name.
-Cipher suites are keyed by their unsuffixed IANA name; ``os_suites`` gives each OS's own spelling and order.
+Cipher suites are keyed by their unsuffixed IANA name; ``os_suites`` gives each OS's own spelling and order, and
+``os_suite_variants`` decides how an OS spells a suite someone named (with or without curve suffix).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.suites import (
 )
 
 __all__ = [
+    "ALGORITHMS",
     "CIPHERS",
     "CURVE_SUFFIXES",
     "ECC_CURVES",
@@ -52,8 +54,10 @@ __all__ = [
     "default_curve_order",
     "default_suite_order",
     "os_key_for",
+    "os_label",
     "os_suite_forms",
     "os_suite_names",
+    "os_suite_variants",
     "os_suites",
     "protocol_key",
     "protocol_supported",
@@ -114,6 +118,11 @@ def os_key_for(version: str, build: int | None = None) -> str:
         shown = version if build is None else "%s build %s" % (version, build)
         raise ValueError("unsupported Windows version %s; supported: %s" % (shown, supported))
     return key
+
+
+def os_label(os_key: str) -> str:
+    """``"Windows Server 2019"`` for ``"2019"``: how messages name an OS."""
+    return OS_INFO[os_key].label
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -290,11 +299,15 @@ KEY_EXCHANGES: dict[str, AlgorithmInfo] = _algorithms(
 )
 
 
+# kind -> table, for code that handles the three kinds alike.
+ALGORITHMS: dict[str, dict[str, AlgorithmInfo]] = {"cipher": CIPHERS, "hash": HASHES, "key_exchange": KEY_EXCHANGES}
+
+
 def algorithm_key(kind: str, name: str, os_key: str) -> str:
     r"""Full key path (``SCHANNEL\Ciphers\AES 128/128``) for a cipher/hash/key_exchange name or alias on an OS."""
     if kind not in _PARENT_KEY:
         raise ValueError("kind must be one of %s, not %r" % (", ".join(_PARENT_KEY), kind))
-    info = _TABLES[kind][resolve(kind, name)]
+    info = ALGORITHMS[kind][resolve(kind, name)]
     return "%s\\%s\\%s" % (SCHANNEL_KEY, _PARENT_KEY[kind], info.registry_key[os_key])
 
 
@@ -316,20 +329,40 @@ def default_suite_order(os_key: str) -> tuple[str, ...]:
     return os_suite_names(os_key, enabled_only=True)
 
 
-def os_suite_forms(os_key: str, name: str) -> tuple[str, ...]:
-    """How ``os_key`` spells a suite given with or without curve suffix; () when the OS lacks it.
+def os_suite_variants(os_key: str, name: str, curve: str | None = None) -> tuple[OsSuite, ...]:
+    """The rows of ``os_key``'s suite table that stand for suite ``name`` (canonical, unsuffixed) with ``curve``.
 
-    On OSes with curve-suffixed names an unsuffixed name yields every suffixed variant in default priority
-    order; a suffixed name yields itself when the OS has it. On 2016+ the suffix is dropped ("the elliptic curve
-    suffix is not required and is overridden by the new elliptic curve priority order", cipher-suites-in-schannel.md).
+    This is the one place that decides how an OS spells a suite someone named (suite_order writes what it returns):
+
+    - 2016 and later have no curve-suffixed names ("the elliptic curve suffix is not required and is overridden by
+      the new elliptic curve priority order", cipher-suites-in-schannel.md), so ``curve`` is ignored there and the
+      one unsuffixed row is returned.
+    - 2008 R2 / 2012 R2 with ``curve``: that variant, or nothing when the OS lacks it (Windows 8.1 has
+      TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 only as _P384 and _P521).
+    - 2008 R2 / 2012 R2 without ``curve`` (an ECDHE suite given unsuffixed): the variants the OS *enables by
+      default*, in its default order, i.e. the suite "as Windows would use it". For
+      TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 that is _P256, _P384; the _P521 variants are "supported ... but not
+      enabled by default" (tls-cipher-suites-in-windows-7.md, -8-1.md), so whoever wants P-521 there names it.
+      Should no variant be enabled by default, every supported one is returned (no such suite on these pages).
+
+    () when the OS does not have the suite. Raises KeyError for an unknown OS key.
+    """
+    variants = [s for s in os_suites(os_key) if s.suite.name == name]
+    if not any(v.curve for v in variants):
+        return tuple(variants)
+    if curve is not None:
+        return tuple(v for v in variants if v.curve == curve.upper())
+    return tuple(v for v in variants if v.enabled_by_default) or tuple(variants)
+
+
+def os_suite_forms(os_key: str, name: str) -> tuple[str, ...]:
+    """How ``os_key`` spells a suite given by name, with or without curve suffix (rules: ``os_suite_variants``).
+
     Raises UnknownNameError for names that are no Schannel suite at all.
     """
     base = resolve("suite", name)
-    _, curve = split_curve_suffix(name.strip())
-    forms = [s for s in os_suites(os_key) if s.suite.name == base]
-    if curve is not None and any(s.curve for s in forms):
-        forms = [s for s in forms if s.curve == curve]
-    return tuple(s.windows_name for s in forms)
+    curve = split_curve_suffix(name.strip())[1]
+    return tuple(s.windows_name for s in os_suite_variants(os_key, base, curve))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -443,7 +476,6 @@ def _index(names_with_aliases: Iterable[tuple[str, tuple[str, ...]]]) -> dict[st
     return index
 
 
-_TABLES = {"cipher": CIPHERS, "hash": HASHES, "key_exchange": KEY_EXCHANGES}
 _INDEX: dict[str, dict[str, str]] = {
     "protocol": _index((p.name, p.aliases) for p in PROTOCOLS.values()),
     "cipher": _index((a.name, a.aliases) for a in CIPHERS.values()),

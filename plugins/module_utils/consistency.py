@@ -46,7 +46,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import SIDES, Settings
-from ansible_collections.fleetsec.schannel.plugins.module_utils.suite_order import os_label, translate_suites
+from ansible_collections.fleetsec.schannel.plugins.module_utils.suite_order import translate_suites
 
 # Source: KB245030 — NULL cipher: "By default, it is turned off."
 DISABLED_BY_DEFAULT = {"ciphers": frozenset({"NULL"}), "hashes": frozenset(), "key_exchanges": frozenset()}
@@ -95,7 +95,7 @@ class _Checker:
     def __init__(self, settings: Settings, os_key: str) -> None:
         self.settings = settings
         self.os_key = os_key
-        self.label = os_label(os_key)
+        self.label = catalog.os_label(os_key)
         self.findings: list[Finding] = []
         self.configured = bool(settings.cipher_suites)
         order = translate_suites(settings, os_key)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import (
-    ALGORITHM_KINDS,
     DH_VALUES,
     DOTNET_KEYS,
     DOTNET_VALUES,
@@ -37,9 +36,8 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     RegValue,
     Snapshot,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import SIDES, WINHTTP_FLAGS
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import ALGORITHM_OPTIONS, SIDES, WINHTTP_FLAGS
 
-_TABLES = {"cipher": catalog.CIPHERS, "hash": catalog.HASHES, "key_exchange": catalog.KEY_EXCHANGES}
 INVALID = "invalid"
 MIXED = "mixed"
 
@@ -55,8 +53,8 @@ def described_values(os_key: str) -> list[tuple[str, str]]:
         for side in SIDES:
             key = catalog.protocol_key(name, side)
             out += [(key, "Enabled"), (key, "DisabledByDefault")]
-    for _option, kind in ALGORITHM_KINDS:
-        out += [(catalog.algorithm_key(kind, name, os_key), "Enabled") for name in _TABLES[kind]]
+    for _option, kind in ALGORITHM_OPTIONS:
+        out += [(catalog.algorithm_key(kind, name, os_key), "Enabled") for name in catalog.ALGORITHMS[kind]]
     out.append((catalog.SUITE_POLICY_KEY, "Functions"))
     if catalog.curve_order_supported(os_key):
         out.append((catalog.SUITE_POLICY_KEY, "EccCurves"))
@@ -141,10 +139,10 @@ def describe_state(snapshot: Snapshot, os_key: str) -> dict:
         if name in supported or any(state != "default" for state in sides.values()):
             protocols[name] = sides
     result: dict = {"protocols": protocols}
-    for option, kind in ALGORITHM_KINDS:
+    for option, kind in ALGORITHM_OPTIONS:
         result[option] = {
             name: _enabled_state(_dword(snapshot.get(catalog.algorithm_key(kind, name, os_key), "Enabled")))
-            for name in _TABLES[kind]
+            for name in catalog.ALGORITHMS[kind]
         }
     result["cipher_suites"] = _list(snapshot.get(catalog.SUITE_POLICY_KEY, "Functions"))
     result["ecc_curves"] = _list(snapshot.get(catalog.SUITE_POLICY_KEY, "EccCurves"))

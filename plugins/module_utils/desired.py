@@ -48,10 +48,12 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_SZ,
     DesiredState,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import WINHTTP_FLAGS, Settings
-from ansible_collections.fleetsec.schannel.plugins.module_utils.suite_order import os_label, translate_suites
-
-ALGORITHM_KINDS = (("ciphers", "cipher"), ("hashes", "hash"), ("key_exchanges", "key_exchange"))
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import (
+    ALGORITHM_OPTIONS,
+    WINHTTP_FLAGS,
+    Settings,
+)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.suite_order import translate_suites
 
 # Source: KB245030 (MicrosoftDocs/SupportArticles-docs@ac19f31e): ciphers/hashes/key exchanges "change the
 # Enabled value data to 0xffffffff ... otherwise, change ... to 0x0".
@@ -81,8 +83,6 @@ FIPS_KEY = "SYSTEM\\CurrentControlSet\\Control\\Lsa\\FipsAlgorithmPolicy"
 # Source: TRS "KeyExchangeAlgorithm key sizes" (added in Windows 10 1507 / 2016; earlier via Security Advisory
 # 3174644): Diffie-Hellman ServerMinKeyBitLength / ClientMinKeyBitLength.
 DH_VALUES = {"server": "ServerMinKeyBitLength", "client": "ClientMinKeyBitLength"}
-_KIND_LABEL = {"cipher": "cipher", "hash": "hash", "key_exchange": "key exchange"}
-_TABLES = {"cipher": catalog.CIPHERS, "hash": catalog.HASHES, "key_exchange": catalog.KEY_EXCHANGES}
 
 
 def _protocols(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
@@ -94,7 +94,7 @@ def _protocols(settings: Settings, os_key: str, state: DesiredState, findings: l
                     "protocol-unsupported",
                     settings.field_of("protocols", name),
                     "%s is not available on %s: it cannot be enabled there, so nothing is written for it"
-                    % (name, os_label(os_key)),
+                    % (name, catalog.os_label(os_key)),
                 )
             )
             continue
@@ -110,9 +110,9 @@ def _protocols(settings: Settings, os_key: str, state: DesiredState, findings: l
 
 
 def _algorithms(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
-    for option, kind in ALGORITHM_KINDS:
+    for option, kind in ALGORITHM_OPTIONS:
         for name, value in (getattr(settings, option) or {}).items():
-            info = _TABLES[kind][name]
+            info = catalog.ALGORITHMS[kind][name]
             if os_key not in info.registry_key or (value == "enabled" and os_key not in info.supported):
                 if value != "default":
                     findings.append(
@@ -121,7 +121,7 @@ def _algorithms(settings: Settings, os_key: str, state: DesiredState, findings: 
                             "algorithm-unsupported",
                             settings.field_of(option, name),
                             "%s %s is not available on %s: nothing is written for it"
-                            % (_KIND_LABEL[kind], name, os_label(os_key)),
+                            % (kind.replace("_", " "), name, catalog.os_label(os_key)),
                         )
                     )
                 continue
@@ -159,7 +159,8 @@ def _curves(settings: Settings, os_key: str, state: DesiredState, findings: list
                 "ecc-curves-unsupported",
                 "ecc_curves",
                 "%s has no curve order setting (it came with Windows Server 2016): ecc_curves is skipped there; "
-                "on that OS the _P256/_P384/_P521 suffix of each cipher suite picks the curve" % os_label(os_key),
+                "on that OS the _P256/_P384/_P521 suffix of each cipher suite picks the curve"
+                % catalog.os_label(os_key),
             )
         )
         return
@@ -177,7 +178,7 @@ def _curves(settings: Settings, os_key: str, state: DesiredState, findings: list
                     "curve-unavailable",
                     settings.field_of("ecc_curves", name),
                     "curve %s is not available on %s: it is left out of the curve order there"
-                    % (name, os_label(os_key)),
+                    % (name, catalog.os_label(os_key)),
                 )
             )
     if curves:
@@ -217,7 +218,7 @@ def _winhttp(settings: Settings, os_key: str, state: DesiredState, findings: lis
                     "winhttp-protocol-unsupported",
                     settings.field_of("winhttp_secure_protocols", name),
                     "%s is not available on %s: its flag is left out of WinHTTP DefaultSecureProtocols there"
-                    % (name, os_label(os_key)),
+                    % (name, catalog.os_label(os_key)),
                 )
             )
     if mask:

@@ -69,7 +69,8 @@ POLICY_OPTIONS = (
 # action plugin can hand over its arguments unchanged.
 MODULE_OPTIONS = ("backup", "backup_dir", "allow_lockout")
 
-_ALGORITHM_OPTIONS = (("ciphers", "cipher"), ("hashes", "hash"), ("key_exchanges", "key_exchange"))
+# option -> catalog kind of the three enabled|disabled|default mappings.
+ALGORITHM_OPTIONS = (("ciphers", "cipher"), ("hashes", "hash"), ("key_exchanges", "key_exchange"))
 _KIND_LABEL = {
     "protocol": "protocol",
     "cipher": "cipher",
@@ -133,8 +134,8 @@ def _type_name(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return "the string '%s'" % value
-    if isinstance(value, int):
-        return "the number %d" % value
+    if isinstance(value, (int, float)):
+        return "the number %s" % value
     return "a %s" % type(value).__name__
 
 
@@ -417,7 +418,7 @@ def parse_settings(raw: Mapping | None) -> tuple[Settings, list[Finding]]:
     value = raw.get("protocols")
     if value is not None:
         settings.protocols = parser.protocols(value, settings.protocol_sides)
-    for option, kind in _ALGORITHM_OPTIONS:
+    for option, kind in ALGORITHM_OPTIONS:
         value = raw.get(option)
         if value is not None:
             setattr(settings, option, parser.algorithms(option, kind, value))

@@ -30,7 +30,8 @@ class CipherSuite:
     ``key_exchange``/``cipher``/``hash`` are the SCHANNEL registry key names (``KeyExchangeAlgorithms``,
     ``Ciphers``, ``Hashes`` subkeys) whose ``Enabled`` value governs the suite; ``None`` where no such key exists
     (TLS 1.3 suites negotiate the key exchange separately; PSK has no KeyExchangeAlgorithms key; ChaCha20 has no
-    Ciphers key). ``hash`` is the MAC hash, or for AEAD suites the PRF hash named in the suite.
+    Ciphers key; AEAD suites have no MAC, so no Hashes key governs them -- see the note above ``_SUITE_ROWS``).
+    ``hash`` is the suite's MAC hash (``SHA`` = HMAC-SHA1), not the PRF hash an AEAD suite's name ends with.
     ``authentication`` is "RSA", "ECDSA", "DSS", "PSK", or "ANY" for TLS 1.3 suites, which do not fix the
     certificate type (OpenSSL prints ``Au=any`` for them).
     """
@@ -41,7 +42,7 @@ class CipherSuite:
     protocols: frozenset[str]
     key_exchange: str | None
     cipher: str | None
-    hash: str
+    hash: str | None
     authentication: str
 
 
@@ -93,15 +94,27 @@ _ECDH, _DH, _PKCS = "ECDH", "Diffie-Hellman", "PKCS"
 # Registry keys per suite: KB245030 lists which suites each Ciphers/Hashes key "effectively disallows"
 # (e.g. "RC4 56/128" -> TLS_RSA_EXPORT1024_WITH_RC4_56_SHA, "Triple DES 168" -> *_3DES_EDE_CBC_SHA) and that
 # PKCS "refers to the RSA as the key exchange and authentication algorithms"; the rest follows the suite name.
+# - hash is the MAC algorithm. KB245030 lists under Hashes\MD5 and Hashes\SHA only suites whose MAC is that hash.
+#   AEAD suites (every *_GCM_* suite, the TLS 1.3 suites) have no MAC: CNG reports them with an empty Hash and
+#   HashLength 0 (Get-TlsCipherSuite examples 1 and 2 show TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 and
+#   TLS_ECDHE_ECDSA_WITH_AES_*_GCM_* with "Hash :" empty, SSL_CK_RC4_128_WITH_MD5 with "Hash : MD5";
+#   MicrosoftDocs/windows-powershell-docs@32e243ec:docset/winserver2022-ps/tls/Get-TlsCipherSuite.md). The
+#   SHA256/SHA384 ending a GCM suite's name is its PRF hash, which no Hashes key is documented to govern, so
+#   their hash is None and disabling Hashes\SHA384 does not make the engine declare a GCM suite dead.
+# - key_exchange PKCS is set for the TLS_RSA_* and SSL 2.0 suites, whose key exchange is RSA. KB245030's
+#   "as the key exchange and authentication algorithms" was written for NT4 SP6, whose suites all used RSA for
+#   both; no Microsoft page says whether PKCS Enabled=0 also refuses RSA *authentication* in ECDHE_RSA/DHE_RSA
+#   suites, so the table does not claim it. The profiles keep PKCS enabled, so the question decides nothing there
+#   (roles/schannel/defaults/main.yml).
 _SUITE_ROWS = (
     # name, code, OpenSSL name, protocols, key exchange, cipher, hash, authentication
-    ("TLS_AES_256_GCM_SHA384", 0x1302, "TLS_AES_256_GCM_SHA384", _TLS13, None, _AES256, "SHA384", "ANY"),
-    ("TLS_AES_128_GCM_SHA256", 0x1301, "TLS_AES_128_GCM_SHA256", _TLS13, None, _AES128, "SHA256", "ANY"),
-    ("TLS_CHACHA20_POLY1305_SHA256", 0x1303, "TLS_CHACHA20_POLY1305_SHA256", _TLS13, None, None, "SHA256", "ANY"),
+    ("TLS_AES_256_GCM_SHA384", 0x1302, "TLS_AES_256_GCM_SHA384", _TLS13, None, _AES256, None, "ANY"),
+    ("TLS_AES_128_GCM_SHA256", 0x1301, "TLS_AES_128_GCM_SHA256", _TLS13, None, _AES128, None, "ANY"),
+    ("TLS_CHACHA20_POLY1305_SHA256", 0x1303, "TLS_CHACHA20_POLY1305_SHA256", _TLS13, None, None, None, "ANY"),
     ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xC02C, "ECDHE-ECDSA-AES256-GCM-SHA384", _TLS12, _ECDH, _AES256,
-     "SHA384", "ECDSA"),
+     None, "ECDSA"),
     ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xC02B, "ECDHE-ECDSA-AES128-GCM-SHA256", _TLS12, _ECDH, _AES128,
-     "SHA256", "ECDSA"),
+     None, "ECDSA"),
     ("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", 0xC024, "ECDHE-ECDSA-AES256-SHA384", _TLS12, _ECDH, _AES256,
      "SHA384", "ECDSA"),
     ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", 0xC023, "ECDHE-ECDSA-AES128-SHA256", _TLS12, _ECDH, _AES128,
@@ -111,23 +124,23 @@ _SUITE_ROWS = (
     ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 0xC009, "ECDHE-ECDSA-AES128-SHA", _TLS10_12, _ECDH, _AES128, "SHA",
      "ECDSA"),
     ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 0xC030, "ECDHE-RSA-AES256-GCM-SHA384", _TLS12, _ECDH, _AES256,
-     "SHA384", "RSA"),
+     None, "RSA"),
     ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xC02F, "ECDHE-RSA-AES128-GCM-SHA256", _TLS12, _ECDH, _AES128,
-     "SHA256", "RSA"),
+     None, "RSA"),
     ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", 0xC028, "ECDHE-RSA-AES256-SHA384", _TLS12, _ECDH, _AES256, "SHA384",
      "RSA"),
     ("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", 0xC027, "ECDHE-RSA-AES128-SHA256", _TLS12, _ECDH, _AES128, "SHA256",
      "RSA"),
     ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", 0xC014, "ECDHE-RSA-AES256-SHA", _TLS10_12, _ECDH, _AES256, "SHA", "RSA"),
     ("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0xC013, "ECDHE-RSA-AES128-SHA", _TLS10_12, _ECDH, _AES128, "SHA", "RSA"),
-    ("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", 0x009F, "DHE-RSA-AES256-GCM-SHA384", _TLS12, _DH, _AES256, "SHA384",
+    ("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", 0x009F, "DHE-RSA-AES256-GCM-SHA384", _TLS12, _DH, _AES256, None,
      "RSA"),
-    ("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009E, "DHE-RSA-AES128-GCM-SHA256", _TLS12, _DH, _AES128, "SHA256",
+    ("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009E, "DHE-RSA-AES128-GCM-SHA256", _TLS12, _DH, _AES128, None,
      "RSA"),
     ("TLS_DHE_RSA_WITH_AES_256_CBC_SHA", 0x0039, "DHE-RSA-AES256-SHA", _TLS10_12, _DH, _AES256, "SHA", "RSA"),
     ("TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 0x0033, "DHE-RSA-AES128-SHA", _TLS10_12, _DH, _AES128, "SHA", "RSA"),
-    ("TLS_RSA_WITH_AES_256_GCM_SHA384", 0x009D, "AES256-GCM-SHA384", _TLS12, _PKCS, _AES256, "SHA384", "RSA"),
-    ("TLS_RSA_WITH_AES_128_GCM_SHA256", 0x009C, "AES128-GCM-SHA256", _TLS12, _PKCS, _AES128, "SHA256", "RSA"),
+    ("TLS_RSA_WITH_AES_256_GCM_SHA384", 0x009D, "AES256-GCM-SHA384", _TLS12, _PKCS, _AES256, None, "RSA"),
+    ("TLS_RSA_WITH_AES_128_GCM_SHA256", 0x009C, "AES128-GCM-SHA256", _TLS12, _PKCS, _AES128, None, "RSA"),
     ("TLS_RSA_WITH_AES_256_CBC_SHA256", 0x003D, "AES256-SHA256", _TLS12, _PKCS, _AES256, "SHA256", "RSA"),
     ("TLS_RSA_WITH_AES_128_CBC_SHA256", 0x003C, "AES128-SHA256", _TLS12, _PKCS, _AES128, "SHA256", "RSA"),
     ("TLS_RSA_WITH_AES_256_CBC_SHA", 0x0035, "AES256-SHA", _TLS10_12, _PKCS, _AES256, "SHA", "RSA"),
@@ -149,8 +162,8 @@ _SUITE_ROWS = (
     ("TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", 0x0013, "EDH-DSS-DES-CBC3-SHA", _SSL3_TLS12, _DH, _3DES, "SHA", "DSS"),
     ("TLS_DHE_DSS_WITH_DES_CBC_SHA", 0x0012, "EDH-DSS-DES-CBC-SHA", _SSL3_TLS12, _DH, _DES, "SHA", "DSS"),
     ("TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA", 0x0063, None, _SSL3_TLS12, _DH, _DES, "SHA", "DSS"),
-    ("TLS_PSK_WITH_AES_256_GCM_SHA384", 0x00A9, "PSK-AES256-GCM-SHA384", _TLS12, None, _AES256, "SHA384", "PSK"),
-    ("TLS_PSK_WITH_AES_128_GCM_SHA256", 0x00A8, "PSK-AES128-GCM-SHA256", _TLS12, None, _AES128, "SHA256", "PSK"),
+    ("TLS_PSK_WITH_AES_256_GCM_SHA384", 0x00A9, "PSK-AES256-GCM-SHA384", _TLS12, None, _AES256, None, "PSK"),
+    ("TLS_PSK_WITH_AES_128_GCM_SHA256", 0x00A8, "PSK-AES128-GCM-SHA256", _TLS12, None, _AES128, None, "PSK"),
     ("TLS_PSK_WITH_AES_256_CBC_SHA384", 0x00AF, "PSK-AES256-CBC-SHA384", _TLS12, None, _AES256, "SHA384", "PSK"),
     ("TLS_PSK_WITH_AES_128_CBC_SHA256", 0x00AE, "PSK-AES128-CBC-SHA256", _TLS12, None, _AES128, "SHA256", "PSK"),
     ("TLS_PSK_WITH_NULL_SHA384", 0x00B1, "PSK-NULL-SHA384", _TLS12, None, _NULL, "SHA384", "PSK"),

@@ -331,7 +331,15 @@ def test_suite_attributes():
     assert (s.key_exchange, s.authentication) == ("Diffie-Hellman", "DSS")
     assert "SSL 3.0" in s.protocols
     s = SUITES["TLS_AES_128_GCM_SHA256"]
-    assert (s.code, s.key_exchange, s.cipher, s.hash) == (0x1301, None, "AES 128/128", "SHA256")
+    # AEAD suites have no MAC: Get-TlsCipherSuite shows GCM suites with an empty Hash and HashLength 0
+    # (MicrosoftDocs/windows-powershell-docs docset/winserver2022-ps/tls/Get-TlsCipherSuite.md, examples 1-2).
+    assert (s.code, s.key_exchange, s.cipher, s.hash) == (0x1301, None, "AES 128/128", None)
+    for name in ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                 "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"):
+        assert SUITES[name].hash is None, name
+    assert SUITES["SSL_CK_RC4_128_WITH_MD5"].hash == "MD5"  # "Hash : MD5" on the same page
+    assert SUITES["TLS_PSK_WITH_AES_256_CBC_SHA384"].hash == "SHA384"  # HMAC-SHA384
+    assert SUITES["TLS_PSK_WITH_NULL_SHA256"].hash == "SHA256"
     assert SUITES["TLS_RSA_WITH_RC4_128_MD5"].hash == "MD5"
     assert SUITES["TLS_RSA_EXPORT1024_WITH_RC4_56_SHA"].openssl_name is None
     assert SUITES["TLS_RSA_EXPORT1024_WITH_RC4_56_SHA"].cipher == "RC4 56/128"
@@ -343,7 +351,9 @@ def test_suite_tables_are_consistent():
     for suite in SUITES.values():
         assert suite.key_exchange is None or suite.key_exchange in KEY_EXCHANGES
         assert suite.cipher is None or suite.cipher in CIPHERS
-        assert suite.hash in HASHES
+        # None only for AEAD suites, which have no MAC (test_suite_attributes).
+        assert suite.hash in HASHES if suite.hash is not None else ("_GCM_" in suite.name
+                                                                     or "TLS 1.3" in suite.protocols)
         assert suite.protocols <= set(PROTOCOLS)
         assert resolve("suite", suite.name) == suite.name
     used = set()
@@ -365,9 +375,17 @@ def test_codes_are_unique():
 
 
 def test_os_suite_forms():
+    # Unsuffixed on 2012 R2: the variants Windows 8.1 enables by default, in its order (_P256, _P384); _P521 is in
+    # the page's "supported ... but not enabled by default" table, so it is only written when named.
     assert catalog.os_suite_forms("2012r2", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384") == (
-        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384",
-        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521")
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384")
+    # Windows 8.1 has ECDSA AES-256-GCM only as _P384 (enabled) and _P521 (not enabled).
+    assert catalog.os_suite_forms("2012r2", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384") == (
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384_P384",)
+    assert catalog.os_suite_forms("2012r2", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384_P256") == ()
+    assert catalog.os_suite_forms("2008r2", "tls_rsa_with_aes_128_cbc_sha") == ("TLS_RSA_WITH_AES_128_CBC_SHA",)
+    with pytest.raises(UnknownNameError):
+        catalog.os_suite_forms("2019", "TLS_RSA_WITH_AES_512_CBC_SHA")
     assert catalog.os_suite_forms("2012r2", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521") == (
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521",)
     assert catalog.os_suite_forms("2016", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384") == (

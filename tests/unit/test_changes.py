@@ -305,3 +305,87 @@ def test_described_values_cover_what_describe_reads() -> None:
     assert (TLS12_SERVER, "DisabledByDefault") in on_2019
     assert (SCH + r"\KeyExchangeAlgorithms\Diffie-Hellman", "ServerMinKeyBitLength") in on_2019
     assert len(on_2019) == len(set(on_2019))
+
+
+def _dwords(key: str, **values: int) -> list[RegValue]:
+    return [RegValue(key, name, REG_DWORD, data) for name, data in values.items()]
+
+
+def test_describe_a_2012r2_host_hardened_the_iis_crypto_2x_way() -> None:
+    # The registry of a host set to IIS Crypto 2.x "Best Practices" as the SPS-RESQ/DSC Hardening.ps1 .reg writes
+    # it (reference 2.4 table): protocols and algorithms with 0xffffffff, the pre-Vista key "Triple DES 168/168",
+    # no ECDH key, a policy suite order; plus the SSL 2.0\Client DisabledByDefault=1 Windows ships (reference 2.3).
+    on = 0xFFFFFFFF
+    proto = SCH + "\\Protocols\\"
+    values = [
+        *_dwords(proto + r"Multi-Protocol Unified Hello\Server", Enabled=0, DisabledByDefault=1),
+        *_dwords(proto + r"PCT 1.0\Server", Enabled=0, DisabledByDefault=1),
+        *_dwords(proto + r"SSL 2.0\Client", DisabledByDefault=1),
+        *_dwords(proto + r"SSL 2.0\Server", Enabled=0, DisabledByDefault=1),
+        *_dwords(proto + r"SSL 3.0\Server", Enabled=on, DisabledByDefault=0),
+        *_dwords(proto + r"TLS 1.0\Server", Enabled=on, DisabledByDefault=0),
+        *_dwords(proto + r"TLS 1.1\Server", Enabled=on, DisabledByDefault=0),
+        *_dwords(proto + r"TLS 1.1\Client", DisabledByDefault=0),
+        *_dwords(proto + r"TLS 1.2\Server", Enabled=-1, DisabledByDefault=0),  # a signed reader's 0xffffffff
+        *_dwords(proto + r"TLS 1.2\Client", DisabledByDefault=0),
+        *_dwords(SCH + r"\Ciphers\AES 128/128", Enabled=on),
+        *_dwords(SCH + r"\Ciphers\AES 256/256", Enabled=on),
+        *_dwords(SCH + r"\Ciphers\RC4 128/128", Enabled=on),
+        *_dwords(SCH + r"\Ciphers\Triple DES 168/168", Enabled=on),
+        *_dwords(SCH + r"\Ciphers\DES 56/56", Enabled=0),
+        *_dwords(SCH + r"\Ciphers\NULL", Enabled=0),
+        *_dwords(SCH + r"\Hashes\MD5", Enabled=0),
+        *_dwords(SCH + r"\Hashes\SHA", Enabled=on),
+        *_dwords(SCH + r"\KeyExchangeAlgorithms\Diffie-Hellman", Enabled=on),
+        *_dwords(SCH + r"\KeyExchangeAlgorithms\PKCS", Enabled=on),
+        RegValue(POLICY, "Functions", REG_SZ,
+                 "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384,"
+                 "TLS_RSA_WITH_RC4_128_SHA,TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
+    ]
+    got = describe_state(snapshot(*values), "2012r2")
+    assert got["protocols"] == {
+        # MPUH and PCT are no protocols of 2012 R2 but have values, so they are listed.
+        "Multi-Protocol Unified Hello": {"server": "disabled", "client": "default"},
+        "PCT 1.0": {"server": "disabled", "client": "default"},
+        "SSL 2.0": {"server": "disabled", "client": "disabled_by_default"},
+        "SSL 3.0": {"server": "enabled", "client": "default"},
+        "TLS 1.0": {"server": "enabled", "client": "default"},
+        "TLS 1.1": {"server": "enabled", "client": "enabled"},  # KB245030: DisabledByDefault=0 turns it on
+        "TLS 1.2": {"server": "enabled", "client": "enabled"},
+        "DTLS 1.0": {"server": "default", "client": "default"},
+    }
+    # KB245030: from Vista on the key is "Triple DES 168"; the "168/168" key is not the one Schannel reads, so
+    # the host's 3DES state is the OS default -- the describer must not credit the stray key to it.
+    assert got["ciphers"] == {
+        "NULL": "disabled", "DES 56/56": "disabled", "RC2 40/128": "default", "RC2 56/128": "default",
+        "RC2 128/128": "default", "RC4 40/128": "default", "RC4 56/128": "default", "RC4 64/128": "default",
+        "RC4 128/128": "enabled", "Triple DES 168": "default", "AES 128/128": "enabled", "AES 256/256": "enabled",
+    }
+    assert got["hashes"] == {"MD5": "disabled", "SHA": "enabled", "SHA256": "default", "SHA384": "default",
+                             "SHA512": "default"}
+    assert got["key_exchanges"] == {"Diffie-Hellman": "enabled", "PKCS": "enabled", "ECDH": "default"}
+    assert got["cipher_suites"] == [
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384",
+        "TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    ]
+    assert got["ecc_curves"] == []
+    assert got["dh_min_key_bits"] == {"server": None, "client": None}
+    assert (got["dotnet_strong_crypto"], got["winhttp_secure_protocols"], got["fips_algorithm_policy"]) == (
+        None, None, None)
+
+
+def test_describe_matches_keys_whatever_their_case() -> None:
+    # Registry names are case-insensitive (registry.py); scripts write "tls 1.2", "SERVER", "enabled".
+    got = describe_state(
+        snapshot(
+            RegValue(SCH + r"\protocols\tls 1.2\SERVER", "enabled", REG_DWORD, 1),
+            RegValue(SCH + r"\protocols\tls 1.2\SERVER", "disabledbydefault", REG_DWORD, 0),
+            RegValue(SCH + r"\hashes\sha256", "ENABLED", REG_DWORD, 0),
+            RegValue(r"SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002", "eccCurves",
+                     REG_MULTI_SZ, ("NistP384", "", "NistP256")),
+        ),
+        "2019",
+    )
+    assert got["protocols"]["TLS 1.2"] == {"server": "enabled", "client": "default"}
+    assert got["hashes"]["SHA256"] == "disabled"
+    assert got["ecc_curves"] == ["NistP384", "NistP256"]

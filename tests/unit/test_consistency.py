@@ -291,3 +291,40 @@ def test_same_list_fits_once_suffixes_are_dropped() -> None:
     codes = {f.code for f in check({"cipher_suites": names}, "2019")}
     assert "suite-order-too-long" not in codes
     assert "suite-duplicate" in codes
+
+
+def test_default_order_emptied_by_disabled_ciphers_exact_message() -> None:
+    raw = {"ciphers": {"AES 128/128": "disabled", "AES 256/256": "disabled", "Triple DES 168": "disabled"}}
+    assert check(raw, "2019")[2] == Finding(
+        ERROR,
+        "no-usable-suite",
+        "protocols.TLS 1.2",
+        "TLS 1.2 is enabled (the Windows Server 2019 default), but none of the suites Windows Server 2019 enables by "
+        "default can be used with it under these settings (TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 and 7 more: needs cipher AES "
+        "256/256 (disabled in ciphers); TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 and 7 more: needs cipher AES "
+        "128/128 (disabled in ciphers); "
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA: needs cipher Triple DES 168 (disabled in ciphers)): TLS 1.2 connections will "
+        "fail. Add suites that support TLS 1.2 or disable TLS 1.2. No enabled protocol has a usable suite, so every "
+        "TLS connection would fail.",
+    )
+
+
+def test_sha2_hashes_off_do_not_kill_aead_suites() -> None:
+    # GCM and TLS 1.3 suites have no MAC, so no Hashes key governs them (Get-TlsCipherSuite shows their Hash
+    # empty; suites.py). Only the CBC suite with HMAC-SHA384 is dead.
+    raw = {
+        "protocols": {"TLS 1.0": "disabled", "TLS 1.1": "disabled", "TLS 1.2": "enabled", "TLS 1.3": "enabled"},
+        "hashes": {"SHA256": "disabled", "SHA384": "disabled"},
+        "cipher_suites": ["TLS_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", SUITE],
+    }
+    assert check(raw, "2022") == [
+        Finding(
+            WARNING,
+            "suite-never-negotiated",
+            "cipher_suites[2]",
+            "%s needs hash SHA384 (disabled in hashes): it will never be negotiated; enable what it needs or drop the "
+            "suite" % SUITE,
+        )
+    ]

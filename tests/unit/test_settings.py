@@ -329,6 +329,33 @@ def test_field_of_remembers_how_the_user_wrote_the_name() -> None:
             ["protocols"],
             Finding(ERROR, "wrong-type", "", "settings must be a mapping of win_schannel options, got a list"),
         ),
+        (
+            {"protocols": {1.2: "enabled"}},  # YAML reads an unquoted 1.2 key as a float
+            Finding(ERROR, "wrong-type", "protocols.1.2", "protocol names must be strings, got the number 1.2"),
+        ),
+        (
+            {"protocols": {"TLS 1.2": {"server": "enabled", "Server": "disabled"}}},
+            Finding(ERROR, "duplicate-name", "protocols.TLS 1.2.Server", "side 'server' is given twice: give it once"),
+        ),
+        (
+            {"dh_min_key_bits": {"server": 2048, "SERVER": 3072}},
+            Finding(ERROR, "duplicate-name", "dh_min_key_bits.SERVER", "side 'server' is given twice: give it once"),
+        ),
+        (
+            {"ecc_curves": "NistP384"},
+            Finding(ERROR, "wrong-type", "ecc_curves", "must be a list of curve names (strings), got the string "
+                    "'NistP384'"),
+        ),
+        (
+            {"winhttp_secure_protocols": ["TLS 1.2", 12]},
+            Finding(ERROR, "wrong-type", "winhttp_secure_protocols[1]", "must be a protocol name (a string), got the "
+                    "number 12"),
+        ),
+        (
+            {"winhttp_secure_protocols": ["TLS 1.4"]},
+            Finding(ERROR, "unknown-name", "winhttp_secure_protocols[0]", "unknown protocol 'TLS 1.4': did you mean "
+                    "'TLS 1.3', 'TLS 1.2' or 'TLS 1.1'?"),
+        ),
     ],
 )
 def test_rule_message(raw: object, expected: Finding) -> None:
