@@ -14,8 +14,8 @@ measures:
 * latency p50/p95 of those calls as the client saw them;
 * server CPU seconds spent during the load (warm-up included) and per call the simulator counted.
 
-The simulator is one process, one event loop: on this 2-core machine client and server share the CPUs, so the
-figures are a floor for the server. Run:
+The simulator is one process, one event loop: client and server share the machine's CPUs (on a two-core machine
+they compete for them), so the figures are a floor for the server. Run:
 
     .venv/bin/python benchmarks/winsim_throughput.py                 # 10, 100, 1000 hosts, 5 s each
     .venv/bin/python benchmarks/winsim_throughput.py --sizes 10 --seconds 3 --procs 1 --threads 4

@@ -66,18 +66,40 @@ def test_playbook_reads_the_registry_of_every_host(ansible_fleet, tmp_path):
         assert counters["auth_failures"] == 0
 
 
-def test_playbook_reports_a_down_host_unreachable(ansible_fleet, tmp_path):
+@pytest.mark.parametrize(("fault", "message"), [
+    ("down", "Connection refused"),
+    ("wrong-password", "ntlm: the specified credentials were rejected by the server"),  # ansible winrm.py wording
+])
+def test_playbook_reports_a_faulty_host_unreachable(ansible_fleet, tmp_path, fault, message):
     fleet = ansible_fleet
-    fleet.control.set_fault("ms002", "down")
+    fleet.control.set_fault("ms002", fault)
     try:
         proc = run_playbook(fleet.inventory, tmp_path / "tree")
     finally:
         fleet.control.clear_fault("ms002")
+        fleet.control.wait_for_state("ms002", "up")
     summary = recap(proc.stdout)
     assert proc.returncode == 4, proc.stdout + proc.stderr  # 4 = some hosts unreachable
     assert summary["ms002"]["unreachable"] == 1
     assert (summary["ms001"]["ok"], summary["ms003"]["ok"]) == (1, 1)
-    assert "Connection refused" in proc.stdout
+    assert message in proc.stdout
+
+
+def test_playbook_fails_only_the_host_whose_call_gets_a_soap_fault(ansible_fleet, tmp_path):
+    fleet = ansible_fleet
+    fleet.control.set_fault("ms003", "fault-after:1")  # Shell.Create passes, the call faults
+    try:
+        proc = run_playbook(fleet.inventory, tmp_path / "tree")
+    finally:
+        fleet.control.clear_fault("ms003")
+    summary = recap(proc.stdout)
+    assert proc.returncode == 2, proc.stdout + proc.stderr  # 2 = some hosts failed
+    assert (summary["ms003"]["failed"], summary["ms003"]["unreachable"]) == (1, 0)
+    assert (summary["ms001"]["ok"], summary["ms002"]["ok"]) == (1, 1)
+    # pywinrm's WSManFaultError as the task's message: the Windows text plus its fault code and subcode.
+    msg = json.loads((tmp_path / "tree" / "ms003").read_text())["msg"]
+    assert "maximum number of 1500 concurrent operations" in msg
+    assert "'http_status_code': 500, 'fault_code': 's:Receiver', 'fault_subcode': 'w:InternalError'" in msg
 
 
 def test_playbook_over_https_with_certificate_validation(tmp_path):

@@ -127,6 +127,8 @@ def test_wql_enumerate_optimized_returns_everything_at_once(proto):
     assert instance.get(f"{{{NS['xsi']}}}type") == "p:Win32_OperatingSystem_Type"
     assert os_property(instance, "Caption").text == "Microsoft Windows Server 2019 Standard"
     assert os_property(instance, "Version").text == "10.0.17763"
+    assert os_property(instance, "BuildNumber").text == "17763"
+    assert os_property(instance, "Name").text.startswith("Microsoft Windows Server 2019 Standard|C:\\Windows|")
     assert os_property(instance, "LastBootUpTime").find("cim:Datetime", NS).text.endswith("Z")
     assert os_property(instance, "Primary").text == "true"
     assert os_property(instance, "CSDVersion").get(f"{{{NS['xsi']}}}nil") == "true"

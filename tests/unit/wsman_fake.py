@@ -4,6 +4,13 @@
 
 Responses follow the shapes of the real captures in fixtures/wsman (EnumKey.xml: out-params first, arrays as
 repeated elements, ReturnValue last; EnumerateResponse with w:Items and w:EndOfSequence).
+
+Why not the simulator's model (tests/winsim/stdregprov.py): these unit tests need a registry they can seed and
+inspect as a flat ``{key: {name: (type, data)}}`` dict, write denial per key (the simulator denies per host), and an
+``override`` hook that answers anything, with no state directory and no OS-shipped keys. The client layer is run
+against the simulator's model end to end in tests/sim (test_drift_assessment.py). Where both answer the same
+question they agree: ReturnValue 2 for a missing key/value, WBEM_E_TYPE_MISMATCH for another type, and CheckAccess
+on a write-denied key gives ReturnValue 5 with bGranted false.
 """
 
 from __future__ import annotations
@@ -112,7 +119,8 @@ class FakeHost:
         name = params.get("sValueName", [None])[0]
         out: list[tuple[str, str]] = []
         found = self._key(path)
-        if any(path.casefold() == k.casefold() for k in self.denied_keys) and method.startswith(("Set", "Delete")):
+        denied = any(path.casefold() == k.casefold() for k in self.denied_keys)
+        if denied and method.startswith(("Set", "Delete")):
             rv = 5
         elif method == "CreateKey":
             if found is None:
@@ -144,8 +152,8 @@ class FakeHost:
             del self.registry[found[0]]
             rv = 0
         elif method == "CheckAccess":
-            out = [("bGranted", "false" if path in self.denied_keys else "true")]
-            rv = 0
+            out = [("bGranted", "false" if denied else "true")]
+            rv = 5 if denied else 0
         else:
             raise AssertionError("fake has no %s" % method)
         return method_response(request, method, out, rv)

@@ -19,6 +19,9 @@ import yaml
 
 from tests.winsim.control import ControlClient
 
+# Read by tests.winsim.server.exit_with_parent (kept here so that importing Fleet does not import the simulator).
+EXIT_WITH_PARENT_ENV = "WINSIM_EXIT_WITH_PARENT"
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,6 +31,8 @@ class FleetError(RuntimeError):
 
 @dataclass(frozen=True)
 class FleetHost:
+    """One host as the inventory names it: ``ms001``, its loopback address, its OS key (``winsim_os``)."""
+
     name: str
     ip: str
     os: str
@@ -67,7 +72,7 @@ class Fleet:
             self.inventory.unlink()
         self._control = None
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get(
-            "PYTHONPATH")]))}
+            "PYTHONPATH")])), EXIT_WITH_PARENT_ENV: str(os.getpid())}
         self._log = open(self.state_dir / "serve.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.winsim", "serve", "--state-dir", str(self.state_dir),
@@ -83,9 +88,9 @@ class Fleet:
                 raise FleetError(f"no inventory after {self.start_timeout} s:\n{self.log_text()}")
             time.sleep(0.02)
 
-    def stop(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM and wait; returns the exit code."""
-        return self._signal(signal.SIGTERM, timeout)
+    def stop(self, timeout: float = 30.0, sig: int = signal.SIGTERM) -> int | None:
+        """SIGTERM (or ``sig``, e.g. SIGINT as Ctrl-C sends it) and wait; returns the exit code."""
+        return self._signal(sig, timeout)
 
     def kill(self) -> int | None:
         """SIGKILL (a crash: no clean shutdown) and wait."""

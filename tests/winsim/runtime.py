@@ -253,7 +253,12 @@ class HostRuntime:
 
     async def _mailstore_connection(self, port: int, reader: asyncio.StreamReader,
                                     writer: asyncio.StreamWriter) -> None:
-        """MailStore Server TLS port: the handshake is what matters; a request gets a minimal answer."""
+        """MailStore Server TLS port: the handshake is what matters; a request gets a minimal answer.
+
+        Decision (no MailStore capture to copy): after the handshake the first bytes received get
+        ``404 Not Found`` with ``Server: MailStore Server`` and the connection closes; a client that sends nothing
+        is dropped after 10 s. Only the TLS handshake is modelled; no MailStore protocol is simulated.
+        """
         self.counters.tls_handshakes[str(port)] += 1
         self._writers.add(writer)
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import ipaddress
 import json
 import os
@@ -28,6 +29,9 @@ from tests.winsim.runtime import FleetSettings, HostRuntime
 OS_CHOICES = ("2008r2", "2012r2", "2016", "2019", "2022", "2025")
 DEFAULT_OS = "2019"
 START_BATCH = 200  # listeners opened concurrently
+# Set by Fleet to its own pid: the simulator then dies with the test process that started it (see exit_with_parent).
+EXIT_WITH_PARENT_ENV = "WINSIM_EXIT_WITH_PARENT"  # = tests.winsim.fleet.EXIT_WITH_PARENT_ENV
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass
@@ -49,6 +53,21 @@ def raise_nofile_limit() -> int:
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
+
+
+def exit_with_parent() -> None:
+    """SIGTERM this process when the process named in $WINSIM_EXIT_WITH_PARENT dies (Linux prctl PDEATHSIG).
+
+    A test run that is killed (CI timeout, a second Ctrl-C) cannot run its fixtures' teardown; without this the
+    simulator would keep serving and hold its 127.20.x addresses for the next run. SIGTERM is the normal clean stop.
+    """
+    parent = os.environ.get(EXIT_WITH_PARENT_ENV)
+    if not parent:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if str(os.getppid()) != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def host_name(index: int) -> str:
@@ -96,6 +115,7 @@ async def serve(opts: ServeOptions) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    exit_with_parent()  # after the handlers: a parent already gone means a clean stop, not a default-action death
 
     control = ControlServer(hosts)
     runtimes = list(hosts.values())
