@@ -132,7 +132,7 @@ class _Checker:
         suite = os_suite.suite
         if protocol not in suite.protocols:
             return "%s only" % _join([p for p in catalog.PROTOCOLS if p in suite.protocols])
-        blocked, _ = self.blockers(suite)
+        blocked, _ignored = self.blockers(suite)
         if blocked:
             return "needs %s" % _join(blocked)
         return None
@@ -159,8 +159,8 @@ class _Checker:
                     "suite-relies-on-default",
                     ref_field,
                     "%s needs %s, which these settings do not enable: it works only while %s keeps its default "
-                    "(enabled); list %s as enabled" % (os_suite.windows_name, _join(unset), self.label,
-                                                      "them" if len(unset) > 1 else "it"),
+                    "(enabled); list %s as enabled"
+                    % (os_suite.windows_name, _join(unset), self.label, "them" if len(unset) > 1 else "it"),
                 )
 
     def _suite_field(self, os_suite: catalog.OsSuite) -> str:

@@ -66,7 +66,7 @@ def test_wmi_reboot_goes_away_and_comes_back_with_a_new_boot_time(life_fleet):
     assert connect_errno(ip, 8460) == errno.ECONNREFUSED
     control.wait_for_state("ms001", "up", timeout=10)
 
-    _, rebooted = last_boot(fleet.protocol("ms001"))
+    _ignored, rebooted = last_boot(fleet.protocol("ms001"))
     assert rebooted > booted
     assert control.counters("ms001")["boots"] == 1
     assert control.host("ms001")["boot_count"] == 2
@@ -83,7 +83,7 @@ def test_state_survives_sigkill_and_restart(life_fleet):
     assert reg(proto, "SetDWORDValue", key, "Enabled", uValue="0")["ReturnValue"] == ["0"]
     password, ca = fleet.password, fleet.ca_cert.read_bytes()
     hosts = fleet.hosts
-    _, booted = last_boot(proto)
+    _ignored, booted = last_boot(proto)
 
     assert fleet.kill() == -9
     fleet.start()

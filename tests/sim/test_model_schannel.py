@@ -58,7 +58,7 @@ def test_fresh_registry(make, os_key):
 def test_win32_operatingsystem(make, os_key):
     host = make(os_key)
     props = host.os_instance()
-    names = [n for n, _ in props]
+    names = [n for n, _ignored in props]
     assert names == sorted(names, key=str.casefold)
     info = dict(props)
     os_info = catalog.OS_INFO[os_key]

@@ -43,8 +43,8 @@ def test_dword_roundtrip_case_insensitive_and_case_preserving(host):
     assert call(host, "GetDWORDValue", ("sSubKeyName", KEY.lower()), ("sValueName", "ENABLED")) == [
         ("uValue", 4294967295), ("ReturnValue", 0)]
     call(host, "SetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "enabled"), ("uValue", "0"))
-    assert call(host, "EnumValues", ("sSubKeyName", KEY)) == [("sNames", ["Enabled"]), ("Types", [4]),
-                                                               ("ReturnValue", 0)]
+    expected = [("sNames", ["Enabled"]), ("Types", [4]), ("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", KEY)) == expected
 
 
 @pytest.mark.parametrize("bad", ["4294967296", "-1", "abc", ""])

@@ -43,7 +43,7 @@ class Listener:
     def _accept(self) -> None:
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, _ignored = self.sock.accept()
             except OSError:
                 return
             threading.Thread(target=self._handshake, args=(conn,), daemon=True).start()

@@ -55,7 +55,7 @@ def test_fault_after_n_calls(fleet, control, proto):
     control.set_fault("ms001", "fault-after:2")
     assert reg(proto, "EnumKey", SCHANNEL)["ReturnValue"] == ["0"]
     assert reg(proto, "EnumKey", SCHANNEL)["ReturnValue"] == ["0"]
-    for _ in range(2):
+    for _ignored in range(2):
         with pytest.raises(WSManFaultError) as exc:
             reg(proto, "EnumKey", SCHANNEL)
         assert (exc.value.code, exc.value.fault_code, exc.value.fault_subcode) == (500, "s:Receiver",

@@ -204,7 +204,7 @@ def _envelope_namespaces(text: str) -> dict[str, str]:
 
 def _skeleton(text: str) -> list[str]:
     """Prefixed element names in document order (opening and closing); runs of a repeated leaf element collapsed."""
-    tokens = [tag for tag, _ in re.findall(r"<(/?\w+:\w+)[^>]*?(/?)>", text)]
+    tokens = [tag for tag, _ignored in re.findall(r"<(/?\w+:\w+)[^>]*?(/?)>", text)]
     out: list[str] = []
     i = 0
     while i < len(tokens):

@@ -211,7 +211,7 @@ def test_describe_fresh_2019_host_is_all_default() -> None:
 
 
 def test_describe_reads_back_what_desired_state_writes() -> None:
-    settings, _ = parse_settings(
+    settings, _ignored = parse_settings(
         {
             "protocols": {"TLS 1.0": "disabled", "TLS 1.2": "enabled", "SSL 2.0": "disabled"},
             "ciphers": {"Triple DES 168/168": "disabled", "AES 256/256": "enabled"},
@@ -225,7 +225,7 @@ def test_describe_reads_back_what_desired_state_writes() -> None:
             "fips_algorithm_policy": False,
         }
     )
-    state, _ = desired_state(settings, "2019")
+    state, _ignored = desired_state(settings, "2019")
     snap = Snapshot(values={vid: v for vid, v in state.items() if v is not None})
     got = describe_state(snap, "2019")
     assert got["protocols"]["TLS 1.0"] == {"server": "disabled", "client": "disabled"}

@@ -50,7 +50,7 @@ def test_tls12_enabled_on_2008r2_sets_enabled_and_clears_disabled_by_default() -
 
 
 def test_protocol_disabled_and_default() -> None:
-    state, _ = desired({"protocols": {"TLS 1.0": "disabled", "SSL 3.0": "default"}}, "2019")
+    state, _ignored = desired({"protocols": {"TLS 1.0": "disabled", "SSL 3.0": "default"}}, "2019")
     assert values(state) == {
         (SCH + "\\Protocols\\TLS 1.0\\Server", "Enabled"): 0,
         (SCH + "\\Protocols\\TLS 1.0\\Server", "DisabledByDefault"): 1,
@@ -64,7 +64,7 @@ def test_protocol_disabled_and_default() -> None:
 
 
 def test_protocol_sides_server_only() -> None:
-    state, _ = desired({"protocols": {"TLS 1.1": "disabled"}, "protocol_sides": ["server"]}, "2016")
+    state, _ignored = desired({"protocols": {"TLS 1.1": "disabled"}, "protocol_sides": ["server"]}, "2016")
     assert set(values(state)) == {
         (SCH + "\\Protocols\\TLS 1.1\\Server", "Enabled"),
         (SCH + "\\Protocols\\TLS 1.1\\Server", "DisabledByDefault"),
@@ -72,7 +72,7 @@ def test_protocol_sides_server_only() -> None:
 
 
 def test_per_side_mapping() -> None:
-    state, _ = desired({"protocols": {"TLS 1.1": {"server": "disabled", "client": "enabled"}}}, "2016")
+    state, _ignored = desired({"protocols": {"TLS 1.1": {"server": "disabled", "client": "enabled"}}}, "2016")
     assert values(state) == {
         (SCH + "\\Protocols\\TLS 1.1\\Server", "Enabled"): 0,
         (SCH + "\\Protocols\\TLS 1.1\\Server", "DisabledByDefault"): 1,
@@ -114,7 +114,7 @@ def test_disabling_a_protocol_the_os_lacks_is_still_written() -> None:
 
 def test_triple_des_label_writes_the_vista_plus_key_on_2019() -> None:
     # KB245030: "Triple DES 168/168" only before Windows Vista; the key is "Triple DES 168".
-    state, _ = desired({"ciphers": {"Triple DES 168/168": "enabled", "RC4 128/128": "disabled"}}, "2019")
+    state, _ignored = desired({"ciphers": {"Triple DES 168/168": "enabled", "RC4 128/128": "disabled"}}, "2019")
     assert values(state) == {
         (SCH + "\\Ciphers\\Triple DES 168", "Enabled"): 0xFFFFFFFF,
         (SCH + "\\Ciphers\\RC4 128/128", "Enabled"): 0,
@@ -122,8 +122,8 @@ def test_triple_des_label_writes_the_vista_plus_key_on_2019() -> None:
 
 
 def test_hashes_and_key_exchanges_use_registry_names() -> None:
-    state, _ = desired({"hashes": {"SHA 384": "enabled", "MD5": "default"}, "key_exchanges": {"PKCS": "disabled"}},
-                       "2022")
+    raw = {"hashes": {"SHA 384": "enabled", "MD5": "default"}, "key_exchanges": {"PKCS": "disabled"}}
+    state, _ignored = desired(raw, "2022")
     assert values(state) == {
         (SCH + "\\Hashes\\SHA384", "Enabled"): 0xFFFFFFFF,
         (SCH + "\\Hashes\\MD5", "Enabled"): None,
@@ -158,7 +158,7 @@ def test_seed_suites_on_2012r2_keep_their_suffixes() -> None:
 
 def test_unsuffixed_ecdhe_suite_on_2008r2_expands_to_the_default_enabled_variants() -> None:
     # Windows 7 table: TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P256 then _P384 enabled; _P521 not enabled.
-    state, _ = desired(
+    state, _ignored = desired(
         {"cipher_suites": ["TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", "TLS_RSA_WITH_AES_256_CBC_SHA"]}, "2008r2"
     )
     assert values(state) == {
@@ -205,7 +205,7 @@ def test_tls13_suites_on_2022() -> None:
 
 
 def test_empty_suite_list_removes_the_policy_value() -> None:
-    state, _ = desired({"cipher_suites": []}, "2019")
+    state, _ignored = desired({"cipher_suites": []}, "2019")
     assert values(state) == {(POLICY, "Functions"): None}
 
 
@@ -224,7 +224,7 @@ def test_ecc_curves_on_2019_and_skipped_on_2012r2() -> None:
             "skipped there; on that OS the _P256/_P384/_P521 suffix of each cipher suite picks the curve",
         )
     ]
-    state, _ = desired({"ecc_curves": []}, "2016")
+    state, _ignored = desired({"ecc_curves": []}, "2016")
     assert values(state) == {(POLICY, "EccCurves"): None}
 
 
@@ -263,7 +263,7 @@ def test_algorithm_missing_on_the_os(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_dh_minimum_key_sizes() -> None:
     # TRS "KeyExchangeAlgorithm key sizes": Diffie-Hellman ServerMinKeyBitLength / ClientMinKeyBitLength.
-    state, _ = desired({"dh_min_key_bits": {"server": 3072, "client": 2048}}, "2016")
+    state, _ignored = desired({"dh_min_key_bits": {"server": 3072, "client": 2048}}, "2016")
     assert values(state) == {
         (SCH + "\\KeyExchangeAlgorithms\\Diffie-Hellman", "ServerMinKeyBitLength"): 3072,
         (SCH + "\\KeyExchangeAlgorithms\\Diffie-Hellman", "ClientMinKeyBitLength"): 2048,
@@ -272,7 +272,7 @@ def test_dh_minimum_key_sizes() -> None:
 
 @pytest.mark.parametrize(("flag", "data"), [(True, 1), (False, 0)])
 def test_dotnet_strong_crypto_in_both_framework_versions_and_views(flag: bool, data: int) -> None:
-    state, _ = desired({"dotnet_strong_crypto": flag}, "2012r2")
+    state, _ignored = desired({"dotnet_strong_crypto": flag}, "2012r2")
     expected = {}
     for key in (
         "SOFTWARE\\Microsoft\\.NETFramework\\v2.0.50727",
@@ -297,7 +297,7 @@ def test_winhttp_bitmask_in_both_views() -> None:
 
 
 def test_winhttp_tls13_flag_only_where_tls13_exists() -> None:
-    state, _ = desired({"winhttp_secure_protocols": ["TLS 1.2", "TLS 1.3"]}, "2022")
+    state, _ignored = desired({"winhttp_secure_protocols": ["TLS 1.2", "TLS 1.3"]}, "2022")
     assert {v.data for v in state.values()} == {0x2800}
     state, findings = desired({"winhttp_secure_protocols": ["TLS 1.2", "TLS 1.3"]}, "2019")
     assert {v.data for v in state.values()} == {0x800}
@@ -313,14 +313,14 @@ def test_winhttp_tls13_flag_only_where_tls13_exists() -> None:
 
 
 def test_winhttp_empty_list_removes_the_value() -> None:
-    state, _ = desired({"winhttp_secure_protocols": []}, "2019")
+    state, _ignored = desired({"winhttp_secure_protocols": []}, "2019")
     assert set(values(state).values()) == {None}
     assert len(state) == 2
 
 
 @pytest.mark.parametrize(("flag", "data"), [(True, 1), (False, 0)])
 def test_fips_policy(flag: bool, data: int) -> None:
-    state, _ = desired({"fips_algorithm_policy": flag}, "2025")
+    state, _ignored = desired({"fips_algorithm_policy": flag}, "2025")
     assert values(state) == {("SYSTEM\\CurrentControlSet\\Control\\Lsa\\FipsAlgorithmPolicy", "Enabled"): data}
 
 
@@ -344,11 +344,11 @@ def test_seed_profile_on_2008r2() -> None:
 
 
 def test_value_identity_is_case_insensitive() -> None:
-    state, _ = desired({"protocols": {"TLS 1.2": "enabled"}, "protocol_sides": ["server"]}, "2019")
+    state, _ignored = desired({"protocols": {"TLS 1.2": "enabled"}, "protocol_sides": ["server"]}, "2019")
     assert value_id(SCH.upper() + "\\PROTOCOLS\\tls 1.2\\server", "ENABLED") in state
 
 
 def test_unknown_os_key() -> None:
-    settings, _ = parse_settings({})
+    settings, _ignored = parse_settings({})
     with pytest.raises(KeyError, match="unknown OS key '2003'"):
         desired_state(settings, "2003")

@@ -63,7 +63,7 @@ def test_33_template_minus_one_values_and_differing_sides():
 
 @pytest.mark.parametrize("text", [TEMPLATE_33, TEMPLATE_4X])
 def test_templates_are_valid_win_schannel_options(text):
-    settings, _ = parse_ictpl(text)
+    settings, _ignored = parse_ictpl(text)
     parsed, findings = parse_settings(settings)
     assert findings == []
     assert parsed.hashes is not None
@@ -176,7 +176,7 @@ def test_protocol_in_one_list_only_manages_that_side():
     ],
 )
 def test_bad_templates_give_findings_not_tracebacks(text, finding):
-    _, findings = parse_ictpl(text)
+    _ignored, findings = parse_ictpl(text)
     assert findings == [finding]
 
 
@@ -219,9 +219,9 @@ def test_empty_suite_list_means_no_policy_and_fips_on():
 def test_templates_through_the_policy_engine(os_key):
     """The 4.x template is consistent everywhere; the 3.3 one (no TLS 1.3 item, no TLS 1.3 suite) is refused
     on 2022+, where TLS 1.3 is on by default and would fail every handshake (pywinrm#363)."""
-    settings, _ = parse_settings(parse_ictpl(TEMPLATE_4X, os_key)[0])
+    settings, _ignored = parse_settings(parse_ictpl(TEMPLATE_4X, os_key)[0])
     assert [f for f in check_settings(settings, os_key) if f.severity == ERROR] == []
-    settings, _ = parse_settings(parse_ictpl(TEMPLATE_33, os_key)[0])
+    settings, _ignored = parse_settings(parse_ictpl(TEMPLATE_33, os_key)[0])
     findings = check_settings(settings, os_key)
     errors = [f.code for f in findings if f.severity == ERROR]
     assert errors == (["tls13-no-suite"] if os_key in ("2022", "2025") else [])

@@ -79,7 +79,7 @@ def _render(profile: str, os_key: str):
     settings, findings = parse_settings(PROFILES[profile])
     assert findings == []
     checked = check_settings(settings, os_key)
-    desired, _ = desired_state(settings, os_key)
+    desired, _ignored = desired_state(settings, os_key)
     return settings, desired, checked
 
 
@@ -140,7 +140,7 @@ def test_every_setting_is_explicit(profile):
 
 @pytest.mark.parametrize(("profile", "os_key"), CASES)
 def test_profile_renders_without_errors(profile, os_key):
-    _, _, findings = _render(profile, os_key)
+    _ignored, _ignored, findings = _render(profile, os_key)
     assert [f for f in findings if f.severity == ERROR] == []
     assert {f.code for f in findings} <= ALLOWED_WARNINGS
     for finding in findings:
@@ -151,7 +151,7 @@ def test_profile_renders_without_errors(profile, os_key):
 @pytest.mark.parametrize(("profile", "os_key"), CASES)
 def test_protocol_values(profile, os_key):
     enabled = EXPECTED[profile][0]
-    _, desired, findings = _render(profile, os_key)
+    _ignored, desired, findings = _render(profile, os_key)
     for protocol in IIS_PROTOCOLS:
         for side in ("Server", "Client"):
             key = "%s\\Protocols\\%s\\%s" % (SCHANNEL, protocol, side)
@@ -171,8 +171,8 @@ def test_protocol_values(profile, os_key):
 
 @pytest.mark.parametrize(("profile", "os_key"), CASES)
 def test_algorithm_values(profile, os_key):
-    _, ciphers_on, hashes_on, kex_on, _, _ = EXPECTED[profile]
-    _, desired, _ = _render(profile, os_key)
+    _ignored, ciphers_on, hashes_on, kex_on, _ignored, _ignored = EXPECTED[profile]
+    _ignored, desired, _ignored = _render(profile, os_key)
     for folder, names, on in (("Ciphers", IIS_CIPHERS, ciphers_on), ("Hashes", IIS_HASHES, hashes_on),
                               ("KeyExchangeAlgorithms", tuple(ALL_KEX), kex_on)):
         for name in names:
@@ -185,7 +185,7 @@ def test_algorithm_values(profile, os_key):
 @pytest.mark.parametrize(("profile", "os_key"), CASES)
 def test_dotnet_winhttp_fips_and_dh_values(profile, os_key):
     winhttp, dh_bits = EXPECTED[profile][4], EXPECTED[profile][5]
-    _, desired, _ = _render(profile, os_key)
+    _ignored, desired, _ignored = _render(profile, os_key)
     for key in DOTNET_KEYS:
         assert _value(desired, key, "SchUseStrongCrypto") == 1
         assert _value(desired, key, "SystemDefaultTlsVersions") == 1
@@ -200,8 +200,8 @@ def test_dotnet_winhttp_fips_and_dh_values(profile, os_key):
 
 @pytest.mark.parametrize(("profile", "os_key"), CASES)
 def test_suite_order_is_usable_on_that_os(profile, os_key):
-    enabled, ciphers_on, hashes_on, kex_on, _, _ = EXPECTED[profile]
-    _, desired, _ = _render(profile, os_key)
+    enabled, ciphers_on, hashes_on, kex_on, _ignored, _ignored = EXPECTED[profile]
+    _ignored, desired, _ignored = _render(profile, os_key)
     names = _functions(desired, os_key)
     assert len(",".join(names)) <= 1023  # manage-tls.md
     assert len(names) == len({n.casefold() for n in names})
@@ -221,7 +221,7 @@ def test_suite_order_is_usable_on_that_os(profile, os_key):
 
 @pytest.mark.parametrize(("profile", "os_key"), CASES)
 def test_fresh_host_converges_and_backup_restores_it(profile, os_key):
-    _, desired, _ = _render(profile, os_key)
+    _ignored, desired, _ignored = _render(profile, os_key)
     state0 = RegistryState.from_values([], keys=[SCHANNEL + r"\Protocols", r"SOFTWARE\Microsoft\.NETFramework"])
     snapshot = state0.snapshot(managed_keys(desired))
     changes = compute_changes(desired, snapshot)
@@ -238,7 +238,7 @@ def test_fresh_host_converges_and_backup_restores_it(profile, os_key):
 
 @pytest.mark.parametrize("os_key", ["2016", "2019", "2022", "2025"])
 def test_recommended_seed_names_collapse_from_2016(os_key):
-    _, desired, findings = _render("recommended", os_key)
+    _ignored, desired, findings = _render("recommended", os_key)
     assert _value(desired, POLICY, "Functions") == "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
     assert Finding(
         WARNING, "suite-duplicate", "cipher_suites[1]",
@@ -250,7 +250,7 @@ def test_recommended_seed_names_collapse_from_2016(os_key):
 
 @pytest.mark.parametrize("os_key", ["2008r2", "2012r2"])
 def test_recommended_keeps_the_seed_names_where_they_exist(os_key):
-    _, desired, findings = _render("recommended", os_key)
+    _ignored, desired, findings = _render("recommended", os_key)
     assert _value(desired, POLICY, "Functions") == (
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384"
     )
@@ -260,7 +260,7 @@ def test_recommended_keeps_the_seed_names_where_they_exist(os_key):
 def test_recommended_on_2008r2_enables_tls12_explicitly():
     # 2008 R2 ships TLS 1.1/1.2 disabled (reference 1.2); the seed's suites are TLS 1.2-only (reference 2.7).
     assert catalog.PROTOCOLS["TLS 1.2"].defaults["2008r2"] == catalog.SideDefaults(client=False, server=False)
-    _, desired, _ = _render("recommended", "2008r2")
+    _ignored, desired, _ignored = _render("recommended", "2008r2")
     for side in ("Server", "Client"):
         key = SCHANNEL + "\\Protocols\\TLS 1.2\\" + side
         assert _value(desired, key, "Enabled") == 1
@@ -269,7 +269,7 @@ def test_recommended_on_2008r2_enables_tls12_explicitly():
 
 @pytest.mark.parametrize("os_key", OS_KEYS)
 def test_recommended_warns_that_tls10_and_tls11_have_no_suite(os_key):
-    _, _, findings = _render("recommended", os_key)
+    _ignored, _ignored, findings = _render("recommended", os_key)
     no_suite = [f for f in findings if f.code == "no-usable-suite"]
     assert [(f.severity, f.field) for f in no_suite] == [(WARNING, "protocols.TLS 1.0"), (WARNING, "protocols.TLS 1.1")]
     assert "TLS 1.2 only" in no_suite[0].message
@@ -278,13 +278,13 @@ def test_recommended_warns_that_tls10_and_tls11_have_no_suite(os_key):
 @pytest.mark.parametrize("os_key", ["2022", "2025"])
 def test_recommended_disables_tls13_where_it_is_on_by_default(os_key):
     assert catalog.PROTOCOLS["TLS 1.3"].defaults[os_key] == catalog.SideDefaults(client=True, server=True)
-    _, desired, findings = _render("recommended", os_key)
+    _ignored, desired, findings = _render("recommended", os_key)
     assert _value(desired, SCHANNEL + r"\Protocols\TLS 1.3\Server", "Enabled") == 0
     assert not [f for f in findings if f.code == "tls13-no-suite"]
 
 
 def test_xp_compatible_on_2019_enables_ssl3_rc4_3des_md5():
-    _, desired, findings = _render("xp_compatible", "2019")
+    _ignored, desired, findings = _render("xp_compatible", "2019")
     assert _value(desired, SCHANNEL + r"\Protocols\SSL 3.0\Server", "Enabled") == 1
     assert _value(desired, SCHANNEL + r"\Protocols\SSL 3.0\Server", "DisabledByDefault") == 0
     assert _value(desired, SCHANNEL + r"\Ciphers\RC4 128/128", "Enabled") == 0xFFFFFFFF
@@ -301,7 +301,7 @@ def test_xp_compatible_keeps_the_seed_suites_first():
 
 
 def test_modern_on_2016_skips_tls13_with_a_warning_naming_the_os():
-    _, desired, findings = _render("modern", "2016")
+    _ignored, desired, findings = _render("modern", "2016")
     assert Finding(
         WARNING, "protocol-unsupported", "protocols.TLS 1.3",
         "TLS 1.3 is not available on Windows Server 2016: it cannot be enabled there, so nothing is written for it",
@@ -316,7 +316,7 @@ def test_modern_on_2016_skips_tls13_with_a_warning_naming_the_os():
 
 def test_modern_on_2012r2_uses_curve_suffixed_ecdsa_and_dhe_rsa_gcm():
     # tls-cipher-suites-in-windows-8-1: ECDHE_ECDSA GCM only as _P256/_P384; no ECDHE_RSA GCM (reference 3.2).
-    _, desired, _ = _render("modern", "2012r2")
+    _ignored, desired, _ignored = _render("modern", "2012r2")
     assert _value(desired, POLICY, "Functions") == (
         "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384_P384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256_P256,"
         "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256_P384,TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,"
@@ -328,7 +328,7 @@ def test_modern_on_2012r2_uses_curve_suffixed_ecdsa_and_dhe_rsa_gcm():
 @pytest.mark.parametrize("os_key", ["2022", "2025"])
 def test_tls13_profiles_lead_with_the_tls13_suites(profile, os_key):
     # TLS 1.3 without its suites fails the handshake (pywinrm#363); Windows enables these two (reference 3.3).
-    _, desired, findings = _render(profile, os_key)
+    _ignored, desired, findings = _render(profile, os_key)
     assert _functions(desired, os_key)[:2] == ["TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"]
     assert _value(desired, SCHANNEL + r"\Protocols\TLS 1.3\Client", "Enabled") == 1
     assert not [f for f in findings if f.code in ("suite-unavailable", "protocol-unsupported")]
@@ -336,7 +336,7 @@ def test_tls13_profiles_lead_with_the_tls13_suites(profile, os_key):
 
 @pytest.mark.parametrize("os_key", OS_KEYS)
 def test_modern_is_aead_with_forward_secrecy_only(os_key):
-    _, desired, _ = _render("modern", os_key)
+    _ignored, desired, _ignored = _render("modern", os_key)
     for name in _functions(desired, os_key):
         suite = _suite(os_key, name)
         assert "_GCM_" in suite.name, name
@@ -346,14 +346,14 @@ def test_modern_is_aead_with_forward_secrecy_only(os_key):
 @pytest.mark.parametrize("os_key", OS_KEYS)
 def test_strict_is_ecdhe_only(os_key):
     # IIS Crypto strict: "disable ... all non forward secrecy cipher suites"; its 12 suites are ECDHE (ref 2.5).
-    _, desired, _ = _render("strict", os_key)
+    _ignored, desired, _ignored = _render("strict", os_key)
     for name in _functions(desired, os_key):
         assert _suite(os_key, name).key_exchange in (None, "ECDH"), name
 
 
 @pytest.mark.parametrize("os_key", OS_KEYS)
 def test_pci_dss_4_has_no_sha1_mac_and_no_3des(os_key):
-    _, desired, _ = _render("pci_dss_4", os_key)
+    _ignored, desired, _ignored = _render("pci_dss_4", os_key)
     for name in _functions(desired, os_key):
         suite = _suite(os_key, name)
         assert suite.hash != "SHA", name
@@ -362,7 +362,7 @@ def test_pci_dss_4_has_no_sha1_mac_and_no_3des(os_key):
 
 @pytest.mark.parametrize("os_key", OS_KEYS)
 def test_fips_140_uses_fips_ciphers_and_keeps_fips_mode_off(os_key):
-    _, desired, _ = _render("fips_140", os_key)
+    _ignored, desired, _ignored = _render("fips_140", os_key)
     names = _functions(desired, os_key)
     assert all(_suite(os_key, n).cipher in AES | {"Triple DES 168"} for n in names)
     assert names[-1] == "TLS_RSA_WITH_3DES_EDE_CBC_SHA"

@@ -13,7 +13,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import 
 
 
 def only_finding(raw: dict) -> Finding:
-    _, findings = parse_settings(raw)
+    _ignored, findings = parse_settings(raw)
     assert len(findings) == 1, findings
     assert findings[0].severity == ERROR
     return findings[0]
@@ -83,7 +83,7 @@ def test_protocol_sides_limit_plain_states() -> None:
 
 
 def test_side_mapping_is_not_limited_by_protocol_sides() -> None:
-    settings, _ = parse_settings(
+    settings, _ignored = parse_settings(
         {"protocols": {"TLS 1.1": {"client": "enabled", "server": "disabled"}}, "protocol_sides": ["server"]}
     )
     assert settings.protocols == {"TLS 1.1": {"client": "enabled", "server": "disabled"}}
@@ -98,7 +98,7 @@ def test_empty_cipher_suites_means_remove_the_policy() -> None:
 
 
 def test_field_of_remembers_how_the_user_wrote_the_name() -> None:
-    settings, _ = parse_settings({"ciphers": {"Triple DES 168/168": "disabled"}})
+    settings, _ignored = parse_settings({"ciphers": {"Triple DES 168/168": "disabled"}})
     assert settings.field_of("ciphers", "Triple DES 168") == "ciphers.Triple DES 168/168"
 
 
@@ -371,7 +371,7 @@ def test_unknown_suite_gets_did_you_mean() -> None:
 
 
 def test_all_errors_are_reported_at_once() -> None:
-    _, findings = parse_settings(
+    _ignored, findings = parse_settings(
         {"protocols": {"TLS 1.2": "on"}, "ciphers": {"RC4": "disabled"}, "fips_algorithm_policy": "no"}
     )
     assert [(f.code, f.field) for f in findings] == [

@@ -134,7 +134,7 @@ class FakeHost:
             out = [("sNames", child) for child in sorted(children)]
             rv = 0
         elif method == "EnumValues":
-            out = [("sNames", n) for n in found[1]] + [("Types", str(t)) for t, _ in found[1].values()]
+            out = [("sNames", n) for n in found[1]] + [("Types", str(t)) for t, _ignored in found[1].values()]
             rv = 0
         elif method in GETTERS:
             rv, out = self._get(found[1], name, *GETTERS[method])

@@ -75,7 +75,7 @@ class UserStore:
         username, sep, password = decoded.partition(":")
         if not sep:
             return False
-        domain, _, user = username.rpartition("\\")
+        domain, _ignored, user = username.rpartition("\\")
         if domain.casefold() not in ("", ".", host_name.casefold()):
             return False
         return any(
@@ -126,5 +126,5 @@ AUTH_ERRORS = (spnego.exceptions.SpnegoError, ValueError, binascii.Error)
 
 def parse_authorization(value: str) -> tuple[str, str]:
     """``Negotiate TlRMTVNT...`` -> ("negotiate", "TlRMTVNT...")."""
-    scheme, _, data = value.strip().partition(" ")
+    scheme, _ignored, data = value.strip().partition(" ")
     return scheme.casefold(), data.strip()

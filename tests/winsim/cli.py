@@ -117,7 +117,7 @@ def _cmd_fault(args) -> int:
     client = ControlClient.from_state_dir(args.state_dir)
     for spec in args.specs:
         if args.clear:
-            host, _, kind = spec.partition("=")
+            host, _ignored, kind = spec.partition("=")
             infos = client.clear_fault(host, kind or None)
         else:
             host, fault = parse_host_fault(spec)

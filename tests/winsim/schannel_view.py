@@ -140,7 +140,7 @@ def _curves(reg: Registry, os_key: str, suites: list[tuple[OsSuite, list[str]]])
                 out.append(curve)
         return out
     out = []
-    for os_suite, _ in suites:
+    for os_suite, _ignored in suites:
         if os_suite.curve is not None:
             curve = catalog.curve_for_suffix(os_suite.curve)
             if curve not in out:

@@ -68,7 +68,7 @@ def dispatch(host: HostRuntime, req: WsmanRequest, endpoint: str) -> Outcome:
         return _shell(host, req, endpoint)
     if not uri.casefold().startswith(WMI_PREFIX):
         raise _invalid_resource_uri()
-    namespace, _, cls = uri[len(WMI_PREFIX) :].rpartition("/")
+    namespace, _ignored, cls = uri[len(WMI_PREFIX) :].rpartition("/")
     ns = namespace.casefold()
     if req.action.casefold() == f"{NS_N}/Enumerate".casefold():
         return _enumerate(host, req, ns, cls)
@@ -370,7 +370,7 @@ def _enumerate(host: HostRuntime, req: WsmanRequest, ns: str, cls: str) -> Outco
             if str(match[0]).casefold() != value.casefold():
                 instances = []
         if properties is not None:
-            known = {n.casefold() for n, _ in host.model.os_instance()}
+            known = {n.casefold() for n, _ignored in host.model.os_instance()}
             if any(p.casefold() not in known for p in properties):
                 raise _cannot_process_filter("Invalid query ")
     elif ns == "root/cimv2" and cls.casefold() == OS_CLASS.casefold():
@@ -378,7 +378,7 @@ def _enumerate(host: HostRuntime, req: WsmanRequest, ns: str, cls: str) -> Outco
     else:
         raise _resource_not_found()
     ns_uri = f"{WMI_PREFIX}root/cimv2/{OS_CLASS}"
-    items = [_os_instance_xml(host, ns_uri, properties) for _ in instances]
+    items = [_os_instance_xml(host, ns_uri, properties) for _ignored in instances]
     if body.find(f"{{{NS_W}}}OptimizeEnumeration") is not None:
         limit = _max_elements(body.find(f"{{{NS_W}}}MaxElements"))
         first, rest = items[:limit], items[limit:]
