@@ -29,6 +29,7 @@ from tests.collection_path import ensure_collection_importable  # noqa: E402
 ensure_collection_importable()
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (  # noqa: E402
     SettingsError,
     assess,
@@ -87,7 +88,7 @@ def client_for(fleet: Fleet, host: str) -> WsmanClient:
     return client_for_protocol(fleet.protocol(host, scheme="http"))
 
 
-def check_host(fleet: Fleet, host: str, settings) -> dict[str, Any]:
+def check_host(fleet: Fleet, host: str, settings: Settings) -> dict[str, Any]:
     try:
         return {"host": host, **assess(client_for(fleet, host), settings).as_dict()}
     except (WsmanError, OSError, ValueError) as exc:
@@ -135,11 +136,20 @@ def text_report(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hosts", type=int, default=12, help="simulated hosts (default 12)")
+    parser.add_argument("--hosts", type=positive, default=12, help="simulated hosts (default 12)")
     parser.add_argument("--profile", default="recommended", help="profile of the schannel role (default recommended)")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "out" / "demo", help="report directory")
+    parser.add_argument(
+        "--out", type=Path, default=REPO_ROOT / "out" / "demo", help="report directory (default out/demo)"
+    )
     args = parser.parse_args(argv)
 
     try:

@@ -36,9 +36,25 @@ class SettingsError(ValueError):
         super().__init__("; ".join(str(f) for f in findings))
 
 
+class UnsupportedOsError(ValueError):
+    """The host runs a Windows version the catalog does not cover: nothing is read beyond its OS."""
+
+    def __init__(self, facts: OsFacts) -> None:
+        self.facts = facts
+        super().__init__(
+            "unsupported Windows version %s (build %d, %r): the catalog covers Windows Server 2008 R2 to 2025"
+            % (facts.version, facts.build, facts.caption.strip())
+        )
+
+
 @dataclass
 class Assessment:
-    """What one host holds against what the settings want there."""
+    """What one host holds against what the settings want there.
+
+    ``changes`` are the writes and deletions that would bring the host to the settings (empty: no drift);
+    ``findings`` what the policy engine says of the settings on this OS (errors make the host ``refused``);
+    ``calls`` the WS-Man requests the assessment cost, per operation.
+    """
 
     os: OsFacts
     findings: list[Finding]
@@ -75,13 +91,24 @@ class Assessment:
 
 
 def change_as_dict(change: Change) -> dict[str, Any]:
-    return {
+    """One change as JSON: full HKLM key path, REG_* type name, before/after (None = absent; lists for MULTI_SZ).
+
+    ``before_type`` is there only when the value held another type before (it is rewritten with ``type``).
+    """
+    entry: dict[str, Any] = {
         "key": "HKLM\\" + change.key,
         "name": change.name,
-        "type": REG_TYPE_NAMES.get(change.type, str(change.type)),
+        "type": _type_name(change.type),
         "before": _jsonable(change.before),
         "after": _jsonable(change.after),
     }
+    if change.before_type is not None:
+        entry["before_type"] = _type_name(change.before_type)
+    return entry
+
+
+def _type_name(reg_type: int) -> str:
+    return REG_TYPE_NAMES.get(reg_type, str(reg_type))
 
 
 def _jsonable(data: object) -> object:
@@ -98,14 +125,15 @@ def parse_or_raise(raw: Mapping[str, Any]) -> Settings:
 
 
 def assess(client: WsmanClient, settings: Settings) -> Assessment:
-    """Assess one host. WsmanError/RegistryError from the host propagate with their codes."""
+    """Assess one host, writing nothing.
+
+    Raises UnsupportedOsError for a Windows version outside the catalog; WsmanError/RegistryError from the host
+    propagate with their WS-Man/WMI codes.
+    """
     before = dict(client.calls)
     facts = read_os(client)
     if facts.os_key is None:
-        raise ValueError(
-            "unsupported Windows version %s (build %d, %r): the catalog covers Windows Server 2008 R2 to 2025"
-            % (facts.version, facts.build, facts.caption.strip())
-        )
+        raise UnsupportedOsError(facts)
     findings = check_settings(settings, facts.os_key)
     desired, render_findings = desired_state(settings, facts.os_key)
     findings.extend(f for f in render_findings if f not in findings)

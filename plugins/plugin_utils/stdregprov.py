@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The WMI registry provider ``StdRegProv`` over WS-Management, and snapshot reading at the call floor.
 
-StdRegProv has no batch read: every Get/Set/Enum is one WMI method call, i.e. one WS-Man request
-(reference/winrm-ansible.md 1.3 lists the MOF signatures used here). Methods report registry errors in
-``ReturnValue`` ("0 if successful ... nonzero error code that is defined in WinError.h", StdRegProv method docs)
-or as a WBEM status (WbemErrorEnum, wbemdisp.h), never as SOAP faults; SOAP faults surface as WsmanFault.
+StdRegProv has no batch read: every Get/Set/Enum is one WMI method call, i.e. one WS-Man request (MOF signatures:
+learn.microsoft.com/previous-versions/windows/desktop/regprov/<method>-method-in-class-stdregprov). Methods report
+registry errors in ``ReturnValue`` ("0 if successful ... nonzero error code that is defined in WinError.h",
+StdRegProv method docs) or as a WBEM status (WbemErrorEnum, wbemdisp.h), never as SOAP faults; SOAP faults surface
+as WsmanFault.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     WsmanProtocolError,
 )
 
+# hDefKey values (StdRegProv method docs; openwsman bindings/ruby/tests/win32_registry.rb); HKLM from module_utils.
 HIVE_NAMES = {
     2147483648: "HKCR",
     2147483649: "HKCU",
-    2147483650: "HKLM",
+    HKLM: "HKLM",
     2147483651: "HKU",
     2147483653: "HKCC",
 }
@@ -90,6 +92,11 @@ def describe_return_code(code: int) -> str:
     return "%d %s" % (code, name)
 
 
+def hive_path(hive: int, key: str) -> str:
+    """``HKLM\\SYSTEM\\...``: a hive-relative key with its hive's short name."""
+    return "%s\\%s" % (HIVE_NAMES.get(hive, str(hive)), key.strip("\\"))
+
+
 class RegistryError(Exception):
     """A StdRegProv method returned a nonzero ReturnValue."""
 
@@ -99,7 +106,7 @@ class RegistryError(Exception):
         self.name = name
         self.code = code
         self.hive = hive
-        path = "%s\\%s" % (HIVE_NAMES.get(hive, str(hive)), key.strip("\\"))
+        path = hive_path(hive, key)
         target = path if name is None else '%s, value "%s"' % (path, name)
         super().__init__("StdRegProv.%s(%s) returned %s" % (method, target, describe_return_code(code)))
 
@@ -119,9 +126,11 @@ class WmiReturnCodeError(RegistryError):
 class UnsupportedValueType(Exception):
     """A value whose REG_* type has no typed StdRegProv getter (REG_NONE, REG_LINK, ...)."""
 
-    def __init__(self, key: str, name: str, reg_type: int) -> None:
+    def __init__(self, key: str, name: str, reg_type: int, hive: int = HKLM) -> None:
         self.key, self.name, self.reg_type = key, name, reg_type
-        super().__init__('HKLM\\%s, value "%s": registry type %d has no StdRegProv getter' % (key, name, reg_type))
+        super().__init__(
+            '%s, value "%s": registry type %d has no StdRegProv getter' % (hive_path(hive, key), name, reg_type)
+        )
 
 
 class StdRegProv:
@@ -190,11 +199,11 @@ class StdRegProv:
     # -- writes ---------------------------------------------------------------------------------------------
 
     def set_dword(self, key: str, name: str, value: int) -> None:
-        _check_range(value, 32, key, name)
+        self._check_range(value, 32, key, name)
         self._write("SetDWORDValue", key, name, [("sValueName", name), ("uValue", value)])
 
     def set_qword(self, key: str, name: str, value: int) -> None:
-        _check_range(value, 64, key, name)
+        self._check_range(value, 64, key, name)
         self._write("SetQWORDValue", key, name, [("sValueName", name), ("uValue", value)])
 
     def set_string(self, key: str, name: str, value: str) -> None:
@@ -207,7 +216,9 @@ class StdRegProv:
         parameter. Delete the value instead.
         """
         if isinstance(value, str) or not value:
-            raise ValueError('HKLM\\%s, value "%s": a REG_MULTI_SZ needs a non-empty list of strings' % (key, name))
+            raise ValueError(
+                '%s, value "%s": a REG_MULTI_SZ needs a non-empty list of strings' % (hive_path(self.hive, key), name)
+            )
         self._write("SetMultiStringValue", key, name, [("sValueName", name), ("sValue", list(value))])
 
     def create_key(self, key: str) -> None:
@@ -234,6 +245,12 @@ class StdRegProv:
         return (result.first("bGranted") or "").strip().casefold() == "true"
 
     # -- plumbing -------------------------------------------------------------------------------------------
+
+    def _check_range(self, value: int, bits: int, key: str, name: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << bits:
+            raise ValueError(
+                '%s, value "%s": %r is not an unsigned %d-bit integer' % (hive_path(self.hive, key), name, value, bits)
+            )
 
     def _invoke(self, method: str, key: str, extra: Sequence[tuple[str, ParamValue]]) -> MethodResult:
         params: list[tuple[str, ParamValue]] = [("hDefKey", self.hive), ("sSubKeyName", key.strip("\\"))]
@@ -269,11 +286,6 @@ class StdRegProv:
         raise error_type(method, key.strip("\\"), name, code, self.hive)
 
 
-def _check_range(value: int, bits: int, key: str, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << bits:
-        raise ValueError('HKLM\\%s, value "%s": %r is not an unsigned %d-bit integer' % (key, name, value, bits))
-
-
 def read_value(reg: StdRegProv, key: str, name: str, reg_type: int) -> RegValue | None:
     """One typed Get for a value whose type EnumValues reported; None if it vanished in between.
 
@@ -295,7 +307,7 @@ def read_value(reg: StdRegProv, key: str, name: str, reg_type: int) -> RegValue 
         raw = reg.get_binary(key, name)
         data = None if raw is None else ",".join("%02x" % octet for octet in raw)
     else:
-        raise UnsupportedValueType(key, name, reg_type)
+        raise UnsupportedValueType(key, name, reg_type, reg.hive)
     return None if data is None else RegValue(key=key, name=name, type=reg_type, data=data)
 
 

@@ -10,9 +10,11 @@ from datetime import datetime
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanProtocolError
 
 # One WQL enumeration; OptimizeEnumeration returns the single instance in the EnumerateResponse itself, so this
-# costs one request (reference/winrm-ansible.md 1.4: a keyless Transfer Get of this non-singleton class is not
-# confirmed to work, the enumeration is). ``SELECT *`` keeps the item shape <p:Win32_OperatingSystem> that the
-# captures show; property lists may come back as w:XmlFragment, which parse_instance reads the same way.
+# costs one request. A keyless Transfer Get of a non-singleton class fails with WSManFault 2150859002 ("does not
+# contain keys, but the class selected is not a singleton") and no capture shows it working for this class without
+# its Name selector; the enumeration is what real clients send (WinRb/WinRM wql_query.rb). ``SELECT *`` keeps the
+# item shape <p:Win32_OperatingSystem> that the captures show; property lists may come back as w:XmlFragment, which
+# parse_instance reads the same way.
 OS_QUERY = "SELECT * FROM Win32_OperatingSystem"
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 try:
     from winrm.exceptions import (
@@ -35,7 +36,8 @@ try:
 except ImportError:  # the client works with any ``send``; only the pywinrm glue needs pywinrm
     HAS_WINRM = False
 
-# Namespaces, prefixes as Windows emits them. Source: MS-WSMV 2.2.1; reference/winrm-ansible.md 1.1.
+# Namespaces, prefixes as Windows emits them. Source: MS-WSMV 2.2.1; pypsrp src/pypsrp/wsman.py NAMESPACES; pywinrm
+# winrm/protocol.py build_wsman_header.
 NS_S = "http://www.w3.org/2003/05/soap-envelope"
 NS_A = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
 NS_W = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
@@ -408,11 +410,15 @@ class WsmanClient:
         except WsmanError:
             raise
         except Exception as exc:  # every failure of ``send`` is classified below
-            raise self._classify(exc, operation) from None
-        return raw.encode("utf-8") if isinstance(raw, str) else raw
+            error = self._classify(exc, operation)
+        else:
+            return raw.encode("utf-8") if isinstance(raw, str) else raw
+        # Raised outside the handler: neither __cause__ nor __context__ keeps the original, whose text may hold
+        # credentials (a URL with user:password@, a password echoed by a library).
+        raise error from None
 
     def _classify(self, exc: Exception, operation: str) -> WsmanError:
-        """Map pywinrm/requests/socket errors to WsmanFault or WsmanTransportError (chain dropped: no secrets)."""
+        """Map pywinrm/requests/socket errors to WsmanFault or WsmanTransportError (the caller drops the chain)."""
         if HAS_WINRM:
             if isinstance(exc, WSManFaultError):
                 return WsmanFault.from_pywinrm(exc, operation)
@@ -479,12 +485,15 @@ _DATETIME = re.compile(
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove ``user:password@`` from URLs and every given secret from ``text``."""
-    text = _USERINFO.sub(r"\g<scheme>", text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
+    """Remove every given secret (as is and percent-encoded, as a URL carries it) and ``user:password@`` from URLs.
+
+    Secrets go first, longest first: a password holding ``@`` or ``/`` would otherwise be cut in two by the URL
+    rule and half of it survive.
+    """
+    forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""), quote(secret))}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "********")
+    return _USERINFO.sub(r"\g<scheme>", text)
 
 
 def parse_datetime(text: str) -> datetime:

@@ -78,7 +78,7 @@ def test_fresh_host_converges_and_then_costs_the_floor(fleet, recommended, os_ke
     second = assess(client, recommended)
     assert second.changes == []
     assert second.compliant
-    desired, _ = desired_state(recommended, os_key)
+    desired = desired_state(recommended, os_key)[0]
     present = sum(value is not None for value in desired.values())
     floor = 1 + len(managed_keys(desired)) + present
     assert sum(second.calls.values()) == floor

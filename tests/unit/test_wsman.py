@@ -168,7 +168,7 @@ def test_get_sends_empty_body_with_selectors_and_parses_instance():
 
 def test_parses_real_enumkey_capture(monkeypatch):
     fixed_ids(monkeypatch, "357dee93-b5a1-15a1-8004-4b73f7201300")
-    send, _ = replying(fixture("openwsman_EnumKey.xml"))
+    send = replying(fixture("openwsman_EnumKey.xml"))[0]
     client = WsmanClient(send)
     result = client.invoke(STDREGPROV, "EnumKey", [("hDefKey", 2147483650), ("sSubKeyName", "SOFTWARE\\Microsoft")])
     assert result.return_value == 0
@@ -182,7 +182,7 @@ def test_parses_real_enumkey_capture(monkeypatch):
 
 def test_relates_to_must_match_message_id(monkeypatch):
     fixed_ids(monkeypatch, "11111111-1111-1111-1111-111111111111")
-    send, _ = replying(fixture("openwsman_EnumKey.xml"))
+    send = replying(fixture("openwsman_EnumKey.xml"))[0]
     with pytest.raises(WsmanProtocolError, match=r"EnumKey: response relates to uuid:357dee93-b5a1-15a1-8004-"
                        r"4b73f7201300, expected uuid:11111111-1111-1111-1111-111111111111"):
         WsmanClient(send).invoke(STDREGPROV, "EnumKey", [])
@@ -302,7 +302,7 @@ def test_fault_without_fault_element_is_a_protocol_error():
 
 
 def test_fault_in_a_200_answer_raises():
-    send, _ = replying(fixture("pywinrm_fault_schema_validation.xml"))
+    send = replying(fixture("pywinrm_fault_schema_validation.xml"))[0]
     with pytest.raises(WsmanFault) as info:
         WsmanClient(send).invoke(STDREGPROV, "EnumKey", [])
     assert info.value.wsman_code == 2150858817
@@ -315,7 +315,7 @@ def test_fault_in_a_200_answer_raises():
 
 @pytest.fixture
 def protocol():
-    return Protocol("http://127.20.0.1:5985/wsman", transport="ntlm", username="alice", password=PASSWORD,
+    return Protocol("http://127.20.0.1:5985/wsman", transport="ntlm", username="svc-schannel", password=PASSWORD,
                     operation_timeout_sec=20, read_timeout_sec=30)
 
 
@@ -380,7 +380,7 @@ def test_rejected_credentials_are_a_transport_error_without_password(protocol):
 
 
 def test_connection_refused_keeps_message_but_not_credentials(protocol):
-    url = "http://alice:%s@127.20.0.9:5985/wsman" % PASSWORD
+    url = "http://svc-schannel:%s@127.20.0.9:5985/wsman" % PASSWORD
     protocol.transport.send_message = failing(requests.exceptions.ConnectionError(
         "HTTPConnectionPool(host='127.20.0.9', port=5985): Max retries exceeded with url: %s "
         "(Caused by NewConnectionError: [Errno 111] Connection refused; password was %s)" % (url, PASSWORD)))
@@ -388,10 +388,13 @@ def test_connection_refused_keeps_message_but_not_credentials(protocol):
         client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
     message = str(info.value)
     assert PASSWORD not in message
-    assert "alice:" not in message
+    assert "svc-schannel:" not in message
     assert message.startswith("cannot reach the WinRM service during EnumValues: HTTPConnectionPool(host='127.20.0.9'")
     assert "[Errno 111] Connection refused" in message
     assert info.value.cause_type == "requests.exceptions.ConnectionError"
+    # Nothing chained keeps the original text either (tracebacks, loggers and pytest walk __context__).
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
 
 
 def test_read_timeout_and_non_xml_http_errors(protocol):
@@ -416,14 +419,46 @@ def test_non_xml_answer_is_a_protocol_error():
 
 
 def test_redact():
-    assert redact("see https://bob:pw@host/x and pw", ["pw"]) == "see https://host/x and ********"
+    assert redact("see https://admin:pw@host/x and pw", ["pw"]) == "see https://host/x and ********"
+
+
+@pytest.mark.parametrize("secret", ["p@ss/w:rd", "ab%cd ef", "Sh0rt"])
+def test_redact_secrets_with_url_characters_leave_nothing_behind(secret):
+    from urllib.parse import quote
+
+    text = "http://svc:%s@host:5985/wsman failed; http://svc:%s@host/ again; raw %s" % (
+        secret, quote(secret, safe=""), secret)
+    assert redact(text, [secret]) == "http://host:5985/wsman failed; http://host/ again; raw ********"
+
+
+def test_no_error_of_the_client_carries_the_password():
+    """Every way a send can fail, through pywinrm's Protocol: the password is in no message, field or chain."""
+    secret = "Pa55@word/with:url%chars"
+    proto = Protocol("http://127.20.0.1:5985/wsman", transport="ntlm", username="svc-schannel", password=secret,
+                     operation_timeout_sec=20, read_timeout_sec=30)
+    failures = [
+        requests.exceptions.ConnectionError("http://svc-schannel:%s@127.20.0.1:5985/wsman refused" % secret),
+        InvalidCredentialsError("credentials svc-schannel/%s were rejected" % secret),
+        WinRMTransportError("http", 502, "<html>bad gateway for %s</html>" % secret),
+        OSError("socket closed while sending %s" % secret),
+        RuntimeError("unexpected: %s" % secret),
+    ]
+    for failure in failures:
+        proto.transport.send_message = failing(failure)
+        with pytest.raises(WsmanTransportError) as info:
+            client_for_protocol(proto).invoke(STDREGPROV, "EnumValues", [])
+        error = info.value
+        assert secret not in str(error), failure
+        assert secret not in repr(error.args), failure
+        assert error.__cause__ is None
+        assert error.__context__ is None
 
 
 def test_calls_are_counted_per_operation_even_when_they_fail():
     host = FakeHost(registry={"K": {"A": (4, 1)}})
     client = WsmanClient(host.send)
     client.invoke(STDREGPROV, "EnumValues", [("hDefKey", 2147483650), ("sSubKeyName", "K")])
-    for _ in range(2):
+    for _attempt in range(2):
         client.invoke(STDREGPROV, "GetDWORDValue", [("hDefKey", 2147483650), ("sSubKeyName", "K"),
                                                     ("sValueName", "A")])
     assert client.calls == {"EnumValues": 1, "GetDWORDValue": 2}
