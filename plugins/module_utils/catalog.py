@@ -126,7 +126,9 @@ def os_label(os_key: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Registry locations (reference/schannel.md 1.1, 1.7).
+# Registry locations. TRS = "Transport Layer Security (TLS) registry settings", MicrosoftDocs/windowsserverdocs
+# WindowsServerDocs/security/tls/tls-registry-settings.md (@0370b00e, @fce32208 and the 04/10/2023 version);
+# KB245030 as cited at CIPHERS below; the suite order keys: manage-tls.md (below), SChannelDsc DSC_CipherSuites.
 
 SCHANNEL_KEY = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
 # GPO "SSL Cipher Suite Order" / IIS Crypto: REG_SZ, comma separated. Local key: the OS list, REG_MULTI_SZ.
@@ -176,8 +178,8 @@ _EN = (True, True)
 _DIS = (False, False)
 _ALL_EN = {"o" + k: _EN for k in OS_KEYS}
 
-# Key names: reference/schannel.md 1.2 (TRS 2023 format "<SSL/TLS/DTLS> <major>.<minor>"; MPUH and PCT 1.0 from
-# IIS Crypto templates/backups and SChannelDsc's DSC_Protocol ValueMap).
+# Key names: TRS, 04/10/2023 version (format "<SSL/TLS/DTLS> <major>.<minor>"); MPUH and PCT 1.0 from IIS Crypto
+# templates/backups and SChannelDsc's DSC_Protocol ValueMap (f1cc955f^ DSC_Protocol.schema.mof).
 # Defaults per side: "Protocols in TLS/SSL (Schannel SSP)", MicrosoftDocs/win32
 # desktop-src/SecAuthN/protocols-in-tls-ssl--schannel-ssp-.md, ms.date 03/20/2025 version (rows up to Server 2025
 # and TLS 1.3); its 05/31/2018 version @0180b6dbcaa133e58745702bf0ebefa871ee151b has the same rows up to 1703.
@@ -265,15 +267,17 @@ def _algorithms(kind: str, names: Iterable[str], aliases: dict[str, tuple[str, .
 
 # Cipher key names: KB245030 (MicrosoftDocs/SupportArticles-docs@ac19f31e:support/windows-server/
 # windows-security/restrict-cryptographic-algorithms-protocols-schannel.md) and the IIS Crypto template/backup
-# lists (reference/schannel.md 1.3, 2.2, 2.3), in IIS Crypto's order.
+# lists (IIS Crypto 3.3/4.x user templates; a real IIS Crypto 3.x /backup .reg file, BanterBoy/PSNartacIISCrypto
+# RegBackupHOTH.reg), in IIS Crypto's order.
 # 3DES: the key is "Triple DES 168" on every OS here. KB245030: "For the versions of Windows that releases before
 # Windows Vista, the key should be Triple DES 168/168"; 2008 R2 .. 2025 are all Vista-derived. Conflicting
-# claims (reference 1.3): the Hass v1.10 script says Vista and before used "168/168"; the deekayen Ansible role
-# writes "Triple DES 168/168" on 2008/Windows 7 hosts; SchannelGroupPolicy issue #2 fixed its ADMX to
+# claims: the Hass v1.10 script (ridercz/Scripts@a2fa7230 IIS/_schannel_config.ps1) says Vista and before used
+# "168/168"; the deekayen Ansible role (deekayen/ansible-role-schannel@37475f15 tasks/windows/ciphers.yml) writes
+# "Triple DES 168/168" on 2008/Windows 7 hosts; Crosse/SchannelGroupPolicy issue #2 fixed its ADMX to
 # "Triple DES 168" citing KB245030; IIS Crypto 3.x and SChannelDsc write "Triple DES 168". We follow KB245030
 # and accept "Triple DES 168/168" (IIS Crypto 2.x / MailStore wording) as an alias; registry_key is the one
 # place to change should an OS ever need the other spelling.
-# Not Schannel keys (third-party scripts only, reference 1.3): "IDEA 128/128", "RC2 64/128", "RC2 56/56".
+# Not Schannel keys (third-party scripts only, no Microsoft source): "IDEA 128/128", "RC2 64/128", "RC2 56/56".
 CIPHERS: dict[str, AlgorithmInfo] = _algorithms(
     "cipher",
     ("NULL", "DES 56/56", "RC2 40/128", "RC2 56/128", "RC2 128/128", "RC4 40/128", "RC4 56/128", "RC4 64/128",
@@ -281,15 +285,16 @@ CIPHERS: dict[str, AlgorithmInfo] = _algorithms(
     {"Triple DES 168": ("Triple DES 168/168",)},
 )
 
-# Hash key names have no space (IIS Crypto backup, SChannelDsc DSC_Hash ValueMap, HardeningKitty list);
-# "SHA 256"/"SHA 384"/"SHA 512" are IIS Crypto template display labels (reference 1.4, 2.2). "SHA" is SHA-1.
+# Hash key names have no space (IIS Crypto backup, SChannelDsc DSC_Hash ValueMap, HardeningKitty list
+# 0x6d69636b/windows_hardening@e8bcd1a1 lists/finding_list_microsoft_windows_tls.csv); "SHA 256"/"SHA 384"/
+# "SHA 512" are IIS Crypto template display labels (IIS Crypto 3.3/4.x user templates). "SHA" is SHA-1.
 HASHES: dict[str, AlgorithmInfo] = _algorithms(
     "hash",
     ("MD5", "SHA", "SHA256", "SHA384", "SHA512"),
     {"SHA256": ("SHA 256",), "SHA384": ("SHA 384",), "SHA512": ("SHA 512",)},
 )
 
-# Key exchange key names (reference 1.5): KB245030 documents PKCS and says it "refers to the RSA as the key
+# Key exchange key names: KB245030 documents PKCS and says it "refers to the RSA as the key
 # exchange and authentication algorithms" (hence the alias "RSA"); Diffie-Hellman and ECDH from IIS Crypto
 # backups/templates and SChannelDsc's DSC_KeyExchangeAlgorithm ValueMap. No source spells them otherwise.
 KEY_EXCHANGES: dict[str, AlgorithmInfo] = _algorithms(
@@ -396,7 +401,8 @@ _SUFFIX_OSES = frozenset({"2008r2", "2012r2"})
 # (same curves as NistP256/384/521), so SECG names are not aliases of the Nist names.
 # 2008 R2 / 2012 R2: no curve order setting; curves come only from suite suffixes _P256/_P384/_P521, of which the
 # P521 variants are "supported but not enabled by default" (Windows 7 / 8.1 suite pages).
-# IANA group codes: RFC 8422 / RFC 4492 (secp*, x25519), RFC 7027 (brainpool); reference tls-verification.md 3.2.
+# IANA group codes: RFC 8422 / RFC 4492 (secp*, x25519), RFC 7027 (brainpool); testssl/testssl.sh@9fdf8028
+# etc/curves-mapping.txt.
 _CURVE_ROWS = (
     # name, IANA group, suite suffix, supported on, enabled by default on
     ("curve25519", 0x001D, None, _WIN10, _WIN10),

@@ -15,11 +15,12 @@ Rules (code, severity, when, why that severity):
   protocol the settings neither enable nor affect (same result with no settings at all) is the OS's own business
   and not reported.
 - tls13-no-suite, error: TLS 1.3 is enabled (by the settings or by default) and no TLS 1.3 suite is usable.
-  Schannel still negotiates 1.3 and the handshake fails, no fallback (pywinrm#363, reference 1.11 item 5).
+  Schannel still negotiates 1.3 and the handshake fails, no fallback (diyan/pywinrm#363).
 - server-all-disabled, error: the settings leave no SSL/TLS protocol enabled on the server side: nothing can
   connect, WinRM over HTTPS included.
 - sides-disagree, warning: the Client and Server sides of a managed protocol end up different. Exchange
-  HealthChecker reports that as "Misconfigured" (reference 1.6); it may be intended, so not an error.
+  HealthChecker reports that as "Misconfigured" (microsoft/CSS-Exchange HealthChecker "TLS Configuration Check"); it
+  may be intended, so not an error.
 - suite-never-negotiated, warning: a configured suite needs a cipher/hash/key exchange that is disabled. Harmless
   dead weight; the message names the setting that kills it.
 - suite-relies-on-default, warning: a configured suite needs an algorithm that the managed option (e.g. hashes)

@@ -10,8 +10,10 @@ What each option writes (HKLM; SCHANNEL = SYSTEM\\CurrentControlSet\\Control\\Se
 - ciphers / hashes / key_exchanges: SCHANNEL\\{Ciphers,Hashes,KeyExchangeAlgorithms}\\<key name for the OS>
   Enabled=0xffffffff / 0; default -> absent. Source: KB245030.
 - cipher_suites: policy key SSL\\00010002 Functions, REG_SZ, comma-separated, in the OS's spelling
-  (suite_order.py); [] -> absent. Source: manage-tls.md @030ee582; IIS Crypto backup (reference 2.3).
-- ecc_curves: same policy key, EccCurves REG_MULTI_SZ (2016+); [] -> absent. Source: manage-tls.md (ref. 1.8).
+  (suite_order.py); [] -> absent. Source: manage-tls.md @030ee582; IIS Crypto backup
+  (BanterBoy/PSNartacIISCrypto RegBackupHOTH.reg).
+- ecc_curves: same policy key, EccCurves REG_MULTI_SZ (2016+); [] -> absent. Source: manage-tls.md;
+  HardeningKitty finding_list_microsoft_windows_tls.csv @e8bcd1a1 (REG_MULTI_SZ).
 - dh_min_key_bits: SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman Server/ClientMinKeyBitLength.
   Source: TRS "KeyExchangeAlgorithm key sizes".
 - dotnet_strong_crypto: SchUseStrongCrypto + SystemDefaultTlsVersions 1/0 under .NETFramework\\v2.0.50727 and
@@ -63,16 +65,17 @@ ALGORITHM_ON = 0xFFFFFFFF
 # DisabledByDefault 1. SChannelDsc 1.5.0 CHANGELOG "exclusively uses '1'"; STIG and HealthChecker accept only 0/1.
 PROTOCOL_VALUES = {"enabled": (1, 0), "disabled": (0, 1)}
 
-# Source: reference/schannel.md 1.9 (SChannelDsc DSC_SChannelSettings.psm1 @b918a682 sets both values for
-# v2.0.50727 and v4.0.30319 in the 64- and 32-bit views; AD FS doc; Hass v1.10).
+# Source: SChannelDsc@b918a682 DSC_SChannelSettings.psm1 (TLS12State sets both values for v2.0.50727 and
+# v4.0.30319 in the 64- and 32-bit views); AD FS Manage-SSL-Protocols-in-AD-FS.md; Hass v1.10
+# (ridercz/Scripts@a2fa7230 IIS/_schannel_config.ps1).
 DOTNET_KEYS = tuple(
     "SOFTWARE\\%sMicrosoft\\.NETFramework\\%s" % (view, version)
     for view in ("", "Wow6432Node\\")
     for version in ("v2.0.50727", "v4.0.30319")
 )
 DOTNET_VALUES = ("SchUseStrongCrypto", "SystemDefaultTlsVersions")
-# Source: reference/schannel.md 1.9 (Hass v1.10 `IIS/_schannel_config.ps1`, both views; needs KB3140245 on
-# 2008 R2, which is not detectable from the registry values alone).
+# Source: Hass v1.10 (ridercz/Scripts@a2fa7230 IIS/_schannel_config.ps1), both views; needs KB3140245 on
+# 2008 R2, which is not detectable from the registry values alone.
 WINHTTP_KEYS = tuple(
     "SOFTWARE\\%sMicrosoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp" % view
     for view in ("", "Wow6432Node\\")
@@ -145,7 +148,7 @@ def _suites(settings: Settings, os_key: str, state: DesiredState, findings: list
     findings.extend(order.findings)
     if order.suites:
         # Source: manage-tls.md — the policy list is REG_SZ in "strict comma delimited format"; SChannelDsc
-        # DSC_CipherSuites.psm1 and IIS Crypto write the same value (reference 1.7).
+        # DSC_CipherSuites.psm1 @b918a682 and IIS Crypto (its /backup restores "Functions") write the same value.
         state.set(catalog.SUITE_POLICY_KEY, "Functions", REG_SZ, order.functions)
 
 
@@ -182,7 +185,8 @@ def _curves(settings: Settings, os_key: str, state: DesiredState, findings: list
                 )
             )
     if curves:
-        # Source: manage-tls.md (GPO "ECC Curve Order"); reference 1.8: policy EccCurves is REG_MULTI_SZ.
+        # Source: manage-tls.md (GPO "ECC Curve Order"); policy EccCurves is REG_MULTI_SZ (HardeningKitty
+        # finding_list_microsoft_windows_tls.csv @e8bcd1a1).
         state.set(catalog.SUITE_POLICY_KEY, "EccCurves", REG_MULTI_SZ, tuple(curves))
 
 

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read IIS Crypto templates (``.ictpl``) into win_schannel options.
 
-Format (reference/schannel.md 2.2, from an IIS Crypto 3.3 and an IIS Crypto 4.x user template): XML root
+Format (as observed in an IIS Crypto 3.3 and an IIS Crypto 4.x user template in public repositories): XML root
 ``<iisCryptoTemplate version="3">`` with ``<header>`` (name, author, lastUpdated, description, builtIn),
 ``<schannel>`` holding ``<clientProtocols>``, ``<serverProtocols>``, ``<ciphers>``, ``<hashes>`` and
 ``<keyExchanges>``, then ``<advanced>`` and ``<cipherSuites>``; every setting is an
@@ -10,20 +10,20 @@ Format (reference/schannel.md 2.2, from an IIS Crypto 3.3 and an IIS Crypto 4.x 
 
 Mapping decisions:
 - Item values: ``-1`` (0xffffffff, 3.3-era protocols and all algorithms) and ``1`` (4.x-era protocols) mean
-  enabled, ``0`` disabled (reference 1.6 table); anything else is an error.
+  enabled, ``0`` disabled (the same two templates); anything else is an error.
 - Equal client and server protocol states give ``protocols: {name: state}``; differing ones (or a protocol in
   only one list) give ``{server: ..., client: ...}`` with the sides the template names.
 - Names go through the catalog, so IIS Crypto labels (``SHA 256``, ``Triple DES 168/168``) become registry key
   names (``SHA256``) and unknown names are errors with "did you mean".
 - ``DHE Minimum Key Length`` -> ``dh_min_key_bits: {server: N}``. IIS Crypto presents it as the server's DHE
   key length, and its backup restores it together with the ``KeyExchangeAlgorithms\\Diffie-Hellman`` key
-  (reference 2.3: that key is deleted a second time, after the advanced settings); a third-party .reg with a
-  "DHE Minimum Key Length" section (the file reference 1.4 cites for its wrong ``SHA 256`` key) writes
-  ``ServerMinKeyBitLength`` alone. Client-side minimums are a separate decision (``dh_min_key_bits.client``)
-  that the template does not make. 0 = not configured.
+  (a real IIS Crypto 3.x /backup .reg file, BanterBoy/PSNartacIISCrypto RegBackupHOTH.reg: that key is deleted a
+  second time, after the advanced settings); a third-party .reg with a "DHE Minimum Key Length" section (the same
+  file writes a wrong ``Hashes\\SHA 256`` key) writes ``ServerMinKeyBitLength`` alone. Client-side minimums are
+  a separate decision (``dh_min_key_bits.client``) that the template does not make. 0 = not configured.
 - ``FIPS Algorithm Policy`` -> ``fips_algorithm_policy`` (0 false, -1/1 true).
 - ``Configured Cipher Suites`` (comma separated) -> ``cipher_suites``; an empty value -> ``[]`` (no policy,
-  OS default order), which is what IIS Crypto's backup restores with ``"Functions"=-`` (reference 2.3).
+  OS default order), which is what IIS Crypto's backup restores with ``"Functions"=-`` (RegBackupHOTH.reg).
   Suite names are checked by the policy engine (``parse_settings``), which knows the per-OS spellings.
 - ``Override Enabled``, ``Enable HTTP3``, ``Enable AltSvc`` are not Schannel settings (the last two are HTTP.sys
   options on Windows Server 2022+): ignored, with a warning when the template turns them on.

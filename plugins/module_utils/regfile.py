@@ -4,9 +4,10 @@ r"""The ``Windows Registry Editor Version 5.00`` (.reg) format: write, read, and
 
 A backup is a .reg file that ``reg import`` (or a double click) turns back into the state before a change:
 old values rewritten, values that did not exist deleted (``"Name"=-``) and keys that did not exist deleted
-(``[-KEY]``) -- the same shape IIS Crypto's ``/backup`` writes (reference/schannel.md 2.3: a real IIS Crypto
-3.x backup deletes ``Ciphers\NULL`` ... with ``[-HKEY_LOCAL_MACHINE\...]`` because those keys were absent,
-and writes ``"Enabled"=-`` under ``Protocols\SSL 2.0\Client`` because that key existed without the value).
+(``[-KEY]``) -- the same shape IIS Crypto's ``/backup`` writes (a real IIS Crypto 3.x /backup .reg file,
+BanterBoy/PSNartacIISCrypto RegBackupHOTH.reg, deletes ``Ciphers\NULL`` ... with ``[-HKEY_LOCAL_MACHINE\...]``
+because those keys were absent, and writes ``"Enabled"=-`` under ``Protocols\SSL 2.0\Client`` because that key
+existed without the value).
 
 Text format as regedit.exe writes it (the byte-exact layout follows Wine's regedit ``export.c``, which
 reproduces Windows regedit's export layout): CRLF line ends, a blank line after the header and after every key
@@ -370,7 +371,7 @@ def _topmost_missing(key: str, snapshot: Snapshot) -> str | None:
 def backup_ops(changes: Iterable[Change], snapshot: Snapshot) -> list[RegOp]:
     """Ops that restore, from the state after ``changes``, the state ``snapshot`` recorded before them.
 
-    Key deletions come first (IIS Crypto's backup order, reference 2.3), then the values to restore, grouped
+    Key deletions come first (IIS Crypto's backup order, as in RegBackupHOTH.reg), then the values to restore, grouped
     by key in the order the changes name them. A key the snapshot knows nothing about counts as existing.
     """
     deleted: dict[str, str] = {}

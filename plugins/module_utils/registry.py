@@ -5,7 +5,8 @@
 Windows registry key paths and value names are case-insensitive and case-preserving
 (Microsoft Learn, "Structure of the Registry": "Key names are not case sensitive"; value names likewise),
 so identity is the casefolded (key, name) pair while the RegValue keeps the spelling to write.
-The only path separator is a backslash: "AES 128/128" is one key name (reference/schannel.md 1.11).
+The only path separator is a backslash: "AES 128/128" is one key name (the KB245030 key names;
+win_regedit split it at "/" until ansible/ansible PR #53305, see ansible/ansible#20308).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Union
 
 HKLM = 2147483650  # StdRegProv hDefKey for HKEY_LOCAL_MACHINE (StdRegProv method docs)
 
-# Win32 REG_* type codes, as StdRegProv.EnumValues returns them in Types[] (reference/winrm-ansible.md 1.3).
+# Win32 REG_* type codes, as StdRegProv.EnumValues returns them in Types[] (MS docs "EnumValues method of the
+# StdRegProv class"; MS-RPRN 2.2.3.9 registry type values; .NET RegistryValueKind).
 REG_SZ = 1
 REG_EXPAND_SZ = 2
 REG_BINARY = 3

@@ -38,10 +38,10 @@ STATES = ("enabled", "disabled", "default")
 SIDES = ("server", "client")
 
 # Source: SChannelDsc SChannelSettings DiffieHellmanMin{Client,Server}KeySize ValueMap {1024, 2048, 3072, 4096}
-# (reference/schannel.md 1.5); TRS "KeyExchangeAlgorithm key sizes".
+# (SChannelDsc@b918a682); TRS "KeyExchangeAlgorithm key sizes".
 DH_KEY_SIZES = (1024, 2048, 3072, 4096)
 
-# WinHTTP DefaultSecureProtocols flags (reference/schannel.md 1.9: Hass v1.10, SChannelDsc
+# WinHTTP DefaultSecureProtocols flags (Hass v1.10, ridercz/Scripts@a2fa7230 IIS/_schannel_config.ps1; SChannelDsc
 # WinHttpDefaultSecureProtocols 8/32/128/512/2048; TLS 1.3 = WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_3 0x2000).
 WINHTTP_FLAGS = {
     "SSL 2.0": 0x8,

@@ -85,9 +85,9 @@ _AES128, _AES256, _3DES = "AES 128/128", "AES 256/256", "Triple DES 168"
 _RC4_128, _RC4_56, _RC4_40, _DES, _NULL = "RC4 128/128", "RC4 56/128", "RC4 40/128", "DES 56/56", "NULL"
 _ECDH, _DH, _PKCS = "ECDH", "Diffie-Hellman", "PKCS"
 
-# Code points and OpenSSL names: reference tls-verification.md 3.3 (testssl.sh etc/cipher-mapping.txt
-# @9fdf8028 joined with the Microsoft lists; PSK names also confirmed with ``openssl ciphers -V PSK``, OpenSSL
-# 3.0). KB245030 (MicrosoftDocs/SupportArticles-docs@ac19f31e) confirms 0x0003-0x000A, 0x0062 and 0x0064.
+# Code points and OpenSSL names: testssl/testssl.sh@9fdf8028 etc/cipher-mapping.txt (joined with the Microsoft
+# lists below; PSK names also confirmed with ``openssl ciphers -V PSK``, OpenSSL 3.0).
+# KB245030 (MicrosoftDocs/SupportArticles-docs@ac19f31e) confirms 0x0003-0x000A, 0x0062 and 0x0064.
 # openssl_name is None for the EXPORT1024 suites: they come from an expired export draft
 # (draft-ietf-tls-56-bit-ciphersuites-00, cited by KB245030), current OpenSSL and sslyze do not know them.
 # SSL 2.0 "CK" codes are the 3-byte SSLv2 cipher kinds.

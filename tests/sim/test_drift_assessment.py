@@ -2,7 +2,7 @@
 
 A fresh host of each Windows version drifts from the ``recommended`` profile; once the changes are written
 (through StdRegProv, the way win_schannel will write them) a second assessment finds nothing, and its cost on
-the wire is the floor the roadmap sets: one WQL enumeration for the OS, one EnumValues per managed key and one
+the wire is the floor an assessment can have: one WQL enumeration for the OS, one EnumValues per managed key and one
 typed Get per managed value present. An assessment writes nothing.
 """
 

@@ -85,7 +85,8 @@ def test_every_stdregprov_method_round_trips(proto, namespace):
     assert reg(proto, "CheckAccess", key, namespace=namespace, uRequired="3") == {
         "bGranted": ["true"], "ReturnValue": ["0"]}
     assert reg(proto, "DeleteValue", key, "Enabled", namespace=namespace) == {"ReturnValue": ["0"]}
-    # Missing value / key: WinError 2 as the method's ReturnValue, not a fault (reference 1.3).
+    # Missing value / key: WinError 2 as the method's ReturnValue, not a fault (StdRegProv method docs: "nonzero
+    # error code that is defined in WinError.h").
     assert reg(proto, "GetDWORDValue", key, "Enabled", namespace=namespace) == {"ReturnValue": ["2"]}
     assert reg(proto, "DeleteKey", key, namespace=namespace) == {"ReturnValue": ["0"]}
     assert reg(proto, "EnumKey", key, namespace=namespace) == {"ReturnValue": ["2"]}
@@ -121,7 +122,9 @@ def _os_instance(element):
 def test_wql_enumerate_optimized_returns_everything_at_once(proto):
     resp = enumerate_wql(proto, "select * from Win32_OperatingSystem", optimize=True)
     assert resp.tag == f"{{{NS['n']}}}EnumerateResponse"
-    assert resp.find("n:EnumerationContext", NS).text is None  # empty context + EndOfSequence (reference 1.4)
+    # Empty context + EndOfSequence, as in the real Server 2012 capture (tariksetia/txwinrm
+    # txwinrm/test/data/server_2012/Win32_OperatingSystem_star_000.xml).
+    assert resp.find("n:EnumerationContext", NS).text is None
     assert resp.find("w:EndOfSequence", NS) is not None
     instance = _os_instance(resp)
     assert instance.get(f"{{{NS['xsi']}}}type") == "p:Win32_OperatingSystem_Type"

@@ -256,7 +256,7 @@ def test_describe_reads_back_what_desired_state_writes() -> None:
         (0, 1, "disabled"),
         (0, None, "disabled"),
         (1, 1, "disabled_by_default"),
-        (None, 1, "disabled_by_default"),  # the 2008 R2 shipped SSL 2.0\Client value (reference 2.3)
+        (None, 1, "disabled_by_default"),  # the shipped SSL 2.0\Client value (IIS Crypto backup RegBackupHOTH.reg)
     ],
 )
 def test_describe_protocol_states(enabled: int | None, disabled_by_default: int | None, expected: str) -> None:
@@ -312,9 +312,10 @@ def _dwords(key: str, **values: int) -> list[RegValue]:
 
 
 def test_describe_a_2012r2_host_hardened_the_iis_crypto_2x_way() -> None:
-    # The registry of a host set to IIS Crypto 2.x "Best Practices" as the SPS-RESQ/DSC Hardening.ps1 .reg writes
-    # it (reference 2.4 table): protocols and algorithms with 0xffffffff, the pre-Vista key "Triple DES 168/168",
-    # no ECDH key, a policy suite order; plus the SSL 2.0\Client DisabledByDefault=1 Windows ships (reference 2.3).
+    # The registry of a host set to IIS Crypto 2.x "Best Practices" as the SPS-RESQ/DSC@9d86fc4b
+    # 203-windows-IIS/Hardening.ps1 .reg writes it: protocols and algorithms with 0xffffffff, the pre-Vista key
+    # "Triple DES 168/168", no ECDH key, a policy suite order; plus the SSL 2.0\Client DisabledByDefault=1 Windows
+    # ships (a real IIS Crypto 3.x /backup file, BanterBoy/PSNartacIISCrypto RegBackupHOTH.reg).
     on = 0xFFFFFFFF
     proto = SCH + "\\Protocols\\"
     values = [

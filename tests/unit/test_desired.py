@@ -168,7 +168,8 @@ def test_unsuffixed_ecdhe_suite_on_2008r2_expands_to_the_default_enabled_variant
 
 
 def test_suite_missing_on_the_os_is_left_out_with_a_warning() -> None:
-    # No TLS_ECDHE_RSA_*_GCM suites exist on Windows 7 / 8.1 (reference 3.2).
+    # No TLS_ECDHE_RSA_*_GCM suites exist on Windows 7 / 8.1 (MicrosoftDocs/win32 tls-cipher-suites-in-windows-7.md,
+    # tls-cipher-suites-in-windows-8-1.md).
     state, findings = desired(
         {"cipher_suites": ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_256_GCM_SHA384"]}, "2008r2"
     )

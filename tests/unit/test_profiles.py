@@ -1,9 +1,11 @@
 """The role's profiles, rendered for every supported Windows Server version by the policy engine.
 
 Expectations are written from the sources, not read back from the YAML: the MailStore seed table and its XP
-note (reference/seed-enhancing-ssl-security.txt, schannel.md 2.4/2.6), IIS Crypto's template descriptions
-(schannel.md 2.1/2.5), Microsoft's per-OS protocol and suite tables (schannel.md 1.2, 3.2, 3.3) and the
-registry conventions (KB245030 0xffffffff for algorithms, TRS 1/0 for protocols).
+note (MailStore help "Enhancing SSL Security", SPE revisions before oldid 1123 and diff=1415&oldid=1143), IIS
+Crypto's template descriptions (BanterBoy/PSNartacIISCrypto "IIS Crypto Help.txt"; the per-template table in
+BugsCleaners/Vulnerabilities@08c30041 TLS/README.md), Microsoft's per-OS protocol and suite tables (MicrosoftDocs/win32
+desktop-src/SecAuthN/protocols-in-tls-ssl--schannel-ssp-.md, tls-cipher-suites-in-windows-*.md) and the registry
+conventions (KB245030 0xffffffff for algorithms, TRS 1/0 for protocols).
 """
 
 from pathlib import Path
@@ -41,7 +43,7 @@ AES = {"AES 128/128", "AES 256/256"}
 ALL_HASHES_BUT_MD5 = {"SHA", "SHA256", "SHA384", "SHA512"}
 ALL_KEX = {"Diffie-Hellman", "PKCS", "ECDH"}
 
-# What IIS Crypto lists (reference 2.2) -- every profile gives each of these a state.
+# What IIS Crypto lists (its 3.3/4.x .ictpl templates) -- every profile gives each of these a state.
 IIS_PROTOCOLS = ("Multi-Protocol Unified Hello", "PCT 1.0", "SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2",
                  "TLS 1.3")
 IIS_CIPHERS = ("NULL", "DES 56/56", "RC2 40/128", "RC2 56/128", "RC2 128/128", "RC4 40/128", "RC4 56/128",
@@ -258,7 +260,8 @@ def test_recommended_keeps_the_seed_names_where_they_exist(os_key):
 
 
 def test_recommended_on_2008r2_enables_tls12_explicitly():
-    # 2008 R2 ships TLS 1.1/1.2 disabled (reference 1.2); the seed's suites are TLS 1.2-only (reference 2.7).
+    # 2008 R2 ships TLS 1.1/1.2 disabled (protocols-in-tls-ssl--schannel-ssp-.md); the seed's suites are TLS 1.2-only
+    # (tls-cipher-suites-in-windows-7.md).
     assert catalog.PROTOCOLS["TLS 1.2"].defaults["2008r2"] == catalog.SideDefaults(client=False, server=False)
     _ignored, desired, _ignored = _render("recommended", "2008r2")
     for side in ("Server", "Client"):
@@ -315,7 +318,7 @@ def test_modern_on_2016_skips_tls13_with_a_warning_naming_the_os():
 
 
 def test_modern_on_2012r2_uses_curve_suffixed_ecdsa_and_dhe_rsa_gcm():
-    # tls-cipher-suites-in-windows-8-1: ECDHE_ECDSA GCM only as _P256/_P384; no ECDHE_RSA GCM (reference 3.2).
+    # tls-cipher-suites-in-windows-8-1: ECDHE_ECDSA GCM only as _P256/_P384; no ECDHE_RSA GCM.
     _ignored, desired, _ignored = _render("modern", "2012r2")
     assert _value(desired, POLICY, "Functions") == (
         "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384_P384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256_P256,"
@@ -327,7 +330,8 @@ def test_modern_on_2012r2_uses_curve_suffixed_ecdsa_and_dhe_rsa_gcm():
 @pytest.mark.parametrize("profile", ["modern", "pci_dss_4", "strict", "fips_140"])
 @pytest.mark.parametrize("os_key", ["2022", "2025"])
 def test_tls13_profiles_lead_with_the_tls13_suites(profile, os_key):
-    # TLS 1.3 without its suites fails the handshake (pywinrm#363); Windows enables these two (reference 3.3).
+    # TLS 1.3 without its suites fails the handshake (pywinrm#363); Windows enables these two
+    # (tls-cipher-suites-in-windows-server-2022.md).
     _ignored, desired, findings = _render(profile, os_key)
     assert _functions(desired, os_key)[:2] == ["TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"]
     assert _value(desired, SCHANNEL + r"\Protocols\TLS 1.3\Client", "Enabled") == 1

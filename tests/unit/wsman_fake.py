@@ -202,7 +202,8 @@ def method_response(request: Request, method: str, out: list[tuple[str, str]], r
 
 
 def os_item(caption: str, version: str, build: str, last_boot: str, name: str) -> str:
-    """A <p:Win32_OperatingSystem> item shaped like the Server 2012 WQL capture (reference 1.4)."""
+    """A <p:Win32_OperatingSystem> item shaped like the Server 2012 WQL capture in tariksetia/txwinrm
+    (txwinrm/test/data/server_2012/Win32_OperatingSystem_star_000.xml)."""
     from xml.sax.saxutils import escape
 
     return (

@@ -1,7 +1,8 @@
 """Accounts of the simulated hosts and the HTTP authentication WinRM performs (Negotiate/NTLM and Basic).
 
 Accounts live in ``<state-dir>/users.txt``, one ``DOMAIN:USER:PASSWORD`` line each (empty DOMAIN = local account):
-the format pyspnego's NTLM acceptor reads from the file named by ``NTLM_USER_FILE`` (reference 4). The file is
+the format pyspnego's NTLM acceptor reads from the file named by ``NTLM_USER_FILE`` (pyspnego 0.12.4
+spnego/_ntlm.py ``_get_credential``). The file is
 created on first start with one local administrator and a random password.
 """
 
@@ -67,7 +68,7 @@ class UserStore:
         return self._accounts
 
     def check_basic(self, header_value: str, host_name: str) -> bool:
-        """Basic credentials of a LOCAL account (Basic works only for local accounts: reference 4)."""
+        """Basic credentials of a LOCAL account (Basic works only for local accounts: pywinrm README)."""
         try:
             decoded = base64.b64decode(header_value.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
@@ -86,7 +87,7 @@ class UserStore:
 
 @dataclass
 class NtlmSession:
-    """NTLM acceptor state of one TCP connection (auth is per connection: reference 4)."""
+    """NTLM acceptor state of one TCP connection (auth is per connection: requests_ntlm 1.3.0 requests_ntlm.py)."""
 
     context: spnego.ContextProxy | None = None
     complete: bool = False

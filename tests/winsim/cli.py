@@ -46,10 +46,10 @@ counters per host: connections, requests, wsman_calls, bytes_in, bytes_out, auth
   faults_sent, resets, boots, methods {"StdRegProv.GetDWORDValue": n, ...}, tls_handshakes {port: n}
 
 examples:
-  python -m tests.winsim serve --state-dir /tmp/fleet --inventory /tmp/fleet/hosts.yml --hosts 20 --os-mix 2012r2,2019
-  python -m tests.winsim fault --state-dir /tmp/fleet ms003=down ms004=slow:250
-  python -m tests.winsim fault --state-dir /tmp/fleet --clear ms003
-  python -m tests.winsim counters --state-dir /tmp/fleet --json
+  python -m tests.winsim serve --state-dir out/fleet --inventory out/fleet/hosts.yml --hosts 20 --os-mix 2012r2,2019
+  python -m tests.winsim fault --state-dir out/fleet ms003=down ms004=slow:250
+  python -m tests.winsim fault --state-dir out/fleet --clear ms003
+  python -m tests.winsim counters --state-dir out/fleet --json
 """
 )
 

@@ -4,7 +4,7 @@ State lives under ``<state_dir>/hosts/<name>/``: the registry (registry_store.py
 key, LastBootUpTime, the boot count and the Schannel view as of the last boot. Restarting the simulator process is
 not a reboot of the host: everything, including the Schannel view, is reloaded as it was.
 
-Power actions (Win32_OperatingSystem.Win32Shutdown flags, reference/winrm-ansible.md 1.4; MS doc
+Power actions (Win32_OperatingSystem.Win32Shutdown flags; MS doc
 "Win32Shutdown method of the Win32_OperatingSystem class"): 0 log off -> ReturnValue 0, nothing happens to the host;
 2 reboot and 6 forced reboot (and the Reboot() method, passed as flags 2) -> ``pending_power_action = "reboot"``;
 1/5 shutdown and 8/12 power off -> ``"shutdown"`` (the host goes down and does not come back). ``request_shutdown``

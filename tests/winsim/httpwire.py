@@ -1,6 +1,6 @@
 """HTTP/1.1 framing as Windows' HTTP.sys answers WinRM clients, and MS-WSMV message encryption.
 
-Message encryption (MS-WSMV 2.2.9.1, reference/winrm-ansible.md 2.4): the body is a two-part
+Message encryption (MS-WSMV 2.2.9.1; pywinrm 0.5.0 winrm/encryption.py): the body is a two-part
 ``multipart/encrypted`` MIME message; the second part is ``<uint32 LE signature length><signature><sealed data>``
 produced by the NTLM session's wrap() (signature 16 bytes).
 """

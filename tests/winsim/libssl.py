@@ -1,11 +1,11 @@
 """The few libssl calls Python's ``ssl`` module does not expose, made on the SSL_CTX of an ``ssl.SSLContext``.
 
 Python 3.12's ``ssl`` cannot choose TLS 1.3 cipher suites or a group list, and has no ClientHello hook
-(reference/tls-verification.md 2.3). These helpers call the very libssl that ``_ssl`` is linked against
-(``dlsym`` on the ``_ssl`` extension module resolves through its dependencies), on the ``SSL_CTX *`` that CPython
-keeps right after the object header of ``_ssl._SSLContext`` (Modules/_ssl.c ``PySSLContext``). The pointer is
-checked against ``SSL_CTX_get_options`` == ``ctx.options`` before any use, so a layout change fails loudly
-instead of corrupting memory.
+(``SSLContext.set_ciphers`` only affects TLS 1.2 and below; Python docs, ``ssl`` module). These helpers call the
+very libssl that ``_ssl`` is linked against (``dlsym`` on the ``_ssl`` extension module resolves through its
+dependencies), on the ``SSL_CTX *`` that CPython keeps right after the object header of ``_ssl._SSLContext``
+(Modules/_ssl.c ``PySSLContext``). The pointer is checked against ``SSL_CTX_get_options`` == ``ctx.options``
+before any use, so a layout change fails loudly instead of corrupting memory.
 """
 
 from __future__ import annotations

@@ -3,21 +3,24 @@
 Fresh registry (only the keys the collection reads or writes; everything else of a real hive is left out):
 - SCHANNEL root with ``EventLogging`` = 1, and empty ``Ciphers``, ``CipherSuites``, ``Hashes``,
   ``KeyExchangeAlgorithms`` and ``Protocols`` keys; ``Protocols\\SSL 2.0\\Client`` with ``DisabledByDefault`` = 1.
-  Source: a real IIS Crypto 3.x ``/backup`` file (reference/schannel.md 2.3) deletes every protocol/cipher/hash/KEX
-  key it touched (so they did not exist) except ``SSL 2.0\\Client``, which it restores with only
-  ``DisabledByDefault``=1 — the OS-shipped value. The backup's OS is unknown; the simulator ships that key on
-  every OS (choice: it is harmless where SSL 2.0 is not supported, 2016+).
+  Source: a real IIS Crypto 3.x ``/backup`` file (BanterBoy/PSNartacIISCrypto RegBackupHOTH.reg) deletes every
+  protocol/cipher/hash/KEX key it touched (so they did not exist) except ``SSL 2.0\\Client``, which it restores
+  with only ``DisabledByDefault``=1 — the OS-shipped value. The backup's OS is unknown; the simulator ships that
+  key on every OS (choice: it is harmless where SSL 2.0 is not supported, 2016+).
 - ``Local\\SSL\\00010002`` ``Functions`` (REG_MULTI_SZ) = the OS's enabled-by-default suites in default priority
-  order (catalog ``default_suite_order``); the CNG local list (reference/schannel.md 1.7). No policy
-  ``00010002`` key (IIS Crypto's backup deletes the policy ``Functions`` value, so it was absent);
-  ``SOFTWARE\\Policies\\Microsoft`` exists as on any installed Windows.
+  order (catalog ``default_suite_order``); the CNG local list (AD FS Manage-SSL-Protocols-in-AD-FS.md;
+  MicrosoftDocs/win32 prioritizing-schannel-cipher-suites.md). No policy ``00010002`` key (IIS Crypto's backup
+  deletes the policy ``Functions`` value, so it was absent); ``SOFTWARE\\Policies\\Microsoft`` exists as on any
+  installed Windows.
 - .NET ``v2.0.50727`` and ``v4.0.30319`` keys under ``SOFTWARE\\Microsoft\\.NETFramework`` and its Wow6432Node view,
-  without ``SchUseStrongCrypto``/``SystemDefaultTlsVersions`` (reference 1.9: tools add these values); the WinHttp
-  key (both views) without ``DefaultSecureProtocols``; ``Lsa\\FipsAlgorithmPolicy`` ``Enabled`` = 0 (reference 2.3).
+  without ``SchUseStrongCrypto``/``SystemDefaultTlsVersions`` (SChannelDsc TLS12State and Hass v1.10 add these
+  values); the WinHttp key (both views) without ``DefaultSecureProtocols``; ``Lsa\\FipsAlgorithmPolicy``
+  ``Enabled`` = 0 (as in RegBackupHOTH.reg).
 
 Win32_OperatingSystem: captions/versions/builds from the catalog (contract values); the other properties are the
-common ones of a default Server install (real Server 2012 WQL capture, reference/winrm-ansible.md 1.4), listed in
-WMI's case-insensitive alphabetical property order as in that capture.
+common ones of a default Server install (real Server 2012 WQL capture, tariksetia/txwinrm
+txwinrm/test/data/server_2012/Win32_OperatingSystem_star_000.xml), listed in WMI's case-insensitive alphabetical
+property order as in that capture.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Test PKI of the simulated fleet: one CA, one shared RSA and one shared ECDSA key, per-host certificates.
 
 Sharing the two private keys keeps startup of a 1,000-host fleet fast (one signature per certificate, no key
-generation per host). Certificates follow reference/tls-verification.md section 7 (the profile that passes sslyze 6
-validation): CA with critical basicConstraints CA:TRUE and keyCertSign; leaf with critical CA:FALSE, EKU
-serverAuth, a NON-critical subjectAltName ``IP:<host ip>, DNS:<host name>``, SKI/AKI, 80-day validity.
+generation per host). Certificates follow the profile that passes sslyze 6.3.1's certificate validation
+(cryptography's verifier rejects a critical SAN with a non-empty subject): CA with critical basicConstraints
+CA:TRUE and keyCertSign; leaf with critical CA:FALSE, EKU serverAuth, a NON-critical subjectAltName
+``IP:<host ip>, DNS:<host name>``, SKI/AKI, 80-day validity.
 
 Layout under the state directory: ``ca.pem`` (the CA certificate clients trust), ``pki/ca-key.pem``,
 ``pki/rsa-key.pem``, ``pki/ecdsa-key.pem``, ``pki/hosts/<name>-rsa.pem`` and ``pki/hosts/<name>-ecdsa.pem``.

@@ -3,7 +3,7 @@
 Tree semantics (what Windows does, and what the simulator therefore does):
 - Key and value names are case-insensitive and case-preserving (Microsoft Learn, "Structure of the Registry":
   "Key names are not case sensitive"); the first spelling is kept.
-- The only path separator is "\\"; "AES 128/128" is ONE key name (reference/schannel.md 1.11).
+- The only path separator is "\\"; "AES 128/128" is ONE key name (KB245030 key names; ansible/ansible#20308).
 - Subkeys enumerate in case-insensitive alphabetical order, values in creation order (the hive keeps a sorted
   subkey index and an unsorted value list; Windows Internals, "Registry internals" / hive cell structure).
 

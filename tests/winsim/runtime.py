@@ -1,6 +1,6 @@
 """One simulated host on the network: its listeners, connections, authentication, faults and reboots.
 
-Ports (DESIGN.md "The simulator"): 5985 WinRM HTTP, 5986 WinRM HTTPS, 8460/8462/8463 MailStore Server TLS. Every
+Ports: 5985 WinRM HTTP, 5986 WinRM HTTPS, 8460/8462/8463 MailStore Server TLS. Every
 TLS listener, WinRM's 5986 included (WinRM over HTTPS uses Schannel too), serves the SSLContext the Windows model
 builds from its Schannel registry as of the last boot; a reboot rebuilds them.
 """
@@ -196,7 +196,8 @@ class HostRuntime:
             await self._complete_boot()
 
     def schedule_reboot(self) -> None:
-        """After a successful Win32Shutdown(reboot)/Reboot(): go away, boot, come back (reference 1.4)."""
+        """After a successful Win32Shutdown(reboot)/Reboot(): go away, boot, come back (MS doc "Win32Shutdown method
+        of the Win32_OperatingSystem class")."""
         self._spawn(self._reboot())
 
     def schedule_power_off(self) -> None:
@@ -352,7 +353,8 @@ class HostRuntime:
                     header = f"{name} {base64.b64encode(out or b'').decode()}"
                     return Reply(httpwire.response(401, headers=[("WWW-Authenticate", header)]))
             elif kind == "basic":
-                # Basic over HTTP is refused unless AllowUnencrypted (pywinrm README "Encryption"; reference 4).
+                # Basic over HTTP is refused unless AllowUnencrypted (pywinrm README "Encryption";
+                # diyan/pywinrm#154, #296).
                 allowed = scheme == "https" or self.allow_unencrypted()
                 if not allowed or self.faults.has("wrong-password") or not self.settings.users.check_basic(
                         data, self.name):
@@ -380,7 +382,8 @@ class HostRuntime:
                 # An unencrypted SOAP message over HTTP is rejected like bad credentials (pywinrm issue #154).
                 return self._challenge(scheme, failed=True)
         if not plain:
-            # pywinrm's empty-body POST that completes authentication before encryption starts (reference 2.3).
+            # pywinrm's empty-body POST that completes authentication before encryption starts (pywinrm 0.5.0
+            # winrm/transport.py setup_encryption()).
             return Reply(httpwire.response(200))
         return self._wsman_call(plain, session if encrypted else None, scheme, port)
 

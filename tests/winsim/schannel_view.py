@@ -33,7 +33,7 @@ Rules (server side only: the listeners are MailStore's .NET SslStream servers us
   ECDHE suite and no TLS 1.3 suite can be negotiated (choice: Windows has no FFDHE groups in TLS 1.3).
 - DHE group size: ``KeyExchangeAlgorithms\\Diffie-Hellman`` ``ServerMinKeyBitLength``; default 2048 on 2016+
   (TRS: "server default 2048 if absent", added in Windows 10 1507 / Server 2016), 1024 before (Security Advisory
-  3174644 introduced the value on older OSes; reference/schannel.md 1.5).
+  3174644 introduced the value on older OSes, as cited by Hass v1.10).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SOAP 1.2 / WS-Management envelopes as a Windows WinRM service reads and writes them.
 
 Parsing is namespace-aware (clients pick their own prefixes: pywinrm uses ``env:``); responses use the prefixes
-Windows emits (reference/winrm-ansible.md 1.1; MS-WSMV 2.2.1), the header block of the real captures
+Windows emits (MS-WSMV 2.2.1; jborean93/pypsrp src/pypsrp/wsman.py NAMESPACES), the header block of the real captures
 (``a:Action``, ``a:MessageID``, ``a:To`` anonymous, ``a:RelatesTo``) and no XML declaration.
 """
 
@@ -31,7 +31,8 @@ ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 ENV_METHOD = (("s", NS_S), ("a", NS_A), ("x", NS_X), ("w", NS_W), ("p", NS_P))
 # pywinrm conftest open_shell_response: a p rsp s w x.
 ENV_SHELL = (("a", NS_A), ("p", NS_P), ("rsp", NS_RSP), ("s", NS_S), ("w", NS_W), ("x", NS_X))
-# WS-Enumeration responses (reference 1.4) and every fault (pywinrm test_exceptions.py captures): s a x e n w p.
+# WS-Enumeration responses (txwinrm's Server 2012 captures) and every fault (pywinrm test_exceptions.py
+# captures): s a x e n w p.
 ENV_FULL = (("s", NS_S), ("a", NS_A), ("x", NS_X), ("e", NS_E), ("n", NS_N), ("w", NS_W), ("p", NS_P))
 
 MACHINE_PLACEHOLDER = "{machine}"  # replaced by the host name when a prebuilt fault detail is rendered
@@ -40,7 +41,7 @@ WmiValue = str | int | bool | dt.datetime | None | list[str | int]
 
 
 class WsmanFault(Exception):
-    """A SOAP fault to return with HTTP 500 (reference/winrm-ansible.md 1.5).
+    """A SOAP fault to return with HTTP 500 (pywinrm 0.5.0 winrm/protocol.py send_message; its test_exceptions.py).
 
     ``detail`` replaces the default ``f:WSManFault`` detail when given (raw XML, e.g. an MSFT_WmiError instance).
     """
@@ -136,7 +137,7 @@ def _text(el: ET.Element | None) -> str:
 
 
 def new_message_id() -> str:
-    """Windows writes upper-case UUIDs in a:MessageID (every capture in reference 1.6)."""
+    """Windows writes upper-case UUIDs in a:MessageID (Openwsman EnumKey.xml, txwinrm Server 2012 captures)."""
     return "uuid:" + str(uuid.uuid4()).upper()
 
 
@@ -182,7 +183,8 @@ def fault_envelope(fault: WsmanFault, relates_to: str | None, machine: str) -> b
 
 
 def format_datetime(value: dt.datetime) -> str:
-    """CIM datetime as WS-Man renders it: ``2013-04-15T16:28:43.488171Z`` or with an offset (reference 1.4)."""
+    """CIM datetime as WS-Man renders it: ``2013-04-15T16:28:43.488171Z`` or with an offset (txwinrm Server 2012
+    capture; Go package github.com/runner-mei/wsman test fixture)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     text = value.isoformat(timespec="microseconds")
@@ -190,9 +192,10 @@ def format_datetime(value: dt.datetime) -> str:
 
 
 def property_xml(name: str, value: WmiValue, prefix: str = "p") -> str:
-    """One typed property (reference 1.4): nil for None, true/false, <cim:Datetime>, repeated elements for arrays.
+    """One typed property: nil for None, true/false, <cim:Datetime>, repeated elements for arrays.
 
-    An empty array is omitted, as WS-Man does for empty array properties (reference 1.3, NetExec PR #1392).
+    Shapes as in txwinrm's Server 2012 capture. An empty array is omitted, as WS-Man does for empty array
+    properties (Pennyw0rth/NetExec PR #1392).
     """
     tag = f"{prefix}:{name}"
     if value is None:

@@ -1,10 +1,10 @@
 """WMI ``StdRegProv`` method semantics over one host's registry.
 
-Signatures: MS docs "<method> method of the StdRegProv class" (reference/winrm-ansible.md 1.3). Return values are
+Signatures: MS docs "<method> method of the StdRegProv class". Return values are
 WinError.h codes returned as the method's ReturnValue, not SOAP faults: 0 success, 2 ERROR_FILE_NOT_FOUND (missing
 key or value), 5 ERROR_ACCESS_DENIED; a Get*Value on a value of another type gives WBEM_E_TYPE_MISMATCH.
-Out-parameters appear before ``ReturnValue`` (real EnumKey capture, reference 1.3). Out-parameters of a failed call
-and empty arrays are left out: WS-Man omits null and empty array properties (NetExec PR #1392, reference 1.3).
+Out-parameters appear before ``ReturnValue`` (real EnumKey capture, Openwsman EnumKey.xml). Out-parameters of a
+failed call and empty arrays are left out: WS-Man omits null and empty array properties (Pennyw0rth/NetExec PR #1392).
 
 Choices where no source was found (documented in tests/winsim/README.md):
 - Only HKEY_LOCAL_MACHINE is modelled; any other hDefKey answers ReturnValue 2.

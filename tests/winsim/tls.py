@@ -1,11 +1,11 @@
 """A real OpenSSL server context that offers what a host's Schannel view offers, and what it cannot.
 
-Mapping of a ``SchannelView`` onto OpenSSL (this machine: OpenSSL 3.0, reference/tls-verification.md 2.1-2.3):
+Mapping of a ``SchannelView`` onto OpenSSL (the local OpenSSL 3 build, reached through Python's ``ssl``):
 - protocol range = min..max of the servable offered TLS versions; a disabled version inside the range is excluded
   with OP_NO_TLSv1_x (OpenSSL honours such holes; verified with sslyze);
 - TLS <= 1.2 suites = exactly the OpenSSL names of the offered suites in Windows priority order, served with
   OP_CIPHER_SERVER_PREFERENCE (Schannel chooses by its own priority list) and ``@SECLEVEL=0``: OpenSSL refuses
-  TLS 1.0/1.1, SHA-1 signatures and 1024-bit DH above level 0 (tls-verification.md 2.1), while Schannel has no
+  TLS 1.0/1.1, SHA-1 signatures and 1024-bit DH above level 0 (SSL_CTX_set_security_level(3)), while Schannel has no
   security level and serves whatever is configured;
 - TLS 1.3 suites = exactly the offered ones (``SSL_CTX_set_ciphersuites`` through libssl.py);
 - groups = the view's curve order (``SSL_CTX_set1_groups_list``);
@@ -13,7 +13,7 @@ Mapping of a ``SchannelView`` onto OpenSSL (this machine: OpenSSL 3.0, reference
 - DHE group: RFC 7919 ffdhe group of the configured size (rounded up to 2048/3072/4096/6144/8192), or generated
   1024-bit parameters for sizes up to 1024; written once into ``<state dir>/dhparams``.
 - TLS 1.3 enabled without any TLS 1.3 suite: Schannel picks TLS 1.3 for a client offering it and then finds no
-  suite, so the handshake fails (diyan/pywinrm#363, reference/schannel.md 2.5). OpenSSL would refuse every
+  suite, so the handshake fails (diyan/pywinrm#363). OpenSSL would refuse every
   handshake instead ("no ciphers available" sanity check on the maximum version), so the range stops at TLS 1.2 and
   a ClientHello callback fails the ClientHellos that offer TLS 1.3 with handshake_failure.
 - Nothing servable at all: every ClientHello fails with handshake_failure.
@@ -47,7 +47,8 @@ TLS_VERSIONS = {
     "TLS 1.3": ssl.TLSVersion.TLSv1_3,
 }
 _NO_VERSION_OPTION = {"TLS 1.0": ssl.OP_NO_TLSv1, "TLS 1.1": ssl.OP_NO_TLSv1_1, "TLS 1.2": ssl.OP_NO_TLSv1_2}
-# Windows curve name -> OpenSSL TLS group name (tls-verification.md 3.2; the secP*r1 names are the same curves).
+# Windows curve name -> OpenSSL TLS group name (MicrosoftDocs/win32 tls-elliptic-curves-in-windows-10-1607-and-later.md,
+# testssl/testssl.sh etc/curves-mapping.txt; the secP*r1 names are the same curves).
 OPENSSL_GROUPS = {
     "curve25519": "X25519",
     "nistp256": "P-256",

@@ -1,6 +1,7 @@
 """WS-Management operations of one simulated host: shells, WMI methods, Get, WQL Enumerate/Pull.
 
-Shapes follow the real captures (reference/winrm-ansible.md 1.2-1.6, copies under tests/sim/captures/) and
+Shapes follow the real captures (Openwsman EnumKey.xml, pywinrm and WinRb/WinRM fixtures, txwinrm's Server 2012
+WQL responses; copies under tests/sim/captures/) and
 MS-WSMV; fault codes and texts come from wsmerror.h (``ERROR_WSMAN_*``, cited per fault).
 """
 
@@ -41,13 +42,14 @@ WMI_PREFIX = "http://schemas.microsoft.com/wbem/wsman/1/wmi/"
 SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
 WQL_DIALECT = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 OS_CLASS = "Win32_OperatingSystem"
-# StdRegProv "is preinstalled in the WMI namespaces root\default and root\cimv2" (MS docs, reference 1.2).
+# StdRegProv "is preinstalled in the WMI namespaces root\default and root\cimv2" (MS docs, "StdRegProv class").
 STDREGPROV_NAMESPACES = ("root/default", "root/cimv2")
 ENUM_FAULT_ACTION = f"{NS_N}/fault"
 ADDRESSING_FAULT_ACTION = f"{NS_A}/fault"
 
 # Win32_OperatingSystem methods (MOF): Win32Shutdown(Flags, Reserved), Reboot(), Shutdown().
-# Flags: 0 log off, 1 shutdown, 2 reboot, +4 forced, 8 power off (reference 1.4).
+# Flags: 0 log off, 1 shutdown, 2 reboot, +4 forced, 8 power off (MS doc "Win32Shutdown method
+# of the Win32_OperatingSystem class").
 _OS_METHOD_FLAGS = {"reboot": 2, "shutdown": 1}
 
 
@@ -98,7 +100,7 @@ def _invalid_resource_uri() -> WsmanFault:
 
 def _resource_not_found() -> WsmanFault:
     # wsmerror.h ERROR_WSMAN_RESOURCE_NOT_FOUND 0x80338000; WinRM 3.0+ reports it as a:DestinationUnreachable
-    # (reference 1.5, NetExec nxc/protocols/winrm/faults.py).
+    # (Pennyw0rth/NetExec nxc/protocols/winrm/faults.py).
     return WsmanFault(
         "s:Sender",
         "a:DestinationUnreachable",
@@ -133,7 +135,7 @@ def _invalid_selectors(detail: str) -> WsmanFault:
 
 def _not_singleton() -> WsmanFault:
     # 0x803380FA: "The resource URI is not valid: it does not contain keys, but the class selected is not a
-    # singleton" (MS doc excerpt, reference 1.4). Win32_OperatingSystem is keyed on Name.
+    # singleton" (Microsoft docs, WSManFault 2150859002). Win32_OperatingSystem is keyed on Name.
     return WsmanFault(
         "s:Sender",
         "w:InvalidSelectors",
@@ -193,7 +195,7 @@ def wmi_method_fault(code: str, message: str) -> WsmanFault:
     )
 
 
-# --- shells (ansible's winrm connection opens one on connect; reference 3) ------------------------------------
+# --- shells (ansible-core plugins/connection/winrm.py opens one on connect) -----------------------------------
 
 
 def _shell(host: HostRuntime, req: WsmanRequest, endpoint: str) -> Outcome:
@@ -237,7 +239,7 @@ def _shell_not_found(shell_id: str) -> WsmanFault:
 
 
 def _method_params(req: WsmanRequest, method: str) -> list[tuple[str, str]]:
-    """``<p:{Method}_INPUT>`` children as (name, text), repeated elements kept (reference 1.2)."""
+    """``<p:{Method}_INPUT>`` children as (name, text), repeated elements kept (openwsman src/lib/wsman-client.c)."""
     if req.body is None:
         return []
     local = req.body.tag.rpartition("}")[2]
@@ -253,7 +255,7 @@ def _method_params(req: WsmanRequest, method: str) -> list[tuple[str, str]]:
 
 
 def _method_name(req: WsmanRequest) -> str:
-    """Action = ResourceURI + "/" + Method (MS-WSMV 4.1.4; reference 1.2)."""
+    """Action = ResourceURI + "/" + Method (MS-WSMV 4.1.4)."""
     prefix = req.resource_uri.casefold() + "/"
     if not req.action.casefold().startswith(prefix) or "/" in req.action[len(prefix) :]:
         raise _action_not_supported(f"Action {req.action} is not a method of {req.resource_uri}.")
@@ -386,7 +388,8 @@ def _enumerate(host: HostRuntime, req: WsmanRequest, ns: str, cls: str) -> Outco
             context = host.new_enumeration(rest)
             tail = f"<n:EnumerationContext>{context}</n:EnumerationContext><w:Items>{''.join(first)}</w:Items>"
         else:
-            # Real Server 2012 capture: empty context + w:EndOfSequence when everything fitted (reference 1.4).
+            # Real Server 2012 capture: empty context + w:EndOfSequence when everything fitted (txwinrm
+            # Win32_OperatingSystem_star_000.xml).
             tail = f"<n:EnumerationContext></n:EnumerationContext><w:Items>{''.join(first)}</w:Items><w:EndOfSequence/>"
     else:
         tail = f"<n:EnumerationContext>{host.new_enumeration(items)}</n:EnumerationContext>"

@@ -1,6 +1,7 @@
 """Test-only action: read one REG_DWORD through the task's own WinRM connection (StdRegProv.GetDWORDValue).
 
-It exercises exactly what the collection's action plugins do (reference/winrm-ansible.md 3): connect the task's
+It exercises exactly what the collection's action plugins do (ansible-core 2.21.5
+ansible/plugins/connection/winrm.py: ``_connect()`` sets ``protocol``): connect the task's
 winrm connection, take its pywinrm Protocol and send a WS-Man message built with ``build_wsman_header``.
 """
 
