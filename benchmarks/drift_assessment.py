@@ -35,30 +35,13 @@ from tests.collection_path import ensure_collection_importable  # noqa: E402
 ensure_collection_importable()
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (  # noqa: E402
-    REG_DWORD,
-    REG_MULTI_SZ,
-    REG_QWORD,
-    REG_SZ,
-    Change,
-)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import client_for_protocol  # noqa: E402
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.winsim.fleet import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.110.1"
-
-
-def write(reg: StdRegProv, change: Change) -> None:
-    if change.after is None:
-        reg.delete_value(change.key, change.name)
-        return
-    reg.create_key(change.key)
-    setters = {REG_DWORD: reg.set_dword, REG_QWORD: reg.set_qword, REG_SZ: reg.set_string,
-               REG_MULTI_SZ: reg.set_multi_string}
-    setters[change.type](change.key, change.name, change.after)
 
 
 def per_host_costs(fleet: Fleet, settings) -> list[tuple[str, str, int, int, int]]:
@@ -69,7 +52,7 @@ def per_host_costs(fleet: Fleet, settings) -> list[tuple[str, str, int, int, int
         for state in ("fresh", "compliant", "drifted"):
             if state == "compliant":
                 for change in assess(client, settings).changes:
-                    write(StdRegProv(client), change)
+                    write_change(StdRegProv(client), change)
             if state == "drifted":
                 key = catalog.SCHANNEL_KEY + "\\Protocols\\TLS 1.0\\Server"
                 StdRegProv(client).create_key(key)

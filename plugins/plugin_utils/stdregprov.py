@@ -21,6 +21,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_MULTI_SZ,
     REG_QWORD,
     REG_SZ,
+    Change,
     RegValue,
     Snapshot,
     key_id,
@@ -350,3 +351,20 @@ def read_snapshot(
             if value is not None:
                 snapshot.values[value_id(key, name)] = value
     return snapshot
+
+
+def write_change(reg: StdRegProv, change: Change) -> None:
+    """Write one Change: delete the value, or create its key (StdRegProv's Set* need it) and set the typed value.
+
+    Costs one call for a deletion and two for a write (CreateKey returns 0 for a key that exists).
+    """
+    if change.after is None:
+        reg.delete_value(change.key, change.name)
+        return
+    setters = {REG_DWORD: reg.set_dword, REG_QWORD: reg.set_qword, REG_SZ: reg.set_string,
+               REG_MULTI_SZ: reg.set_multi_string}
+    setter = setters.get(change.type)
+    if setter is None:
+        raise UnsupportedValueType(change.key, change.name, change.type)
+    reg.create_key(change.key)
+    setter(change.key, change.name, change.after)

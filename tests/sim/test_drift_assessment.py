@@ -14,15 +14,8 @@ import yaml
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import managed_keys
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
-    REG_DWORD,
-    REG_MULTI_SZ,
-    REG_QWORD,
-    REG_SZ,
-    Change,
-)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import SettingsError, assess, parse_or_raise
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import client_for_protocol
 from tests.collection_path import REPO_ROOT
 from tests.winsim.fleet import Fleet
@@ -44,17 +37,6 @@ def recommended():
     return parse_or_raise(defaults["schannel_profiles"]["recommended"])
 
 
-def write(reg: StdRegProv, change: Change) -> None:
-    """Write one change as win_schannel will: create the key, then the typed value (or delete it)."""
-    if change.after is None:
-        reg.delete_value(change.key, change.name)
-        return
-    reg.create_key(change.key)
-    setters = {REG_DWORD: reg.set_dword, REG_QWORD: reg.set_qword, REG_SZ: reg.set_string,
-               REG_MULTI_SZ: reg.set_multi_string}
-    setters[change.type](change.key, change.name, change.after)
-
-
 def write_calls(counters: dict) -> int:
     return sum(count for method, count in counters["methods"].items() if method.rsplit(".", 1)[-1] in WRITE_METHODS)
 
@@ -72,7 +54,7 @@ def test_fresh_host_converges_and_then_costs_the_floor(fleet, recommended, os_ke
 
     reg = StdRegProv(client)
     for change in first.changes:
-        write(reg, change)
+        write_change(reg, change)
 
     fleet.control.reset_counters()
     second = assess(client, recommended)
@@ -90,7 +72,7 @@ def test_drift_is_named_value_by_value(fleet, recommended):
     client = client_for_protocol(fleet.protocol(host.name))
     reg = StdRegProv(client)
     for change in assess(client, recommended).changes:
-        write(reg, change)
+        write_change(reg, change)
     ssl3 = catalog.SCHANNEL_KEY + "\\Protocols\\SSL 3.0\\Server"
     reg.set_dword(ssl3, "Enabled", 1)  # what an operator ticking SSL 3.0 in IIS Crypto leaves behind
 

@@ -17,7 +17,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (
     change_as_dict,
     parse_or_raise,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
 from tests.unit.wsman_fake import FakeHost, os_item
 
@@ -52,14 +52,6 @@ def drifted() -> FakeHost:
     })
 
 
-def write(reg: StdRegProv, change: Change) -> None:
-    if change.after is None:
-        reg.delete_value(change.key, change.name)
-        return
-    reg.create_key(change.key)
-    {REG_DWORD: reg.set_dword, REG_SZ: reg.set_string}[change.type](change.key, change.name, change.after)
-
-
 def test_assessment_reads_only_managed_values_and_writes_nothing():
     host = drifted()
     client = WsmanClient(host.send)
@@ -87,7 +79,7 @@ def test_after_writing_the_changes_the_host_is_compliant_at_the_floor():
     settings = parse_or_raise(SETTINGS)
     reg = StdRegProv(client)
     for change in assess(client, settings).changes:
-        write(reg, change)
+        write_change(reg, change)
 
     again = assess(client, settings)
     assert again.changes == []

@@ -15,6 +15,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_MULTI_SZ,
     REG_QWORD,
     REG_SZ,
+    Change,
     RegValue,
     value_id,
 )
@@ -27,6 +28,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov impor
     WmiReturnCodeError,
     describe_return_code,
     read_snapshot,
+    write_change,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanProtocolError
 from tests.unit.wsman_fake import FakeHost, method_response
@@ -108,6 +110,25 @@ def test_writes(host, reg):
     reg.delete_key(TLS10_SERVER)
     assert TLS10_SERVER not in host.registry
     assert reg.check_access(TLS12_SERVER) is True
+
+
+def test_write_change_creates_the_key_then_sets_or_deletes(host, reg):
+    new_key = PROTOCOLS + r"\SSL 3.0\Server"
+    write_change(reg, Change(new_key, "Enabled", REG_DWORD, None, 0))
+    write_change(reg, Change(SUITES, "Functions", REG_MULTI_SZ, None, ("TLS_AES_256_GCM_SHA384",)))
+    write_change(reg, Change(TLS12_SERVER, "Note", REG_SZ, "x", None))
+    assert host.registry[new_key] == {"Enabled": (REG_DWORD, 0)}
+    assert host.registry[SUITES]["Functions"] == (REG_MULTI_SZ, ("TLS_AES_256_GCM_SHA384",))
+    assert "Note" not in host.registry[TLS12_SERVER]
+    assert [r.method for r in host.requests] == [
+        "CreateKey", "SetDWORDValue", "CreateKey", "SetMultiStringValue", "DeleteValue",
+    ]
+
+
+def test_write_change_refuses_a_type_it_cannot_write(host, reg):
+    with pytest.raises(UnsupportedValueType):
+        write_change(reg, Change(TLS12_SERVER, "Blob", REG_BINARY, None, "01,02"))
+    assert host.requests == []
 
 
 def test_write_to_missing_key_raises_not_found(reg):
