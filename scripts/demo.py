@@ -1,7 +1,9 @@
 """The main job, as far as the collection goes today: a drift check of a simulated MailStore fleet.
 
-Starts a simulated fleet of mixed Windows Server versions (tests/winsim), plants drift on some hosts over WinRM
-(as an administrator clicking in IIS Crypto would), then reads every host's Schannel registry over WinRM
+Starts a simulated fleet of mixed Windows Server versions (tests/winsim) and sets the scene over WinRM: a third
+of the hosts stay as Windows ships them, a third were hardened to the profile by hand some time ago, and a third
+were hardened and then changed again (SSL 3.0 or RC4 ticked back on, a weak suite order), as an administrator
+clicking in IIS Crypto would leave them. Then it reads every host's Schannel registry over WinRM
 (NTLM with message encryption, WMI StdRegProv — no PowerShell) and compares it with a profile of
 roles/schannel/defaults/main.yml. Writes a JSON and a text drift report, stops the fleet and prints where the
 report is. It applies nothing: applying, rebooting and TLS verification come with the win_schannel modules.
@@ -35,7 +37,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (  
     assess,
     parse_or_raise,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (  # noqa: E402
     WsmanClient,
     WsmanError,
@@ -70,8 +72,25 @@ def weaken_suite_order(reg: StdRegProv) -> str:
     return "suite order set to two static-RSA suites, one of them 3DES"
 
 
-# Drift planted on every other host, by what a hand-made change typically looks like.
+# Drift planted on hardened hosts, by what a hand-made change typically looks like.
 PLANTED_DRIFT: tuple[Callable[[StdRegProv], str], ...] = (enable_ssl3, enable_rc4, weaken_suite_order)
+
+
+def set_scene(client: WsmanClient, settings: Settings, index: int) -> str:
+    """Put host number ``index`` in one of three states and say which: fresh, hardened, or hardened then drifted.
+
+    "Hardened by hand" writes the values the profile wants, the way an administrator's IIS Crypto run would have;
+    this is the demo's scenery, not the collection applying anything.
+    """
+    if index % 3 == 0:
+        return "fresh: as Windows ships it"
+    reg = StdRegProv(client)
+    for change in assess(client, settings).changes:
+        write_change(reg, change)
+    if index % 3 == 1:
+        return "hardened to the profile by hand earlier"
+    plants = PLANTED_DRIFT[: 1 + (index // 3) % len(PLANTED_DRIFT)]
+    return "hardened by hand, then changed: " + "; ".join(plant(reg) for plant in plants)
 
 
 def load_profile(name: str) -> dict[str, Any]:
@@ -121,9 +140,11 @@ def text_report(report: dict[str, Any]) -> str:
             f"{entry['host']:<7} {entry['os']['caption']:<41} {wrong:>5} {missing:>7} {extra:>5} "
             f"{errors:>6} {warnings:>8} {calls:>5}"
         )
+    lines += ["", "scene set before the check:"]
+    lines += [f"  {entry['host']}: {entry['scene']}" for entry in report["hosts"]]
     for entry in report["hosts"]:
-        if entry.get("planted_drift"):
-            lines += ["", f"{entry['host']}: drift planted: {'; '.join(entry['planted_drift'])}; present and wrong:"]
+        if entry["scene"].startswith("hardened by hand, then"):
+            lines += ["", f"{entry['host']}: present and wrong:"]
             lines += [
                 f"  {c['key']}\\{c['name']}: {c['before']!r} -> {c['after']!r}"
                 for c in entry["changes"]
@@ -167,15 +188,12 @@ def main(argv: list[str]) -> int:
     print(f"demo: starting {args.hosts} simulated hosts ({', '.join(catalog.OS_KEYS)}) under {state_dir}")
     with Fleet(state_dir, hosts=args.hosts, os_mix=catalog.OS_KEYS, first_ip="127.20.9.1") as fleet:
         names = [h.name for h in fleet.hosts]
-        planted: dict[str, list[str]] = {}
-        for index, host in enumerate(names[1::3]):
-            reg = StdRegProv(client_for(fleet, host))
-            planted[host] = [plant(reg) for plant in PLANTED_DRIFT[: 1 + index % len(PLANTED_DRIFT)]]
-        print(f"demo: planted drift on {len(planted)} hosts over WinRM; checking every host")
+        scenes = {host: set_scene(client_for(fleet, host), settings, index) for index, host in enumerate(names)}
+        print("demo: scene set over WinRM (fresh, hardened by hand, hardened then drifted); checking every host")
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(lambda h: check_host(fleet, h, settings), names))
     for entry in results:
-        entry["planted_drift"] = planted.get(entry["host"], [])
+        entry["scene"] = scenes[entry["host"]]
 
     report = {
         "schema": REPORT_SCHEMA,
