@@ -229,10 +229,16 @@ def test_dh_key_size(make):
     assert host.tls_summary["dh_bits"] == 3072
 
 
-def test_unservable_items_are_listed(make):
+def test_served_and_unservable_items_are_listed(make):
     summary = make("2012r2").tls_summary
     unservable = {(u["kind"], u["name"]) for u in summary["unservable"]}
-    assert ("protocol", "SSL 3.0") in unservable
-    assert ("suite", "TLS_RSA_WITH_RC4_128_SHA") in unservable
-    assert ("suite", "TLS_RSA_WITH_3DES_EDE_CBC_SHA") in unservable
-    assert "RC4-SHA" not in summary["served"]["ciphers"]
+    # SSL 3.0, RC4 and 3DES are served by the second TLS stack (tlslite-ng), not by OpenSSL
+    assert "SSL 3.0" in summary["served"]["protocols"]
+    assert "SSL 3.0" not in summary["served"]["openssl_protocols"]
+    assert summary["served"]["tlslite"]["SSL 3.0"] == ["TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_RC4_128_MD5"]
+    assert "TLS_RSA_WITH_3DES_EDE_CBC_SHA" in summary["served"]["tlslite"]["TLS 1.2"]
+    assert "RC4-SHA" not in summary["served"]["ciphers"]  # the OpenSSL list
+    assert not {("protocol", "SSL 3.0"), ("suite", "TLS_RSA_WITH_RC4_128_SHA"),
+                ("suite", "TLS_RSA_WITH_3DES_EDE_CBC_SHA")} & unservable
+    assert ("suite", "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA") in unservable  # no DSA certificate
+    assert ("protocol", "SSL 2.0") in {(u["kind"], u["name"]) for u in make("2008r2").tls_summary["unservable"]}

@@ -16,6 +16,7 @@ from sslyze import (
 )
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from tests.winsim import legacy_tls
 from tests.winsim.host import SimulatedWindows
 from tests.winsim.pki import FleetPki
 
@@ -31,10 +32,15 @@ VERSION_COMMANDS = {
 
 
 class Listener:
-    """A thread-per-connection TLS server on ADDRESS that completes handshakes and closes."""
+    """A thread-per-connection TLS server on ADDRESS that completes handshakes and closes.
 
-    def __init__(self, ctx: ssl.SSLContext) -> None:
+    ClientHellos are routed as the simulator's listeners route them (legacy_tls.py): the pairs OpenSSL cannot
+    serve go to tlslite-ng.
+    """
+
+    def __init__(self, ctx: ssl.SSLContext, legacy: legacy_tls.LegacyServer | None) -> None:
         self.ctx = ctx
+        self.legacy = legacy
         self.sock = socket.create_server((ADDRESS, 0))
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -49,11 +55,15 @@ class Listener:
             threading.Thread(target=self._handshake, args=(conn,), daemon=True).start()
 
     def _handshake(self, conn: socket.socket) -> None:
-        conn.settimeout(5)
         try:
+            pin = self.legacy.route(legacy_tls.peek_first_record_blocking(conn)) if self.legacy else None
+            conn.settimeout(5)
+            if pin is not None:
+                self.legacy.handshake(conn, pin).read(max=1)
+                return
             with self.ctx.wrap_socket(conn, server_side=True) as tls:
                 tls.recv(1)
-        except (OSError, ssl.SSLError):
+        except (ssl.SSLError, *legacy_tls.TLSLITE_ERRORS):
             pass
         finally:
             conn.close()
@@ -74,7 +84,8 @@ def serve(tmp_path, pki):
     listeners = []
 
     def start(host: SimulatedWindows) -> Listener:
-        listener = Listener(host.tls_context(pki.host_certificates(host.name, ADDRESS)))
+        certs = pki.host_certificates(host.name, ADDRESS)
+        listener = Listener(host.tls_context(certs), host.legacy_tls_server(certs))
         listeners.append(listener)
         return listener
 
@@ -102,15 +113,17 @@ def scan(port: int) -> dict[str, set[str]]:
 
 
 def expected(host: SimulatedWindows) -> dict[str, set[str]]:
-    """What the view offers per protocol, minus what the summary says OpenSSL cannot serve."""
-    unservable = {u["name"] for u in host.tls_summary["unservable"]}
+    """What the view offers per protocol, minus what the summary says neither OpenSSL nor tlslite-ng can serve."""
+    unserved = {(u["name"], p) for u in host.tls_summary["unservable"] if u["kind"] == "suite"
+                for p in u.get("protocols", host.view.protocols)}
+    unserved_protocols = {u["name"] for u in host.tls_summary["unservable"] if u["kind"] == "protocol"}
     out = {name: set() for name in VERSION_COMMANDS}
     for suite in host.view.suites:
-        if suite.windows_name in unservable:
-            continue
         for protocol in suite.protocols:
-            if protocol in out and protocol not in unservable:
+            served = protocol not in unserved_protocols and (suite.windows_name, protocol) not in unserved
+            if protocol in out and served:
                 out[protocol].add(suite.name)
+    assert out == {name: set(host.tls_summary["served"]["suites_by_protocol"].get(name, [])) for name in out}
     return out
 
 
@@ -136,7 +149,7 @@ def test_fresh_2022_offers_exactly_its_view(tmp_path, serve):
     assert seen == expected(host)
     assert seen["TLS 1.3"] == {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"}
     assert "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" in seen["TLS 1.2"]
-    assert "TLS_RSA_WITH_3DES_EDE_CBC_SHA" not in seen["TLS 1.2"]  # listed as unservable instead
+    assert "TLS_RSA_WITH_3DES_EDE_CBC_SHA" in seen["TLS 1.2"]  # enabled by default on 2022, served by tlslite-ng
     # server preference = Windows order: the first TLS 1.3 suite wins
     assert handshake(listener.port, client()) == ("TLSv1.3", "TLS_AES_256_GCM_SHA384")
     host.close()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 
-from . import os_profiles, tls
+from . import legacy_tls, os_profiles, tls
 from .registry_store import Registry, RegistryStore
 from .schannel_view import SchannelView, compute_view
 from .stdregprov import StdRegProv, WmiMethodError, WmiValue
@@ -124,9 +124,13 @@ class SimulatedWindows:
         """Server context for the MailStore ports as of the last boot (tls.py)."""
         return tls.build_context(self.view, certs, self.state_dir / "dhparams")
 
+    def legacy_tls_server(self, certs: HostCertificates) -> legacy_tls.LegacyServer | None:
+        """tlslite-ng server for the SSL 3.0/RC4/3DES pairs OpenSSL cannot serve, as of the last boot (tls.py)."""
+        return tls.build_legacy_server(self.view, certs)
+
     @property
     def tls_summary(self) -> dict:
-        """Offered protocols/suites/curves as of the last boot, what OpenSSL serves and what it cannot."""
+        """Offered protocols/suites/curves as of the last boot, what OpenSSL and tlslite-ng serve, what neither can."""
         return tls.summary(self.view)
 
     def close(self) -> None:

@@ -2,7 +2,10 @@
 
 Ports: 5985 WinRM HTTP, 5986 WinRM HTTPS, 8460/8462/8463 MailStore Server TLS. Every
 TLS listener, WinRM's 5986 included (WinRM over HTTPS uses Schannel too), serves the SSLContext the Windows model
-builds from its Schannel registry as of the last boot; a reboot rebuilds them.
+builds from its Schannel registry as of the last boot; a reboot rebuilds them. When the view offers pairs OpenSSL
+cannot serve (SSL 3.0, RC4, 3DES), each accepted socket's ClientHello is peeked at first and the pairs OpenSSL
+cannot serve are handshaken by tlslite-ng (legacy_tls.py, ``TlsListener``); the connection handler after the
+handshake is the same for both stacks.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import socket
 import ssl
 import struct
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +25,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import HKLM
-from tests.winsim import httpwire
+from tests.winsim import httpwire, legacy_tls
 from tests.winsim.auth import AUTH_ERRORS, NtlmSession, UserStore, parse_authorization
 from tests.winsim.counters import HostCounters
 from tests.winsim.faults import FaultSpec, HostFaults
@@ -147,12 +152,15 @@ class HostRuntime:
     async def _listen(self) -> None:
         self.state = "starting"  # a second clear_fault arriving meanwhile must not listen twice
         tls = self.model.tls_context(self.certs)
-        servers = []
+        legacy = self.model.legacy_tls_server(self.certs)
+        servers: list = []
         try:
             servers.append(await self._serve(partial(self._wsman_connection, "http", HTTP_PORT), HTTP_PORT, None))
-            servers.append(await self._serve(partial(self._wsman_connection, "https", HTTPS_PORT), HTTPS_PORT, tls))
+            servers.append(TlsListener(partial(self._wsman_connection, "https", HTTPS_PORT),
+                                       self._listen_socket(HTTPS_PORT), tls, legacy))
             for port in MAILSTORE_PORTS:
-                servers.append(await self._serve(partial(self._mailstore_connection, port), port, tls))
+                servers.append(TlsListener(partial(self._mailstore_connection, port), self._listen_socket(port), tls,
+                                           legacy))
         except BaseException:
             for server in servers:
                 server.close()
@@ -162,6 +170,19 @@ class HostRuntime:
 
     async def _serve(self, handler, port: int, tls: ssl.SSLContext | None) -> asyncio.Server:
         return await asyncio.start_server(handler, self.ip, port, ssl=tls, reuse_address=True, backlog=128)
+
+    def _listen_socket(self, port: int) -> socket.socket:
+        """A listening socket as ``asyncio.start_server`` makes it (SO_REUSEADDR, backlog 128, non-blocking)."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.ip, port))
+            sock.listen(128)
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
 
     async def _unlisten(self) -> None:
         """Close listeners (new connections are refused) and drop every open connection, as a dead host does."""
@@ -413,6 +434,132 @@ class HostRuntime:
         else:
             data = httpwire.response(status, body, content_type=httpwire.SOAP_CONTENT_TYPE)
         return Reply(data, after=after)
+
+
+class TlsListener:
+    """A TLS port: accepts TCP itself so that a ClientHello can be routed to OpenSSL or tlslite-ng (legacy_tls.py).
+
+    With ``legacy`` None (the view offers nothing OpenSSL cannot serve) every socket goes straight to OpenSSL, as
+    ``asyncio.start_server(ssl=...)`` would do. Same interface as ``asyncio.Server`` for ``HostRuntime``:
+    ``close()`` stops accepting and drops sockets still being routed or handshaken by tlslite; ``wait_closed()``.
+    """
+
+    def __init__(self, handler, sock: socket.socket, ctx: ssl.SSLContext,
+                 legacy: legacy_tls.LegacyServer | None) -> None:
+        self.handler = handler
+        self.sock = sock
+        self.ctx = ctx
+        self.legacy = legacy
+        self._routing: set[asyncio.Task] = set()
+        self._handshaking: set[socket.socket] = set()  # raw sockets in a tlslite handshake thread
+        self._accepting = asyncio.get_running_loop().create_task(self._accept())
+
+    def close(self) -> None:
+        self._accepting.cancel()  # its finally closes the listening socket
+        for task in list(self._routing):
+            task.cancel()
+        for raw in list(self._handshaking):
+            with contextlib.suppress(OSError):
+                raw.shutdown(socket.SHUT_RDWR)  # the handshake thread fails and closes it
+
+    async def wait_closed(self) -> None:
+        await asyncio.gather(self._accepting, *self._routing, return_exceptions=True)
+
+    async def _accept(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                try:
+                    conn, _peer = await loop.sock_accept(self.sock)
+                except OSError as exc:
+                    if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                        await asyncio.sleep(1)  # as asyncio's own accept loop does (ACCEPT_RETRY_DELAY)
+                    continue
+                task = loop.create_task(self._route(conn))
+                self._routing.add(task)
+                task.add_done_callback(self._routing.discard)
+        finally:
+            self.sock.close()
+
+    async def _route(self, conn: socket.socket) -> None:
+        conn.setblocking(False)
+        handed = False
+        try:
+            pin = None
+            if self.legacy is not None:
+                pin = self.legacy.route(await legacy_tls.peek_first_record(conn))
+            if pin is None:
+                handed = await self._connect(conn, self.ctx)
+            else:
+                handed = True  # _tlslite and its thread own the socket from here on
+                await self._tlslite(conn, pin)
+        except (OSError, ssl.SSLError, EOFError):
+            pass  # a failed handshake: nothing to serve (asyncio.start_server drops these silently too)
+        finally:
+            if not handed:
+                conn.close()
+
+    async def _connect(self, sock: socket.socket, ctx: ssl.SSLContext | None) -> bool:
+        """Run the connection handler on ``sock`` (after an OpenSSL handshake when ``ctx``), as start_server does."""
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(loop=loop)
+        protocol = asyncio.StreamReaderProtocol(reader, self.handler, loop=loop)
+        await loop.connect_accepted_socket(lambda: protocol, sock, ssl=ctx)
+        return True
+
+    async def _tlslite(self, conn: socket.socket, pin: legacy_tls.Pin) -> None:
+        """tlslite handshake and relay in a thread (tlslite is blocking); the handler runs on a socketpair.
+
+        Owns ``conn``: the thread closes it once started, this coroutine before that.
+        """
+        loop = asyncio.get_running_loop()
+        legacy = self.legacy
+        assert legacy is not None
+        try:
+            outer, inner = socket.socketpair()
+        except OSError:
+            conn.close()
+            raise
+        handshaken = loop.create_future()
+
+        def report(ok: bool) -> None:
+            if not handshaken.done():
+                handshaken.set_result(ok)
+
+        def notify(ok: bool) -> None:
+            with contextlib.suppress(RuntimeError):  # the event loop may be closed by now
+                loop.call_soon_threadsafe(report, ok)
+
+        def work() -> None:
+            tls = None
+            try:
+                conn.setblocking(True)
+                tls = legacy.handshake(conn, pin)
+            except legacy_tls.TLSLITE_ERRORS:
+                pass  # refused or broken handshake: closed below, as OpenSSL drops it
+            finally:
+                notify(tls is not None)
+                if tls is None:
+                    conn.close()
+                    inner.close()
+            if tls is not None:
+                legacy_tls.relay(tls, conn, inner, IDLE_TIMEOUT)
+
+        self._handshaking.add(conn)
+        handed = False
+        try:
+            threading.Thread(target=work, name=f"tlslite-{pin.protocol}", daemon=True).start()
+            if await handshaken:
+                outer.setblocking(False)
+                handed = await self._connect(outer, None)
+        except asyncio.CancelledError:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)  # the thread's blocking handshake or relay ends and closes it
+            raise
+        finally:
+            self._handshaking.discard(conn)
+            if not handed:
+                outer.close()
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:

@@ -16,11 +16,15 @@ Mapping of a ``SchannelView`` onto OpenSSL (the local OpenSSL 3 build, reached t
   suite, so the handshake fails (diyan/pywinrm#363). OpenSSL would refuse every
   handshake instead ("no ciphers available" sanity check on the maximum version), so the range stops at TLS 1.2 and
   a ClientHello callback fails the ClientHellos that offer TLS 1.3 with handshake_failure.
-- Nothing servable at all: every ClientHello fails with handshake_failure.
+- Nothing servable by OpenSSL: every ClientHello that reaches it fails with handshake_failure (ClientHellos the
+  view answers with a tlslite-ng pair never reach OpenSSL, see below).
 
-Not servable here (listed in ``summary()["unservable"]``, never faked): SSL 2.0/3.0 (no SSLv2/SSLv3 in this
-OpenSSL), suites this OpenSSL build lacks (3DES, RC4, DES, EXPORT), EXPORT1024 suites (no OpenSSL name), DSS
-suites (the simulated host has no DSA certificate), and curves without an OpenSSL TLS group.
+What this OpenSSL cannot serve (SSL 3.0; the RC4 and 3DES suites, absent from this build) is served by a second
+real TLS stack, tlslite-ng, for exactly the (protocol, suite) pairs the view offers (``TlsPlan.legacy``; routing per
+ClientHello in legacy_tls.py, Windows-fidelity notes there). Served by neither (listed in
+``summary()["unservable"]``, never faked): SSL 2.0 (in neither stack), single-DES and EXPORT suites (in neither),
+EXPORT1024 suites (no implementation), DSS suites (the simulated host has no DSA certificate), and curves without an
+OpenSSL TLS group.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import libssl
-from .schannel_view import SchannelView
+from . import legacy_tls, libssl
+from .schannel_view import OfferedSuite, SchannelView
 
 if TYPE_CHECKING:
     from .pki import HostCertificates
@@ -72,7 +76,9 @@ class TlsPlan:
     groups: list[str]
     dh_bits: int
     refuse_tls13_clients: bool
-    refuse_all: bool
+    refuse_all: bool  # for OpenSSL; tlslite may still serve legacy ClientHellos
+    legacy: dict[tuple[str, int], legacy_tls.Pin] = field(default_factory=dict)  # (protocol, code) -> tlslite pin
+    served_protocols: list[str] = field(default_factory=list)  # by either stack, ascending
     unservable: list[dict] = field(default_factory=list)
 
 
@@ -96,14 +102,11 @@ def _openssl_has_group(name: str) -> bool:
 
 
 def plan(view: SchannelView) -> TlsPlan:
-    """What OpenSSL will serve for ``view`` and what it cannot."""
-    unservable: list[dict] = []
-    for name in view.protocols:
-        if name not in TLS_VERSIONS:
-            unservable.append({"kind": "protocol", "name": name, "reason": "this OpenSSL has no SSL 2.0/3.0"})
+    """What OpenSSL and tlslite-ng (legacy_tls.py) will serve for ``view``, and what neither can."""
     tls_on = [p for p in view.protocols if p in TLS_VERSIONS]
     ciphers: list[str] = []
     tls13: list[str] = []
+    openssl_reason: dict[str, str] = {}  # windows name -> why OpenSSL cannot serve it
     for suite in view.suites:
         reason = None
         if not any(p in TLS_VERSIONS for p in suite.protocols):
@@ -119,17 +122,50 @@ def plan(view: SchannelView) -> TlsPlan:
         elif not _openssl_has_cipher(suite.openssl_name):
             reason = "not in this OpenSSL build"
         if reason is not None:
-            unservable.append({"kind": "suite", "name": suite.windows_name, "reason": reason})
+            openssl_reason[suite.windows_name] = reason
         elif suite.openssl_name not in ciphers:
             ciphers.append(suite.openssl_name)  # the _P256/_P384 variants share one OpenSSL name
     groups: list[str] = []
+    unservable_curves: list[dict] = []
     for curve in view.curves:
         group = OPENSSL_GROUPS.get(curve.casefold())
         if group is None or not _openssl_has_group(group):
-            unservable.append({"kind": "curve", "name": curve, "reason": "no OpenSSL TLS group"})
+            unservable_curves.append({"kind": "curve", "name": curve, "reason": "no OpenSSL TLS group"})
         elif group not in groups:
             groups.append(group)
     versions = [v for v in tls_on if (tls13 if v == "TLS 1.3" else ciphers)]
+
+    def openssl_serves(protocol: str, suite: OfferedSuite) -> bool:
+        return protocol in versions and suite.windows_name not in openssl_reason
+
+    # The second stack takes exactly the (protocol, suite) pairs the view offers and OpenSSL cannot serve.
+    legacy: dict[tuple[str, int], legacy_tls.Pin] = {}
+    unservable: list[dict] = []
+    for suite in view.suites:
+        missing = []
+        for protocol in suite.protocols:
+            if openssl_serves(protocol, suite):
+                continue
+            pin = legacy_tls.tlslite_pin(suite.code, protocol) if suite.authentication == "RSA" else None
+            if pin is None:
+                missing.append(protocol)
+            else:
+                legacy[(protocol, suite.code)] = legacy_tls.Pin(protocol, suite.windows_name, suite.code, *pin)
+        if missing:
+            reason = openssl_reason.get(suite.windows_name, "not in this OpenSSL build")
+            if reason == "not in this OpenSSL build":
+                reason = "in neither this OpenSSL build nor tlslite-ng"
+            entry = {"kind": "suite", "name": suite.windows_name, "reason": reason}
+            if missing != suite.protocols:
+                entry["protocols"] = missing  # served on its other protocols
+            unservable.append(entry)
+    legacy_protocols = {protocol for protocol, _code in legacy}
+    for name in view.protocols:
+        if name not in TLS_VERSIONS and name not in legacy_protocols:
+            reason = ("in neither this OpenSSL nor tlslite-ng" if name == "SSL 2.0" else
+                      "not in this OpenSSL, and tlslite-ng serves none of its offered suites")
+            unservable.insert(0, {"kind": "protocol", "name": name, "reason": reason})
+    unservable.extend(unservable_curves)
     return TlsPlan(
         versions=versions,
         ciphers=ciphers,
@@ -138,17 +174,27 @@ def plan(view: SchannelView) -> TlsPlan:
         dh_bits=view.dh_bits,
         refuse_tls13_clients="TLS 1.3" in tls_on and not tls13,
         refuse_all=not versions,
+        legacy=legacy,
+        served_protocols=[p for p in view.protocols if p in versions or p in legacy_protocols],
         unservable=unservable,
     )
 
 
 def summary(view: SchannelView) -> dict:
-    """Offered protocols/suites (as Windows would offer them) plus what OpenSSL serves and cannot serve."""
+    """Offered protocols/suites (as Windows would offer them) plus what the two stacks serve and cannot serve."""
     p = plan(view)
+    unserved = {(u["name"], proto) for u in p.unservable if u["kind"] == "suite"
+                for proto in u.get("protocols", view.protocols)}
     by_protocol: dict[str, list[str]] = {name: [] for name in view.protocols}
+    served_by_protocol: dict[str, list[str]] = {name: [] for name in p.served_protocols}
     for suite in view.suites:
         for name in suite.protocols:
             by_protocol[name].append(suite.name)
+            if name in served_by_protocol and (suite.windows_name, name) not in unserved:
+                served_by_protocol[name].append(suite.name)
+    tlslite: dict[str, list[str]] = {}
+    for (protocol, _code), pin in p.legacy.items():
+        tlslite.setdefault(protocol, []).append(pin.suite)
     return {
         "os": view.os_key,
         "protocols": list(view.protocols),
@@ -160,8 +206,11 @@ def summary(view: SchannelView) -> dict:
         "dropped": list(view.dropped),
         "ignored_names": list(view.ignored_names),
         "tls13_without_suites": p.refuse_tls13_clients,
-        "served": {"protocols": p.versions, "ciphers": p.ciphers, "tls13_suites": p.tls13_suites,
-                   "groups": p.groups},
+        "served": {"protocols": p.served_protocols,
+                   "suites_by_protocol": {k: list(dict.fromkeys(v)) for k, v in served_by_protocol.items()},
+                   "openssl_protocols": p.versions, "ciphers": p.ciphers, "tls13_suites": p.tls13_suites,
+                   "groups": p.groups,
+                   "tlslite": {k: tlslite[k] for k in view.protocols if k in tlslite}},
         "unservable": p.unservable,
     }
 
@@ -209,3 +258,11 @@ def build_context(view: SchannelView, certs: HostCertificates, dh_dir: Path) -> 
     if p.refuse_all or p.refuse_tls13_clients:
         libssl.refuse_client_hellos(ctx, everything=p.refuse_all, offering_tls13=p.refuse_tls13_clients)
     return ctx
+
+
+def build_legacy_server(view: SchannelView, certs: HostCertificates) -> legacy_tls.LegacyServer | None:
+    """The tlslite-ng server for what OpenSSL cannot serve (legacy_tls.py), or None when there is nothing such."""
+    p = plan(view)
+    if not p.legacy:
+        return None
+    return legacy_tls.LegacyServer(view, p.legacy, certs.rsa_cert, certs.rsa_key)

@@ -1,0 +1,275 @@
+"""The second real TLS stack: tlslite-ng serves what the local OpenSSL 3 cannot (SSL 3.0, RC4 and 3DES suites).
+
+The local OpenSSL build has no SSL 3.0 and no RC4/3DES TLS suites, not even at ``@SECLEVEL=0``
+(shared/reference/tls-verification.md 1.4, 2.1); tlslite-ng 0.8.2 implements them (ibid. 2.5). A listener therefore
+looks at each ClientHello before any TLS stack sees it (``MSG_PEEK``: nothing is consumed) and decides which stack
+answers it:
+
+1. ``windows_choice``: what Schannel would negotiate. Schannel picks the highest enabled protocol the client
+   supports, then the first suite of ITS OWN priority list (the view's order) that the client offers and that is
+   offered on that protocol (server preference; the order is the "priority list", manage-tls.md).
+2. If that (protocol, suite) pair is one OpenSSL serves, or there is no such pair (no common suite, nothing
+   parseable), the socket goes to OpenSSL unchanged: OpenSSL has the Windows order with server preference
+   (tls.py), so for these hellos it picks the same suite, or refuses.
+3. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
+   protocol and that suite: ``versions``/``minVersion``/``maxVersion`` = the protocol (setting only min/max is not
+   enough, reference 2.5) and one cipher x one MAC x RSA key exchange, which tlslite's cross product turns into
+   exactly one suite (checked in ``tlslite_pin``). The routing never widens what the view allows: tlslite only ever
+   sees pairs the view offers.
+
+Deviations from Windows (simulator mechanism, documented in the README):
+- the routing looks only at the first TLS record; a ClientHello spanning several records, an SSLv2-format
+  ClientHello, or one not complete within ``HELLO_PEEK_SECONDS`` goes to OpenSSL (which then serves only what it
+  can);
+- tlslite serves only RSA key exchange (every RC4/3DES/SSL 3.0 suite Windows ships with an RSA certificate uses
+  it); the DSS suites stay unservable (no DSA certificate), single DES and EXPORT suites are in neither stack;
+- a tlslite connection is pinned to one version, so TLS_FALLBACK_SCSV never triggers there (Schannel does not
+  implement it either, reference 1.5), whereas OpenSSL answers inappropriate_fallback on its path;
+- no session resumption on the tlslite path (no session cache, no tickets);
+- a hello that Windows would answer with a handshake_failure (version chosen, no common suite) is refused by
+  OpenSSL, possibly with protocol_version when that version is not in OpenSSL's range (for example SSL 3.0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import select
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tlslite import HandshakeSettings, TLSConnection, X509CertChain, parsePEMKey
+from tlslite.constants import CipherSuite
+from tlslite.errors import BaseTLSException
+
+if TYPE_CHECKING:
+    from .schannel_view import OfferedSuite, SchannelView
+
+# protocol key name -> wire version (RFC 6101, 2246, 4346, 5246, 8446)
+WIRE_VERSIONS = {"SSL 3.0": (3, 0), "TLS 1.0": (3, 1), "TLS 1.1": (3, 2), "TLS 1.2": (3, 3), "TLS 1.3": (3, 4)}
+HELLO_PEEK_SECONDS = 5.0  # a client that has not sent its first record by then goes to OpenSSL (its own timeouts)
+MAX_RECORD = 5 + 2**14 + 2048  # header + TLSPlaintext.length limit (RFC 5246 6.2.1) + slack
+HANDSHAKE_SECONDS = 10.0
+# What a failed tlslite handshake or relay raises: socket errors, TLS alerts/aborts, and tlslite's parser errors
+# (tlslite.utils.codec.DecodeError is a SyntaxError; malformed lengths raise ValueError).
+TLSLITE_ERRORS = (OSError, BaseTLSException, SyntaxError, ValueError)
+CONTENT_HANDSHAKE = 22
+HANDSHAKE_CLIENT_HELLO = 1
+EXT_SUPPORTED_VERSIONS = 43
+# tlslite cipher / MAC names by suite membership (tlslite/constants.py CipherSuite lists).
+_TLSLITE_CIPHERS = (("rc4", CipherSuite.rc4Suites), ("3des", CipherSuite.tripleDESSuites),
+                    ("aes128", CipherSuite.aes128Suites), ("aes256", CipherSuite.aes256Suites))
+_TLSLITE_MACS = (("sha", CipherSuite.shaSuites), ("md5", CipherSuite.md5Suites),
+                 ("sha256", CipherSuite.sha256Suites))
+
+
+@dataclass(frozen=True)
+class ClientHello:
+    versions: frozenset[tuple[int, int]]  # versions the client accepts
+    suites: frozenset[int]  # offered cipher suite code points
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One tlslite handshake: exactly this protocol and this suite."""
+
+    protocol: str
+    suite: str  # Windows name
+    code: int
+    cipher: str  # tlslite cipher name
+    mac: str  # tlslite MAC name
+
+
+def record_size(data: bytes) -> int:
+    """Bytes of the first record (header included) once its header is known, 5 before; 0 if not a handshake."""
+    if len(data) < 5:
+        return 5
+    if data[0] != CONTENT_HANDSHAKE or data[1] != 3:
+        return 0
+    size = 5 + int.from_bytes(data[3:5], "big")
+    return size if size <= MAX_RECORD else 0
+
+
+def parse_client_hello(data: bytes) -> ClientHello | None:
+    """The versions and suites of a ClientHello that fits in the first record (RFC 5246 7.4.1.2, RFC 8446 4.1.2)."""
+    size = record_size(data)
+    if not size or len(data) < size:
+        return None
+    body = data[5:size]
+    try:
+        if body[0] != HANDSHAKE_CLIENT_HELLO or 4 + int.from_bytes(body[1:4], "big") > len(body):
+            return None
+        legacy_version = (body[4], body[5])
+        pos = 4 + 2 + 32
+        pos += 1 + body[pos]  # session_id
+        suites_len = int.from_bytes(body[pos: pos + 2], "big")
+        raw = body[pos + 2: pos + 2 + suites_len]
+        if len(raw) != suites_len or suites_len % 2:
+            return None
+        suites = frozenset(int.from_bytes(raw[i: i + 2], "big") for i in range(0, suites_len, 2))
+        pos += 2 + suites_len
+        pos += 1 + body[pos]  # compression methods
+        versions = None
+        if pos + 2 <= len(body):
+            end = pos + 2 + int.from_bytes(body[pos: pos + 2], "big")
+            pos += 2
+            while pos + 4 <= end:
+                ext_type = int.from_bytes(body[pos: pos + 2], "big")
+                ext_len = int.from_bytes(body[pos + 2: pos + 4], "big")
+                ext = body[pos + 4: pos + 4 + ext_len]
+                if ext_type == EXT_SUPPORTED_VERSIONS and ext:
+                    versions = frozenset((ext[i], ext[i + 1]) for i in range(1, ext[0], 2))
+                pos += 4 + ext_len
+    except IndexError:
+        return None
+    if versions is None:  # no supported_versions: every version up to legacy_version (RFC 5246 E.1)
+        versions = frozenset(v for v in WIRE_VERSIONS.values() if v <= legacy_version)
+    return ClientHello(versions, suites)
+
+
+def windows_choice(view: SchannelView, hello: ClientHello) -> tuple[str, OfferedSuite | None] | None:
+    """(protocol, suite) Schannel negotiates for ``hello``; suite None = no common suite; None = no common version."""
+    common = [p for p in view.protocols if WIRE_VERSIONS.get(p) in hello.versions]
+    if not common:
+        return None
+    protocol = common[-1]  # view.protocols is ascending
+    for suite in view.suites:
+        if protocol in suite.protocols and suite.code in hello.suites:
+            return protocol, suite
+    return protocol, None
+
+
+def tlslite_pin(code: int, protocol: str) -> tuple[str, str] | None:
+    """(cipher, mac) tlslite names that make tlslite offer exactly suite ``code`` with RSA key exchange."""
+    version = WIRE_VERSIONS.get(protocol)
+    if version is None or version >= (3, 4) or code not in CipherSuite.certSuites:
+        return None
+    cipher = next((name for name, codes in _TLSLITE_CIPHERS if code in codes), None)
+    mac = next((name for name, codes in _TLSLITE_MACS if code in codes), None)
+    if cipher is None or mac is None:
+        return None
+    settings = pinned_settings(version, cipher, mac)
+    return (cipher, mac) if CipherSuite.getCertSuites(settings, version) == [code] else None
+
+
+def pinned_settings(version: tuple[int, int], cipher: str, mac: str) -> HandshakeSettings:
+    settings = HandshakeSettings()
+    settings.minVersion = settings.maxVersion = version
+    settings.versions = [version]
+    settings.cipherNames = [cipher]
+    settings.macNames = [mac]
+    settings.keyExchangeNames = ["rsa"]
+    # Extensions Schannel of these OSes does not implement (encrypt_then_mac RFC 7366, heartbeat RFC 6520,
+    # record_size_limit RFC 8449) are not negotiated.
+    settings.useEncryptThenMAC = False
+    settings.use_heartbeat_extension = False
+    settings.record_size_limit = None
+    return settings
+
+
+class LegacyServer:
+    """tlslite-ng handshakes for the (protocol, suite) pairs of ``pins`` (tls.plan().legacy) with the RSA cert."""
+
+    def __init__(self, view: SchannelView, pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path) -> None:
+        self.view = view
+        self.pins = pins
+        self.chain = X509CertChain()
+        self.chain.parsePemList(rsa_cert.read_text(encoding="ascii"))
+        self.key = parsePEMKey(rsa_key.read_text(encoding="ascii"), private=True)
+
+    def route(self, first_record: bytes) -> Pin | None:
+        """The tlslite pin for this ClientHello, or None: OpenSSL answers it (module docstring)."""
+        hello = parse_client_hello(first_record)
+        choice = windows_choice(self.view, hello) if hello is not None else None
+        if choice is None or choice[1] is None:
+            return None
+        return self.pins.get((choice[0], choice[1].code))
+
+    def handshake(self, sock: socket.socket, pin: Pin) -> TLSConnection:
+        """Blocking server handshake on ``sock`` pinned to ``pin``; raises on failure."""
+        sock.settimeout(HANDSHAKE_SECONDS)
+        conn = TLSConnection(sock)
+        conn.handshakeServer(certChain=self.chain, privateKey=self.key,
+                             settings=pinned_settings(WIRE_VERSIONS[pin.protocol], pin.cipher, pin.mac))
+        return conn
+
+
+async def peek_first_record(sock: socket.socket) -> bytes:
+    """The first record as far as it arrived within HELLO_PEEK_SECONDS, without consuming it (non-blocking sock).
+
+    SO_RCVLOWAT makes epoll report the socket readable only once the bytes asked for are there (or at EOF), so the
+    wait needs no polling; a readable socket whose peek did not grow is at EOF or in error.
+    """
+    loop = asyncio.get_running_loop()
+    data = b""
+    try:
+        async with asyncio.timeout(HELLO_PEEK_SECONDS):
+            while (need := record_size(data)) > len(data):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, need)
+                ready = loop.create_future()
+                loop.add_reader(sock.fileno(), lambda fut=ready: fut.done() or fut.set_result(None))
+                try:
+                    await ready
+                finally:
+                    loop.remove_reader(sock.fileno())
+                with contextlib.suppress(BlockingIOError, InterruptedError):
+                    more = sock.recv(need, socket.MSG_PEEK)
+                    if len(more) <= len(data):
+                        break
+                    data = more
+    except (TimeoutError, OSError):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)
+    return data
+
+
+def peek_first_record_blocking(sock: socket.socket) -> bytes:
+    """``peek_first_record`` for a blocking socket (thread-per-connection servers such as the handshake tests)."""
+    sock.settimeout(HELLO_PEEK_SECONDS)
+    data = b""
+    with contextlib.suppress(OSError):
+        while (need := record_size(data)) > len(data):
+            more = sock.recv(need, socket.MSG_PEEK | socket.MSG_WAITALL)
+            if len(more) <= len(data):
+                break
+            data = more
+    return data
+
+
+def relay(conn: TLSConnection, raw: socket.socket, inner: socket.socket, idle_seconds: float) -> None:
+    """Blocking: move plaintext between a tlslite connection and ``inner`` until either side ends, then close both.
+
+    ``inner`` is one end of a socketpair whose other end the asyncio handler reads and writes, so the tlslite path
+    runs the very same connection handler as the OpenSSL path.
+    """
+    raw.settimeout(idle_seconds)
+    client_done = False
+    try:
+        while True:
+            watched = [inner] if client_done else [raw, inner]
+            readable, _w, _x = select.select(watched, [], [], idle_seconds)
+            if not readable:
+                return
+            if inner in readable:
+                data = inner.recv(65536)
+                if not data:
+                    return
+                conn.write(data)
+            if raw in readable and not client_done:
+                data = conn.read()  # every buffered application byte; b"" after close_notify/EOF
+                if data:
+                    inner.sendall(data)
+                else:
+                    client_done = True
+                    inner.shutdown(socket.SHUT_WR)  # the handler sees EOF and may still answer
+    except TLSLITE_ERRORS:
+        return
+    finally:
+        with contextlib.suppress(*TLSLITE_ERRORS):
+            conn.close()  # close_notify, as the OpenSSL path's writer.close() sends
+        raw.close()
+        inner.close()
