@@ -5,30 +5,15 @@ import ssl
 import threading
 
 import pytest
-from sslyze import (
-    ScanCommand,
-    ScanCommandAttemptStatusEnum,
-    Scanner,
-    ServerNetworkConfiguration,
-    ServerNetworkLocation,
-    ServerScanRequest,
-    ServerScanStatusEnum,
-)
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
 from tests.winsim import legacy_tls
 from tests.winsim.host import SimulatedWindows
 from tests.winsim.pki import FleetPki
 
 ADDRESS = "127.20.250.1"
 SCHANNEL = catalog.SCHANNEL_KEY
-VERSION_COMMANDS = {
-    "SSL 3.0": ScanCommand.SSL_3_0_CIPHER_SUITES,
-    "TLS 1.0": ScanCommand.TLS_1_0_CIPHER_SUITES,
-    "TLS 1.1": ScanCommand.TLS_1_1_CIPHER_SUITES,
-    "TLS 1.2": ScanCommand.TLS_1_2_CIPHER_SUITES,
-    "TLS 1.3": ScanCommand.TLS_1_3_CIPHER_SUITES,
-}
 
 
 class Listener:
@@ -94,24 +79,6 @@ def serve(tmp_path, pki):
         listener.close()
 
 
-def scan(port: int) -> dict[str, set[str]]:
-    request = ServerScanRequest(
-        server_location=ServerNetworkLocation(hostname="localhost", port=port, ip_address=ADDRESS),
-        network_configuration=ServerNetworkConfiguration(tls_server_name_indication="localhost", network_timeout=5),
-        scan_commands=set(VERSION_COMMANDS.values()),
-    )
-    scanner = Scanner()
-    scanner.queue_scans([request])
-    (result,) = list(scanner.get_results())
-    assert result.scan_status == ServerScanStatusEnum.COMPLETED
-    accepted = {}
-    for name, command in VERSION_COMMANDS.items():
-        attempt = getattr(result.scan_result, command.value)
-        assert attempt.status == ScanCommandAttemptStatusEnum.COMPLETED
-        accepted[name] = {c.cipher_suite.name for c in attempt.result.accepted_cipher_suites}
-    return accepted
-
-
 def expected(host: SimulatedWindows) -> dict[str, set[str]]:
     """What the view offers per protocol, minus what the summary says neither OpenSSL nor tlslite-ng can serve."""
     unserved = {(u["name"], p) for u in host.tls_summary["unservable"] if u["kind"] == "suite"
@@ -145,7 +112,7 @@ def handshake(port: int, ctx: ssl.SSLContext) -> tuple[str, str]:
 def test_fresh_2022_offers_exactly_its_view(tmp_path, serve):
     host = SimulatedWindows("tls2022", "2022", tmp_path)
     listener = serve(host)
-    seen = scan(listener.port)
+    seen = accepted_suites(ADDRESS, listener.port)
     assert seen == expected(host)
     assert seen["TLS 1.3"] == {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"}
     assert "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" in seen["TLS 1.2"]
@@ -166,7 +133,7 @@ def test_registry_edits_after_reboot(tmp_path, serve):
                                             ("sValue", order)])
     host.boot()
     listener = serve(host)
-    seen = scan(listener.port)
+    seen = accepted_suites(ADDRESS, listener.port)
     assert seen == expected(host)
     assert seen["TLS 1.0"] == set()
     assert seen["TLS 1.1"] == {"TLS_RSA_WITH_AES_128_CBC_SHA"}

@@ -10,20 +10,12 @@ import ssl
 import threading
 
 import pytest
-from sslyze import (
-    ScanCommand,
-    ScanCommandAttemptStatusEnum,
-    Scanner,
-    ServerNetworkConfiguration,
-    ServerNetworkLocation,
-    ServerScanRequest,
-    ServerScanStatusEnum,
-)
 from tlslite import HandshakeSettings, TLSConnection
 from tlslite.constants import CipherSuite
 from tlslite.errors import TLSAbruptCloseError, TLSRemoteAlert
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
 from tests.winsim.auth import UserStore
 from tests.winsim.host import SimulatedWindows
 from tests.winsim.pki import FleetPki
@@ -33,13 +25,6 @@ SCHANNEL = catalog.SCHANNEL_KEY
 ORDER = "TLS_RSA_WITH_RC4_128_SHA,TLS_RSA_WITH_3DES_EDE_CBC_SHA,TLS_RSA_WITH_AES_128_CBC_SHA"
 RC4, TDES, AES = "TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"
 PORT = 8460
-VERSION_COMMANDS = {
-    "SSL 3.0": ScanCommand.SSL_3_0_CIPHER_SUITES,
-    "TLS 1.0": ScanCommand.TLS_1_0_CIPHER_SUITES,
-    "TLS 1.1": ScanCommand.TLS_1_1_CIPHER_SUITES,
-    "TLS 1.2": ScanCommand.TLS_1_2_CIPHER_SUITES,
-    "TLS 1.3": ScanCommand.TLS_1_3_CIPHER_SUITES,
-}
 TIMEOUT = 30
 
 
@@ -92,26 +77,6 @@ def running(tmp_path, pki):
     loop.close()
 
 
-def scan(ip: str, port: int) -> dict[str, set[str]]:
-    request = ServerScanRequest(
-        server_location=ServerNetworkLocation(hostname="localhost", port=port, ip_address=ip),
-        network_configuration=ServerNetworkConfiguration(tls_server_name_indication="localhost", network_timeout=5),
-        scan_commands=set(VERSION_COMMANDS.values()),
-    )
-    scanner = Scanner()
-    scanner.queue_scans([request])
-    (result,) = list(scanner.get_results())
-    assert result.scan_status == ServerScanStatusEnum.COMPLETED
-    accepted = {}
-    for name, command in VERSION_COMMANDS.items():
-        attempt = getattr(result.scan_result, command.value)
-        assert attempt.status == ScanCommandAttemptStatusEnum.COMPLETED
-        accepted[name] = {c.cipher_suite.name for c in attempt.result.accepted_cipher_suites}
-        timeouts = [c for c in attempt.result.rejected_cipher_suites if "timed out" in (c.error_message or "")]
-        assert not timeouts, timeouts  # sslyze counts timeouts as rejections (reference 1.7)
-    return accepted
-
-
 def tlslite_client(ip: str, port: int, version: tuple[int, int], ciphers: list[str]) -> TLSConnection:
     """A real tlslite-ng client offering RSA key exchange suites with ``ciphers`` (SHA-1 MAC) at ``version``."""
     settings = HandshakeSettings()
@@ -150,13 +115,13 @@ def test_legacy_protocol_and_suites_served_exactly_as_the_view_says(tmp_path, ru
                                  "TLS 1.2": [RC4, TDES]}
     assert host.tls_summary["unservable"] == []
     running(host, "127.20.250.2")
-    seen = scan("127.20.250.2", PORT)
+    seen = accepted_suites("127.20.250.2", PORT)
     # the catalog offers 3DES and AES on TLS only (Microsoft suite tables), RC4 also on SSL 3.0
     assert seen == {"SSL 3.0": {RC4}, "TLS 1.0": {RC4, TDES, AES}, "TLS 1.1": {RC4, TDES, AES},
                     "TLS 1.2": {RC4, TDES, AES}, "TLS 1.3": set()}
     assert seen == {name: set(served["suites_by_protocol"].get(name, [])) for name in VERSION_COMMANDS}
     # WinRM's HTTPS listener is routed the same way
-    assert scan("127.20.250.2", HTTPS_PORT) == seen
+    assert accepted_suites("127.20.250.2", HTTPS_PORT) == seen
 
 
 def test_windows_order_picks_across_stacks_and_the_reply_is_the_same(tmp_path, running):
@@ -198,7 +163,7 @@ def test_a_view_without_legacy_items_never_accepts_them(tmp_path, running):
     assert {d["suite"] for d in host.tls_summary["dropped"]} == {RC4, TDES}
     ip = "127.20.250.4"
     running(host, ip)
-    assert scan(ip, PORT) == {"SSL 3.0": set(), "TLS 1.0": {AES}, "TLS 1.1": {AES}, "TLS 1.2": {AES},
+    assert accepted_suites(ip, PORT) == {"SSL 3.0": set(), "TLS 1.0": {AES}, "TLS 1.1": {AES}, "TLS 1.2": {AES},
                               "TLS 1.3": set()}
     for version, ciphers in (((3, 3), ["rc4", "3des"]), ((3, 0), ["rc4", "aes128"])):
         with pytest.raises((TLSRemoteAlert, TLSAbruptCloseError)):  # OpenSSL refuses (alert or close)
@@ -213,6 +178,6 @@ def test_legacy_path_stays_within_the_view_when_only_part_is_enabled(tmp_path, r
     host.boot()
     ip = "127.20.250.5"
     running(host, ip)
-    assert scan(ip, PORT) == {"SSL 3.0": set(), "TLS 1.0": {TDES, AES}, "TLS 1.1": {TDES, AES},
+    assert accepted_suites(ip, PORT) == {"SSL 3.0": set(), "TLS 1.0": {TDES, AES}, "TLS 1.1": {TDES, AES},
                               "TLS 1.2": {TDES, AES}, "TLS 1.3": set()}
     assert {u["name"] for u in host.tls_summary["unservable"]} == {"SSL 3.0"}  # enabled, no suite to serve
