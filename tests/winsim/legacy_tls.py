@@ -14,7 +14,8 @@ answers it:
    (tls.py), so for these hellos it picks the same suite, or refuses.
 3. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
    protocol and that suite: ``versions``/``minVersion``/``maxVersion`` = the protocol (setting only min/max is not
-   enough: clients sending supported_versions are matched against ``settings.versions``) and one cipher x one MAC x RSA key exchange, which tlslite's cross product turns into
+   enough: clients sending supported_versions are matched against ``settings.versions``)
+   and one cipher x one MAC x RSA key exchange, which tlslite's cross product turns into
    exactly one suite (checked in ``tlslite_pin``). The routing never widens what the view allows: tlslite only ever
    sees pairs the view offers.
 
@@ -25,7 +26,8 @@ Deviations from Windows (simulator mechanism, documented in the README):
 - tlslite serves only RSA key exchange (every RC4/3DES/SSL 3.0 suite Windows ships with an RSA certificate uses
   it); the DSS suites stay unservable (no DSA certificate), single DES and EXPORT suites are in neither stack;
 - a tlslite connection is pinned to one version, so TLS_FALLBACK_SCSV never triggers there (Schannel does not
-  implement it either: ssllabs/ssllabs-scan#245, rbsec/sslscan#343), whereas OpenSSL answers inappropriate_fallback on its path;
+  implement it either: ssllabs/ssllabs-scan#245, rbsec/sslscan#343), whereas OpenSSL answers
+  inappropriate_fallback on its path;
 - no session resumption on the tlslite path (no session cache, no tickets);
 - a hello that Windows would answer with a handshake_failure (version chosen, no common suite) is refused by
   OpenSSL, possibly with protocol_version when that version is not in OpenSSL's range (for example SSL 3.0).
