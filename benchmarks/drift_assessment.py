@@ -54,10 +54,11 @@ def per_host_costs(fleet: Fleet, settings) -> list[tuple[str, str, int, int, int
                 for change in assess(client, settings).changes:
                     write_change(StdRegProv(client), change)
             if state == "drifted":
-                key = catalog.SCHANNEL_KEY + "\\Protocols\\TLS 1.0\\Server"
+                # flip the server side of the first protocol the profile manages, as a hand edit would
+                name, sides = next(iter(settings.protocols.items()))
+                key = catalog.SCHANNEL_KEY + "\\Protocols\\" + name + "\\Server"
                 StdRegProv(client).create_key(key)
-                StdRegProv(client).set_dword(key, "Enabled", 0 if settings.protocols["TLS 1.0"]["server"] == "enabled"
-                                             else 1)
+                StdRegProv(client).set_dword(key, "Enabled", 0 if sides.get("server") == "enabled" else 1)
             fleet.control.reset_counters()
             assess(client, settings)
             counters = fleet.control.counters(host.name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -37,7 +38,12 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (  
     assess,
     parse_or_raise,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (  # noqa: E402
+    RegistryError,
+    StdRegProv,
+    UnsupportedValueType,
+    write_change,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (  # noqa: E402
     WsmanClient,
     WsmanError,
@@ -108,9 +114,15 @@ def client_for(fleet: Fleet, host: str) -> WsmanClient:
 
 
 def check_host(fleet: Fleet, host: str, settings: Settings) -> dict[str, Any]:
+    """One host's assessment, or its error: one failing host is a FAILED line, not the end of the demo.
+
+    ValueError covers UnsupportedOsError; RegistryError (access denied, a WMI code) and UnsupportedValueType (a
+    managed value of an odd type) come from the registry read. Their messages hold no credentials (wsman.py scrubs
+    its own; registry errors name keys only).
+    """
     try:
         return {"host": host, **assess(client_for(fleet, host), settings).as_dict()}
-    except (WsmanError, OSError, ValueError) as exc:
+    except (WsmanError, RegistryError, UnsupportedValueType, OSError, ValueError) as exc:
         return {"host": host, "error": str(exc), "compliant": False}
 
 
@@ -180,8 +192,6 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     state_dir = args.out / "fleet"
     if state_dir.exists():
-        import shutil
-
         shutil.rmtree(state_dir)
 
     started = time.monotonic()

@@ -125,12 +125,13 @@ class WmiReturnCodeError(RegistryError):
 
 
 class UnsupportedValueType(Exception):
-    """A value whose REG_* type has no typed StdRegProv getter (REG_NONE, REG_LINK, ...)."""
+    """A value whose REG_* type this module cannot read (no typed StdRegProv getter: REG_NONE, REG_LINK, ...) or
+    write (``access="setter"``: only REG_DWORD, REG_QWORD, REG_SZ and REG_MULTI_SZ are wired in write_change)."""
 
-    def __init__(self, key: str, name: str, reg_type: int, hive: int = HKLM) -> None:
+    def __init__(self, key: str, name: str, reg_type: int, hive: int = HKLM, access: str = "getter") -> None:
         self.key, self.name, self.reg_type = key, name, reg_type
         super().__init__(
-            '%s, value "%s": registry type %d has no StdRegProv getter' % (hive_path(hive, key), name, reg_type)
+            '%s, value "%s": registry type %d has no StdRegProv %s' % (hive_path(hive, key), name, reg_type, access)
         )
 
 
@@ -356,7 +357,8 @@ def read_snapshot(
 def write_change(reg: StdRegProv, change: Change) -> None:
     """Write one Change: delete the value, or create its key (StdRegProv's Set* need it) and set the typed value.
 
-    Costs one call for a deletion and two for a write (CreateKey returns 0 for a key that exists).
+    Costs one call for a deletion and two for a write (CreateKey returns 0 for a key that exists). REG_EXPAND_SZ
+    and REG_BINARY (SetExpandedStringValue, SetBinaryValue) are not wired: the catalog manages neither.
     """
     if change.after is None:
         reg.delete_value(change.key, change.name)
@@ -365,6 +367,6 @@ def write_change(reg: StdRegProv, change: Change) -> None:
                REG_MULTI_SZ: reg.set_multi_string}
     setter = setters.get(change.type)
     if setter is None:
-        raise UnsupportedValueType(change.key, change.name, change.type)
+        raise UnsupportedValueType(change.key, change.name, change.type, reg.hive, access="setter")
     reg.create_key(change.key)
     setter(change.key, change.name, change.after)

@@ -158,14 +158,16 @@ def tlslite_pin(code: int, protocol: str) -> tuple[str, str] | None:
 
 
 def pinned_settings(version: tuple[int, int], cipher: str, mac: str) -> HandshakeSettings:
+    """tlslite settings that allow exactly ``version`` and RSA x ``cipher`` x ``mac`` (one suite, see tlslite_pin)."""
     settings = HandshakeSettings()
     settings.minVersion = settings.maxVersion = version
     settings.versions = [version]
     settings.cipherNames = [cipher]
     settings.macNames = [mac]
     settings.keyExchangeNames = ["rsa"]
-    # Extensions Schannel of these OSes does not implement (encrypt_then_mac RFC 7366, heartbeat RFC 6520,
-    # record_size_limit RFC 8449) are not negotiated.
+    # Decision, not a modelled Windows fact: the legacy path negotiates the base handshake only, without the
+    # optional encrypt_then_mac (RFC 7366), heartbeat (RFC 6520) and record_size_limit (RFC 8449) extensions.
+    # No finding the collection reports depends on them, and none of them is documented for Schannel.
     settings.useEncryptThenMAC = False
     settings.use_heartbeat_extension = False
     settings.record_size_limit = None

@@ -441,7 +441,8 @@ class TlsListener:
 
     With ``legacy`` None (the view offers nothing OpenSSL cannot serve) every socket goes straight to OpenSSL, as
     ``asyncio.start_server(ssl=...)`` would do. Same interface as ``asyncio.Server`` for ``HostRuntime``:
-    ``close()`` stops accepting and drops sockets still being routed or handshaken by tlslite; ``wait_closed()``.
+    ``close()`` stops accepting and drops sockets still being routed or handshaken (by either stack);
+    ``wait_closed()``.
     """
 
     def __init__(self, handler, sock: socket.socket, ctx: ssl.SSLContext,
@@ -451,35 +452,32 @@ class TlsListener:
         self.ctx = ctx
         self.legacy = legacy
         self._routing: set[asyncio.Task] = set()
-        self._handshaking: set[socket.socket] = set()  # raw sockets in a tlslite handshake thread
         self._accepting = asyncio.get_running_loop().create_task(self._accept())
+        # Closed when the accept task ends, however it ends: a task cancelled before its first step never runs the
+        # coroutine's body, so a ``finally`` there would leave the port bound (a listener closed in the same loop
+        # iteration that made it, as _listen's error path does).
+        self._accepting.add_done_callback(lambda _task: sock.close())
 
     def close(self) -> None:
-        self._accepting.cancel()  # its finally closes the listening socket
+        self._accepting.cancel()
         for task in list(self._routing):
-            task.cancel()
-        for raw in list(self._handshaking):
-            with contextlib.suppress(OSError):
-                raw.shutdown(socket.SHUT_RDWR)  # the handshake thread fails and closes it
+            task.cancel()  # _route/_tlslite close their socket, or shut it down under a tlslite thread that closes it
 
     async def wait_closed(self) -> None:
         await asyncio.gather(self._accepting, *self._routing, return_exceptions=True)
 
     async def _accept(self) -> None:
         loop = asyncio.get_running_loop()
-        try:
-            while True:
-                try:
-                    conn, _peer = await loop.sock_accept(self.sock)
-                except OSError as exc:
-                    if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                        await asyncio.sleep(1)  # as asyncio's own accept loop does (ACCEPT_RETRY_DELAY)
-                    continue
-                task = loop.create_task(self._route(conn))
-                self._routing.add(task)
-                task.add_done_callback(self._routing.discard)
-        finally:
-            self.sock.close()
+        while True:
+            try:
+                conn, _peer = await loop.sock_accept(self.sock)
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    await asyncio.sleep(1)  # as asyncio's own accept loop does (ACCEPT_RETRY_DELAY)
+                continue
+            task = loop.create_task(self._route(conn))
+            self._routing.add(task)
+            task.add_done_callback(self._routing.discard)
 
     async def _route(self, conn: socket.socket) -> None:
         conn.setblocking(False)
@@ -489,7 +487,8 @@ class TlsListener:
             if self.legacy is not None:
                 pin = self.legacy.route(await legacy_tls.peek_first_record(conn))
             if pin is None:
-                handed = await self._connect(conn, self.ctx)
+                await self._connect(conn, self.ctx)
+                handed = True
             else:
                 handed = True  # _tlslite and its thread own the socket from here on
                 await self._tlslite(conn, pin)
@@ -499,13 +498,15 @@ class TlsListener:
             if not handed:
                 conn.close()
 
-    async def _connect(self, sock: socket.socket, ctx: ssl.SSLContext | None) -> bool:
-        """Run the connection handler on ``sock`` (after an OpenSSL handshake when ``ctx``), as start_server does."""
+    async def _connect(self, sock: socket.socket, ctx: ssl.SSLContext | None) -> None:
+        """Run the connection handler on ``sock`` (after an OpenSSL handshake when ``ctx``), as start_server does.
+
+        On return the transport owns ``sock``; on a failed handshake asyncio has closed it and this raises.
+        """
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(loop=loop)
         protocol = asyncio.StreamReaderProtocol(reader, self.handler, loop=loop)
         await loop.connect_accepted_socket(lambda: protocol, sock, ssl=ctx)
-        return True
 
     async def _tlslite(self, conn: socket.socket, pin: legacy_tls.Pin) -> None:
         """tlslite handshake and relay in a thread (tlslite is blocking); the handler runs on a socketpair.
@@ -545,19 +546,23 @@ class TlsListener:
             if tls is not None:
                 legacy_tls.relay(tls, conn, inner, IDLE_TIMEOUT)
 
-        self._handshaking.add(conn)
         handed = False
         try:
-            threading.Thread(target=work, name=f"tlslite-{pin.protocol}", daemon=True).start()
+            try:
+                threading.Thread(target=work, name=f"tlslite-{pin.protocol}", daemon=True).start()
+            except RuntimeError:  # "can't start new thread": conn and inner are still ours to close
+                conn.close()
+                inner.close()
+                raise
             if await handshaken:
                 outer.setblocking(False)
-                handed = await self._connect(outer, None)
+                await self._connect(outer, None)
+                handed = True
         except asyncio.CancelledError:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)  # the thread's blocking handshake or relay ends and closes it
             raise
         finally:
-            self._handshaking.discard(conn)
             if not handed:
                 outer.close()
 
