@@ -17,6 +17,7 @@ import errno
 import socket
 import ssl
 import struct
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -472,8 +473,13 @@ class TlsListener:
             try:
                 conn, _peer = await loop.sock_accept(self.sock)
             except OSError as exc:
-                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                    await asyncio.sleep(1)  # as asyncio's own accept loop does (ACCEPT_RETRY_DELAY)
+                if exc.errno == errno.ECONNABORTED:
+                    continue  # the client gave up before accept() took the connection: nothing to do
+                # Out of descriptors/buffers, or anything unexpected: say so and retry after a pause instead of
+                # spinning, as asyncio's own accept loop does (ACCEPT_RETRY_DELAY).
+                print(f"winsim: accept on {self.sock.getsockname()} failed: {exc}; retrying in 1 s",
+                      file=sys.stderr, flush=True)
+                await asyncio.sleep(1)
                 continue
             task = loop.create_task(self._route(conn))
             self._routing.add(task)
