@@ -66,7 +66,7 @@ class SimulatedWindows:
                 raise ValueError(f"host {name!r} in {self.host_dir} is {boot['os_key']}, not {os_key}")
             self.last_boot = datetime.datetime.fromisoformat(boot["last_boot"])
             self.boot_count: int = boot["boot_count"]
-            self.view = SchannelView.from_json(boot["schannel"])
+            self._set_view(SchannelView.from_json(boot["schannel"]))
         else:
             self.boot_count = 0
             self.boot()
@@ -107,9 +107,14 @@ class SimulatedWindows:
                 now = previous + datetime.timedelta(microseconds=1)
             self.last_boot = now
             self.boot_count += 1
-            self.view = compute_view(self.registry, self.os_key)
+            self._set_view(compute_view(self.registry, self.os_key))
             self.pending_power_action = None
             self._write_boot_state()
+
+    def _set_view(self, view: SchannelView) -> None:
+        """The Schannel view as of this boot, and what the two TLS stacks will serve of it (planned once)."""
+        self.view = view
+        self.tls_plan = tls.plan(view)
 
     def _write_boot_state(self) -> None:
         self.host_dir.mkdir(parents=True, exist_ok=True)
@@ -122,16 +127,16 @@ class SimulatedWindows:
     # --- TLS listeners -------------------------------------------------------------------------------------------
     def tls_context(self, certs: HostCertificates) -> ssl.SSLContext:
         """Server context for the MailStore ports as of the last boot (tls.py)."""
-        return tls.build_context(self.view, certs, self.state_dir / "dhparams")
+        return tls.build_context(self.tls_plan, certs, self.state_dir / "dhparams")
 
     def legacy_tls_server(self, certs: HostCertificates) -> legacy_tls.LegacyServer | None:
         """tlslite-ng server for the SSL 3.0/RC4/3DES pairs OpenSSL cannot serve, as of the last boot (tls.py)."""
-        return tls.build_legacy_server(self.view, certs)
+        return tls.build_legacy_server(self.view, self.tls_plan, certs)
 
     @property
     def tls_summary(self) -> dict:
         """Offered protocols/suites/curves as of the last boot, what OpenSSL and tlslite-ng serve, what neither can."""
-        return tls.summary(self.view)
+        return tls.summary(self.view, self.tls_plan)
 
     def close(self) -> None:
         """Release the journal file descriptor (state stays on disk)."""

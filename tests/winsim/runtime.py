@@ -152,8 +152,10 @@ class HostRuntime:
 
     async def _listen(self) -> None:
         self.state = "starting"  # a second clear_fault arriving meanwhile must not listen twice
-        tls = self.model.tls_context(self.certs)
-        legacy = self.model.legacy_tls_server(self.certs)
+        # Building the contexts parses keys and, once per state dir, runs `openssl dhparam`: off the event loop,
+        # which serves every other host meanwhile.
+        tls = await asyncio.to_thread(self.model.tls_context, self.certs)
+        legacy = await asyncio.to_thread(self.model.legacy_tls_server, self.certs)
         servers: list = []
         try:
             servers.append(await self._serve(partial(self._wsman_connection, "http", HTTP_PORT), HTTP_PORT, None))

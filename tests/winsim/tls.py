@@ -33,6 +33,7 @@ import functools
 import os
 import ssl
 import subprocess
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,9 +181,8 @@ def plan(view: SchannelView) -> TlsPlan:
     )
 
 
-def summary(view: SchannelView) -> dict:
+def summary(view: SchannelView, p: TlsPlan) -> dict:
     """Offered protocols/suites (as Windows would offer them) plus what the two stacks serve and cannot serve."""
-    p = plan(view)
     unserved = {(u["name"], proto) for u in p.unservable if u["kind"] == "suite"
                 for proto in u.get("protocols", view.protocols)}
     by_protocol: dict[str, list[str]] = {name: [] for name in view.protocols}
@@ -225,15 +225,14 @@ def dh_params_file(directory: Path, bits: int) -> Path:
     target = directory / f"dh{size}.pem"
     if not target.exists():
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".dh{size}.{os.getpid()}.tmp"
+        tmp = directory / f".dh{size}.{os.getpid()}.{threading.get_ident()}.tmp"  # boots run in threads
         subprocess.run(["openssl", *[a.format(out=tmp) for a in args]], check=True, capture_output=True, timeout=120)
         os.replace(tmp, target)
     return target
 
 
-def build_context(view: SchannelView, certs: HostCertificates, dh_dir: Path) -> ssl.SSLContext:
-    """A server ``SSLContext`` that offers what ``view`` offers (as far as OpenSSL can)."""
-    p = plan(view)
+def build_context(p: TlsPlan, certs: HostCertificates, dh_dir: Path) -> ssl.SSLContext:
+    """A server ``SSLContext`` that serves the OpenSSL part of plan ``p``."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     # security level first: it also governs whether 1024-bit DH parameters load. Without any TLS <= 1.2 suite those
     # versions are outside the range, so OpenSSL's DEFAULT list is never used.
@@ -260,9 +259,8 @@ def build_context(view: SchannelView, certs: HostCertificates, dh_dir: Path) -> 
     return ctx
 
 
-def build_legacy_server(view: SchannelView, certs: HostCertificates) -> legacy_tls.LegacyServer | None:
+def build_legacy_server(view: SchannelView, p: TlsPlan, certs: HostCertificates) -> legacy_tls.LegacyServer | None:
     """The tlslite-ng server for what OpenSSL cannot serve (legacy_tls.py), or None when there is nothing such."""
-    p = plan(view)
     if not p.legacy:
         return None
     return legacy_tls.LegacyServer(view, p.legacy, certs.rsa_cert, certs.rsa_key)
