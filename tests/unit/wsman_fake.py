@@ -22,31 +22,14 @@ from dataclasses import dataclass, field
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
     REG_BINARY,
     REG_DWORD,
-    REG_EXPAND_SZ,
     REG_MULTI_SZ,
     REG_QWORD,
-    REG_SZ,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import NS_A, NS_S, NS_W
+from tests.winsim.stdregprov import GETTERS, SETTERS, WBEM_E_TYPE_MISMATCH  # StdRegProv MOF facts, one place
 
 STDREGPROV = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
-
-GETTERS = {
-    "GetDWORDValue": (REG_DWORD, "uValue"),
-    "GetQWORDValue": (REG_QWORD, "uValue"),
-    "GetStringValue": (REG_SZ, "sValue"),
-    "GetExpandedStringValue": (REG_EXPAND_SZ, "sValue"),
-    "GetMultiStringValue": (REG_MULTI_SZ, "sValue"),
-    "GetBinaryValue": (REG_BINARY, "uValue"),
-}
-SETTERS = {
-    "SetDWORDValue": REG_DWORD,
-    "SetQWORDValue": REG_QWORD,
-    "SetStringValue": REG_SZ,
-    "SetMultiStringValue": REG_MULTI_SZ,
-}
-WBEM_E_TYPE_MISMATCH = 0x80041005
 
 
 @dataclass
@@ -140,10 +123,16 @@ class FakeHost:
             rv, out = self._get(found[1], name, *GETTERS[method])
         elif method in SETTERS:
             data = params.get("sValue") or params.get("uValue")
-            value = tuple(data) if SETTERS[method] == REG_MULTI_SZ else data[0]
-            if SETTERS[method] in (REG_DWORD, REG_QWORD):
-                value = int(value)
-            found[1][self._spelled(found[1], name)] = (SETTERS[method], value)
+            reg_type = SETTERS[method]
+            if reg_type == REG_MULTI_SZ:
+                value = tuple(data)
+            elif reg_type == REG_BINARY:
+                value = tuple(int(octet) for octet in data)
+            elif reg_type in (REG_DWORD, REG_QWORD):
+                value = int(data[0])
+            else:
+                value = data[0]
+            found[1][self._spelled(found[1], name)] = (reg_type, value)
             rv = 0
         elif method == "DeleteValue":
             spelled = self._spelled(found[1], name)

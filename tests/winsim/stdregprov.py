@@ -89,7 +89,7 @@ _METHODS: dict[str, tuple[tuple[str, ...], bool]] = {
     "DeleteValue": (("hDefKey", "sSubKeyName", "sValueName"), True),
     "CheckAccess": (("hDefKey", "sSubKeyName", "uRequired"), False),
 }
-_GETTERS = {
+GETTERS = {
     "GetStringValue": (REG_SZ, "sValue"),
     "GetExpandedStringValue": (REG_EXPAND_SZ, "sValue"),
     "GetMultiStringValue": (REG_MULTI_SZ, "sValue"),
@@ -97,7 +97,7 @@ _GETTERS = {
     "GetQWORDValue": (REG_QWORD, "uValue"),
     "GetBinaryValue": (REG_BINARY, "uValue"),
 }
-_SETTERS = {
+SETTERS = {
     "SetStringValue": REG_SZ,
     "SetExpandedStringValue": REG_EXPAND_SZ,
     "SetMultiStringValue": REG_MULTI_SZ,
@@ -168,7 +168,7 @@ class StdRegProv:
         handler = getattr(self, f"_{canonical}", None)
         if handler is not None:
             return handler(subkey, args, deny_writes)
-        if canonical in _GETTERS:
+        if canonical in GETTERS:
             return self._get(canonical, subkey, args)
         return self._set(canonical, subkey, args)
 
@@ -194,7 +194,7 @@ class StdRegProv:
         return self._result(ERROR_SUCCESS, ("sNames", [v.name for v in values]), ("Types", [v.type for v in values]))
 
     def _get(self, method: str, subkey: str, args: _Args) -> list[tuple[str, WmiValue]]:
-        expected, out_name = _GETTERS[method]
+        expected, out_name = GETTERS[method]
         value = self.registry.get_value(subkey, args.text("sValueName", "") or "")
         if value is None:
             return self._result(ERROR_FILE_NOT_FOUND)
@@ -220,9 +220,9 @@ class StdRegProv:
     # --- writes ------------------------------------------------------------------------------------------------
     @staticmethod
     def _validate_write_data(method: str, args: _Args) -> None:
-        if method not in _SETTERS:
+        if method not in SETTERS:
             return
-        vtype = _SETTERS[method]
+        vtype = SETTERS[method]
         if vtype in (REG_MULTI_SZ, REG_BINARY):
             items = args.array("sValue" if vtype == REG_MULTI_SZ else "uValue")
             if items is None:
@@ -238,7 +238,7 @@ class StdRegProv:
             _parse_uint(args.text("uValue") or "", UINT64_MAX, "uValue")
 
     def _set(self, method: str, subkey: str, args: _Args) -> list[tuple[str, WmiValue]]:
-        vtype = _SETTERS[method]
+        vtype = SETTERS[method]
         data: int | str | list[str] | list[int]
         if vtype == REG_MULTI_SZ:
             data = list(args.array("sValue") or [])
