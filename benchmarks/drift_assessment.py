@@ -25,8 +25,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -39,6 +37,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import ass
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import client_for_protocol  # noqa: E402
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
+from tests.profiles import profile  # noqa: E402
 from tests.winsim.fleet import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.110.1"
@@ -97,8 +96,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default="60,300", help="fleet sizes, comma-separated (default 60,300)")
     parser.add_argument("--workers", type=int, default=16, help="assessment threads (default 16)")
     args = parser.parse_args(argv)
-    profiles = yaml.safe_load((REPO_ROOT / "roles/schannel/defaults/main.yml").read_text())["schannel_profiles"]
-    settings = parse_or_raise(profiles[args.profile])
+    settings = parse_or_raise(profile(args.profile))
 
     with tempfile.TemporaryDirectory(prefix="drift-bench-") as state_dir, \
             Fleet(Path(state_dir), hosts=len(catalog.OS_KEYS), os_mix=catalog.OS_KEYS, first_ip=FIRST_IP) as fleet:

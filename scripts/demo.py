@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -49,6 +47,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (  
     WsmanError,
     client_for_protocol,
 )
+from tests.profiles import profile  # noqa: E402
 from tests.winsim.fleet import Fleet  # noqa: E402
 
 REPORT_SCHEMA = "fleetsec.schannel/drift-report/0"
@@ -97,14 +96,6 @@ def set_scene(client: WsmanClient, settings: Settings, index: int) -> str:
         return "hardened to the profile by hand earlier"
     plants = PLANTED_DRIFT[: 1 + (index // 3) % len(PLANTED_DRIFT)]
     return "hardened by hand, then changed: " + "; ".join(plant(reg) for plant in plants)
-
-
-def load_profile(name: str) -> dict[str, Any]:
-    defaults = yaml.safe_load((REPO_ROOT / "roles/schannel/defaults/main.yml").read_text())
-    profiles = defaults["schannel_profiles"]
-    if name not in profiles:
-        raise SystemExit(f"unknown profile {name!r}: choose one of {', '.join(sorted(profiles))}")
-    return profiles[name]
 
 
 def client_for(fleet: Fleet, host: str) -> WsmanClient:
@@ -186,7 +177,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     try:
-        settings = parse_or_raise(load_profile(args.profile))
+        settings = parse_or_raise(profile(args.profile))
+    except KeyError as exc:
+        raise SystemExit(exc.args[0]) from None
     except SettingsError as exc:
         raise SystemExit(f"profile {args.profile!r} is invalid: {exc}") from None
     args.out.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
-from tests.collection_path import COLLECTIONS_ROOT, REPO_ROOT
+from tests.collection_path import COLLECTIONS_ROOT
+from tests.profiles import profile
 
 PLAYBOOK = """
 - name: Resolve the Schannel profile
@@ -47,9 +46,9 @@ def test_overrides_merge_into_the_chosen_profile(tmp_path):
     result = run_role(tmp_path, schannel_profile="modern", schannel_overrides=overrides)
     assert result.returncode == 0, result.stdout + result.stderr
     settings = json.loads((tmp_path / "settings.json").read_text())
-    profiles = yaml.safe_load((REPO_ROOT / "roles/schannel/defaults/main.yml").read_text())["schannel_profiles"]
-    expected = dict(profiles["modern"])
-    expected["ciphers"] = {**profiles["modern"]["ciphers"], "Triple DES 168": "disabled"}
+    modern = profile("modern")
+    expected = dict(modern)
+    expected["ciphers"] = {**modern["ciphers"], "Triple DES 168": "disabled"}
     expected["cipher_suites"] = ["TLS_AES_256_GCM_SHA384"]
     assert settings == expected
 

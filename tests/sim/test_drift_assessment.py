@@ -9,7 +9,6 @@ typed Get per managed value present. An assessment writes nothing.
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import managed_keys
@@ -17,7 +16,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import d
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import SettingsError, assess, parse_or_raise
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import client_for_protocol
-from tests.collection_path import REPO_ROOT
+from tests.profiles import profile
 from tests.winsim.fleet import Fleet
 
 WRITE_METHODS = ("SetDWORDValue", "SetStringValue", "SetMultiStringValue", "SetQWORDValue", "CreateKey",
@@ -33,8 +32,7 @@ def fleet(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def recommended():
-    defaults = yaml.safe_load((REPO_ROOT / "roles/schannel/defaults/main.yml").read_text())
-    return parse_or_raise(defaults["schannel_profiles"]["recommended"])
+    return parse_or_raise(profile("recommended"))
 
 
 def write_calls(counters: dict) -> int:

@@ -8,10 +8,8 @@ desktop-src/SecAuthN/protocols-in-tls-ssl--schannel-ssp-.md, tls-cipher-suites-i
 conventions (KB245030 0xffffffff for algorithms, TRS 1/0 for protocols).
 """
 
-from pathlib import Path
 
 import pytest
-import yaml
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import (
@@ -31,9 +29,9 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import value_id
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
+from tests.profiles import DEFAULTS_FILE, role_defaults
 
-DEFAULTS = Path(__file__).resolve().parents[2] / "roles" / "schannel" / "defaults" / "main.yml"
-DATA = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+DATA = role_defaults()
 PROFILES = DATA["schannel_profiles"]
 OS_KEYS = ("2008r2", "2012r2", "2016", "2019", "2022", "2025")
 
@@ -109,14 +107,14 @@ def _supported(protocol: str, os_key: str) -> bool:
 
 
 def test_defaults_file_shape():
-    text = DEFAULTS.read_text(encoding="utf-8")
+    text = DEFAULTS_FILE.read_text(encoding="utf-8")
     assert text.startswith("---\n")
     assert DATA["schannel_profile"] == "recommended"
     assert set(PROFILES) == set(EXPECTED)
 
 
 def test_every_key_is_documented_by_a_comment():
-    lines = DEFAULTS.read_text(encoding="utf-8").splitlines()
+    lines = DEFAULTS_FILE.read_text(encoding="utf-8").splitlines()
     documented = ("schannel_profile:", "schannel_profiles:", *("  %s:" % p for p in PROFILES))
     for i, line in enumerate(lines):
         if line.startswith(documented):
