@@ -28,6 +28,11 @@ Rules (code, severity, when, why that severity):
   would have disabled it.
 - suite-order-too-long, error: the Functions string in the OS's spelling exceeds 1,023 characters, the limit of
   the policy list (manage-tls.md).
+- strong-crypto-refuses, warning: the settings enable SSL 3.0, RC4, 3DES, DES or NULL while
+  ``dotnet_strong_crypto: true`` makes .NET processes refuse them on that OS (``catalog.strong_crypto_refuses``:
+  RC4 and SSL 3.0 everywhere, DES and NULL from 2016, 3DES from 2022). MailStore Server is a .NET application,
+  so the clients those settings are for (Windows XP) still cannot reach it. Native Schannel users (IIS, RDP,
+  WinRM's HTTP.sys) do follow the settings, hence a warning and not an error.
 
 "Usable suites" of a protocol: the configured order as that OS spells it (``cipher_suites`` managed and not
 empty), else the suites the OS enables by default, in both cases without NULL-cipher suites that are "only used
@@ -289,6 +294,32 @@ class _Checker:
             )
 
 
+    def strong_crypto(self) -> None:
+        if self.settings.dotnet_strong_crypto is not True:
+            return
+        refused_protocols, refused_ciphers = catalog.strong_crypto_refuses(self.os_key)
+        weak = [
+            name for name in catalog.PROTOCOLS
+            if name in refused_protocols and catalog.protocol_supported(name, self.os_key)
+            and "enabled" in (self.settings.protocols or {}).get(name, {}).values()
+        ]
+        weak += [name for name in catalog.CIPHERS
+                 if name in refused_ciphers and (self.settings.ciphers or {}).get(name) == "enabled"]
+        if not weak:
+            return
+        self.add(
+            WARNING,
+            "strong-crypto-refuses",
+            "dotnet_strong_crypto",
+            "%s %s enabled, but dotnet_strong_crypto makes .NET applications refuse %s on %s: MailStore Server "
+            "(a .NET application) will not accept the clients they are meant for, such as Windows XP. Set "
+            "dotnet_strong_crypto to false (dotnet_system_default_tls_versions: true keeps MailStore's outbound "
+            "TLS 1.2), or disable %s."
+            % (_join(weak), "is" if len(weak) == 1 else "are", "it" if len(weak) == 1 else "them", self.label,
+               "it" if len(weak) == 1 else "them"),
+        )
+
+
 def check_settings(settings: Settings, os_key: str) -> list[Finding]:
     """Findings for ``settings`` on ``os_key``: what the OS lacks (skipped), then the consistency rules."""
     findings = list(desired_state(settings, os_key)[1])
@@ -298,4 +329,5 @@ def check_settings(settings: Settings, os_key: str) -> list[Finding]:
     checker.sides()
     checker.suites_never_negotiated()
     checker.order_length()
+    checker.strong_crypto()
     return findings + checker.findings

@@ -16,8 +16,14 @@ What each option writes (HKLM; SCHANNEL = SYSTEM\\CurrentControlSet\\Control\\Se
   HardeningKitty finding_list_microsoft_windows_tls.csv @e8bcd1a1 (REG_MULTI_SZ).
 - dh_min_key_bits: SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman Server/ClientMinKeyBitLength.
   Source: TRS "KeyExchangeAlgorithm key sizes".
-- dotnet_strong_crypto: SchUseStrongCrypto + SystemDefaultTlsVersions 1/0 under .NETFramework\\v2.0.50727 and
-  v4.0.30319, 64- and 32-bit views. Source: SChannelDsc TLS12State (DSC_SChannelSettings.psm1 @b918a682).
+- dotnet_strong_crypto: SchUseStrongCrypto 1/0 under .NETFramework\\v2.0.50727 and v4.0.30319, 64- and
+  32-bit views; dotnet_system_default_tls_versions: SystemDefaultTlsVersions 1/0 under the same four keys. Two
+  options because they do different things: SchUseStrongCrypto makes .NET pass SCH_USE_STRONG_CRYPTO, which
+  drops RC4, SSL 3.0 and (from Server 2022) 3DES for the process (MicrosoftDocs/win32 tls-cipher-suites-in-*.md
+  "Allowed by SCH_USE_STRONG_CRYPTO"; microsoft/referencesource ServicePointManager.cs), while
+  SystemDefaultTlsVersions lets .NET use the protocols the OS allows, TLS 1.2 included (dotnet/docs
+  docs/framework/network-programming/tls.md). Source for the keys: SChannelDsc TLS12State
+  (DSC_SChannelSettings.psm1 @b918a682), which sets both.
 - winhttp_secure_protocols: WinHttp DefaultSecureProtocols bitmask, both views; [] -> absent. Source: Hass v1.10,
   SChannelDsc WinHttpDefaultSecureProtocols.
 - fips_algorithm_policy: Lsa\\FipsAlgorithmPolicy Enabled 1/0. Source: TRS; SChannelDsc EnableFIPSAlgorithmPolicy.
@@ -73,7 +79,11 @@ DOTNET_KEYS = tuple(
     for view in ("", "Wow6432Node\\")
     for version in ("v2.0.50727", "v4.0.30319")
 )
-DOTNET_VALUES = ("SchUseStrongCrypto", "SystemDefaultTlsVersions")
+# option -> the value it sets under each of DOTNET_KEYS (dotnet/docs docs/framework/network-programming/tls.md).
+DOTNET_VALUES = {
+    "dotnet_strong_crypto": "SchUseStrongCrypto",
+    "dotnet_system_default_tls_versions": "SystemDefaultTlsVersions",
+}
 # Source: Hass v1.10 (ridercz/Scripts@a2fa7230 IIS/_schannel_config.ps1), both views; needs KB3140245 on
 # 2008 R2, which is not detectable from the registry values alone.
 WINHTTP_KEYS = tuple(
@@ -197,11 +207,12 @@ def _dh(settings: Settings, os_key: str, state: DesiredState) -> None:
 
 
 def _dotnet(settings: Settings, state: DesiredState) -> None:
-    if settings.dotnet_strong_crypto is None:
-        return
-    for key in DOTNET_KEYS:
-        for name in DOTNET_VALUES:
-            state.set(key, name, REG_DWORD, 1 if settings.dotnet_strong_crypto else 0)
+    for option, name in DOTNET_VALUES.items():
+        flag = getattr(settings, option)
+        if flag is None:
+            continue
+        for key in DOTNET_KEYS:
+            state.set(key, name, REG_DWORD, 1 if flag else 0)
 
 
 def _winhttp(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:

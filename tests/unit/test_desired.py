@@ -271,18 +271,33 @@ def test_dh_minimum_key_sizes() -> None:
     }
 
 
+DOTNET_KEYS = (
+    "SOFTWARE\\Microsoft\\.NETFramework\\v2.0.50727",
+    "SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319",
+    "SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v2.0.50727",
+    "SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v4.0.30319",
+)
+
+
 @pytest.mark.parametrize(("flag", "data"), [(True, 1), (False, 0)])
-def test_dotnet_strong_crypto_in_both_framework_versions_and_views(flag: bool, data: int) -> None:
+def test_dotnet_strong_crypto_sets_only_sch_use_strong_crypto(flag: bool, data: int) -> None:
+    # dotnet/docs tls.md: SchUseStrongCrypto and SystemDefaultTlsVersions are separate switches; SChannelDsc
+    # TLS12State writes them for v2.0.50727 and v4.0.30319 in both views.
     state, _ignored = desired({"dotnet_strong_crypto": flag}, "2012r2")
-    expected = {}
-    for key in (
-        "SOFTWARE\\Microsoft\\.NETFramework\\v2.0.50727",
-        "SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319",
-        "SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v2.0.50727",
-        "SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v4.0.30319",
-    ):
-        expected[(key, "SchUseStrongCrypto")] = data
-        expected[(key, "SystemDefaultTlsVersions")] = data
+    assert values(state) == {(key, "SchUseStrongCrypto"): data for key in DOTNET_KEYS}
+
+
+@pytest.mark.parametrize(("flag", "data"), [(True, 1), (False, 0)])
+def test_dotnet_system_default_tls_versions_sets_only_its_value(flag: bool, data: int) -> None:
+    state, _ignored = desired({"dotnet_system_default_tls_versions": flag}, "2022")
+    assert values(state) == {(key, "SystemDefaultTlsVersions"): data for key in DOTNET_KEYS}
+
+
+def test_dotnet_options_set_apart_for_xp_clients() -> None:
+    # xp_compatible's pair: no strong crypto (MailStore keeps SSL 3.0/RC4/3DES), system default TLS versions on.
+    state, _ignored = desired({"dotnet_strong_crypto": False, "dotnet_system_default_tls_versions": True}, "2025")
+    expected = {(key, "SchUseStrongCrypto"): 0 for key in DOTNET_KEYS}
+    expected.update({(key, "SystemDefaultTlsVersions"): 1 for key in DOTNET_KEYS})
     assert values(state) == expected
 
 

@@ -130,7 +130,8 @@ def test_every_setting_is_explicit(profile):
     assert tuple(raw["hashes"]) == IIS_HASHES
     assert set(raw["key_exchanges"]) == ALL_KEX
     assert raw["protocol_sides"] == ["server", "client"]
-    assert raw["dotnet_strong_crypto"] is True
+    assert raw["dotnet_strong_crypto"] is (profile != "xp_compatible")
+    assert raw["dotnet_system_default_tls_versions"] is True
     assert raw["fips_algorithm_policy"] is False
     assert raw["cipher_suites"]
 
@@ -142,7 +143,10 @@ def test_every_setting_is_explicit(profile):
 def test_profile_renders_without_errors(profile, os_key):
     _ignored, _ignored, findings = _render(profile, os_key)
     assert [f for f in findings if f.severity == ERROR] == []
-    assert {f.code for f in findings} <= ALLOWED_WARNINGS
+    # fips_140 enables 3DES, which .NET strong crypto refuses from 2022 on (the profile's comment says so).
+    strong = {"strong-crypto-refuses"} if (profile, os_key) in (("fips_140", "2022"), ("fips_140", "2025")) else set()
+    assert {f.code for f in findings} <= ALLOWED_WARNINGS | strong
+    assert strong <= {f.code for f in findings}
     for finding in findings:
         if finding.code in ("protocol-unsupported", "suite-unavailable", "winhttp-protocol-unsupported"):
             assert catalog.OS_INFO[os_key].label in finding.message
@@ -187,7 +191,7 @@ def test_dotnet_winhttp_fips_and_dh_values(profile, os_key):
     winhttp, dh_bits = EXPECTED[profile][4], EXPECTED[profile][5]
     _ignored, desired, _ignored = _render(profile, os_key)
     for key in DOTNET_KEYS:
-        assert _value(desired, key, "SchUseStrongCrypto") == 1
+        assert _value(desired, key, "SchUseStrongCrypto") == (0 if profile == "xp_compatible" else 1)
         assert _value(desired, key, "SystemDefaultTlsVersions") == 1
     mask = sum(WINHTTP_FLAGS[p] for p in winhttp if _supported(p, os_key))
     for key in WINHTTP_KEYS:
@@ -295,6 +299,29 @@ def test_xp_compatible_on_2019_enables_ssl3_rc4_3des_md5():
     assert names[0] == "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
     assert names[-2:] == ["TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"]
     assert not [f for f in findings if f.code == "no-usable-suite"]  # SSL 3.0 and TLS 1.0 have suites
+
+
+@pytest.mark.parametrize("os_key", OS_KEYS)
+def test_xp_compatible_lets_xp_clients_reach_mailstore(os_key):
+    # An XP client speaks SSL 3.0 / TLS 1.0 with RC4 or 3DES only (MailStore XP note). MailStore's listener is .NET:
+    # with SchUseStrongCrypto=1 it refuses RC4 and SSL 3.0 everywhere and 3DES from 2022 (Microsoft suite tables,
+    # "Allowed by SCH_USE_STRONG_CRYPTO"), so the profile must leave strong crypto off on every OS.
+    settings, desired, findings = _render("xp_compatible", os_key)
+    assert _value(desired, DOTNET_KEYS[1], "SchUseStrongCrypto") == 0
+    assert _value(desired, DOTNET_KEYS[1], "SystemDefaultTlsVersions") == 1  # MailStore's outbound TLS 1.2
+    assert not [f for f in findings if f.code == "strong-crypto-refuses"]
+    for side in ("Server", "Client"):
+        assert _value(desired, SCHANNEL + "\\Protocols\\SSL 3.0\\" + side, "Enabled") == 1
+    names = _functions(desired, os_key)
+    xp_suites = {"TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"}
+    assert xp_suites <= set(names)
+    # Microsoft suite tables (as the catalog records them): RC4-SHA serves SSL 3.0 and TLS 1.0, 3DES TLS 1.0.
+    assert {"SSL 3.0", "TLS 1.0"} <= _suite(os_key, "TLS_RSA_WITH_RC4_128_SHA").protocols
+    assert "TLS 1.0" in _suite(os_key, "TLS_RSA_WITH_3DES_EDE_CBC_SHA").protocols
+    # ...and with strong crypto on, the engine would have said that MailStore refuses them.
+    settings.dotnet_strong_crypto = True
+    assert [f.code for f in check_settings(settings, os_key) if f.code == "strong-crypto-refuses"] == [
+        "strong-crypto-refuses"]
 
 
 def test_xp_compatible_keeps_the_seed_suites_first():
