@@ -33,7 +33,7 @@ What an OS does not have is skipped with a warning and nothing is written for it
 | code | when |
 | --- | --- |
 | protocol-unsupported | a protocol the OS lacks is *enabled* (TLS 1.3 before 2022, DTLS 1.2 before 2016, SSL 2.0 |
-|  | on 2016+) |
+|  | on 2016+), or one that came after the OS is *disabled* (TLS 1.3 before 2022, DTLS 1.2 before 2016) |
 | algorithm-unsupported | a cipher/hash/key exchange the OS lacks is enabled, or the OS has no key name for it |
 | suite-unavailable, suite-duplicate, suites-none-available | see suite_order.py |
 | ecc-curves-unsupported | ecc_curves on 2008 R2 / 2012 R2 (curve order came with Windows 10 / 2016, manage-tls.md) |
@@ -41,9 +41,14 @@ What an OS does not have is skipped with a warning and nothing is written for it
 | winhttp-protocol-unsupported | a WinHTTP protocol the OS lacks: its flag is left out of the mask |
 
 "Enabling TLS 1.3 on earlier versions of Windows is not a safe system configuration"
-(protocols-in-tls-ssl--schannel-ssp-.md). *Disabling* (or resetting) a protocol the OS lacks is still written,
-without a warning: Schannel ignores the key, compliance scanners look for it (STIG IIST-SV-000153 wants SSL 2.0
-Server Enabled=0 on IIS 10 hosts), and IIS Crypto writes it too.
+(protocols-in-tls-ssl--schannel-ssp-.md). A protocol that came *after* the OS (TLS 1.3 before 2022, DTLS 1.2
+before 2016) is not written when disabled either, with the same warning code: IIS Crypto marks its TLS 1.3
+items ``minimumOSVersion="Windows2022"`` and skips them on older versions (IIS Crypto 3.3/4.x user templates),
+and a disabled TLS 1.3 key left on 2019 would silently turn TLS 1.3 off after an in-place upgrade to 2022.
+``default`` still deletes our values there (clean-up of what earlier runs wrote). *Disabling* (or resetting) a
+protocol the OS has *removed* (SSL 2.0 from 2016 on) is still written, without a warning: Schannel ignores the
+key, compliance scanners look for it (STIG IIST-SV-000153 wants SSL 2.0 Server Enabled=0 on IIS 10 hosts), and
+IIS Crypto writes it too.
 """
 
 from __future__ import annotations
@@ -99,7 +104,8 @@ DH_VALUES = {"server": "ServerMinKeyBitLength", "client": "ClientMinKeyBitLength
 
 
 def _protocols(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
-    for name, sides in (settings.protocols or {}).items():
+    for name, managed in (settings.protocols or {}).items():
+        sides = dict(managed)
         if "enabled" in sides.values() and not catalog.protocol_supported(name, os_key):
             findings.append(
                 Finding(
@@ -111,6 +117,18 @@ def _protocols(settings: Settings, os_key: str, state: DesiredState, findings: l
                 )
             )
             continue
+        if "disabled" in sides.values() and catalog.protocol_not_yet_available(name, os_key):
+            findings.append(
+                Finding(
+                    WARNING,
+                    "protocol-unsupported",
+                    settings.field_of("protocols", name),
+                    "%s is not available on %s: nothing is written for it there (IIS Crypto skips it too), so an "
+                    "in-place upgrade to a version that has it does not inherit it disabled"
+                    % (name, catalog.os_label(os_key)),
+                )
+            )
+            sides = {side: value for side, value in managed.items() if value == "default"}
         for side, value in sides.items():
             key = catalog.protocol_key(name, side)
             if value == "default":

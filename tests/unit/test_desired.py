@@ -95,6 +95,41 @@ def test_tls13_enabled_on_2019_is_skipped_with_a_warning() -> None:
     ]
 
 
+@pytest.mark.parametrize("os_key", ["2008r2", "2012r2", "2016", "2019"])
+def test_tls13_disabled_before_2022_is_skipped_with_a_warning_naming_the_os(os_key: str) -> None:
+    # IIS Crypto marks TLS 1.3 minimumOSVersion="Windows2022" and skips it on older versions (IIS Crypto 3.3/4.x
+    # user templates); Windows has no TLS 1.3 before 2022 (protocols-in-tls-ssl doc).
+    state, findings = desired({"protocols": {"TLS 1.3": "disabled", "TLS 1.2": "enabled"}}, os_key)
+    assert not [vid for vid in state if "tls 1.3" in vid[0]]
+    assert findings == [
+        Finding(
+            WARNING,
+            "protocol-unsupported",
+            "protocols.TLS 1.3",
+            "TLS 1.3 is not available on %s: nothing is written for it there (IIS Crypto skips it too), so an "
+            "in-place upgrade to a version that has it does not inherit it disabled" % catalog.os_label(os_key),
+        )
+    ]
+
+
+def test_tls13_default_before_2022_still_removes_our_values() -> None:
+    state, findings = desired({"protocols": {"TLS 1.3": "default"}}, "2019")
+    assert findings == []
+    assert values(state) == {
+        (SCH + "\\Protocols\\TLS 1.3\\" + side, name): None
+        for side in ("Server", "Client") for name in ("Enabled", "DisabledByDefault")
+    }
+
+
+def test_tls13_disabled_on_2022_is_written() -> None:
+    state, findings = desired({"protocols": {"TLS 1.3": "disabled"}, "protocol_sides": ["server"]}, "2022")
+    assert findings == []
+    assert values(state) == {
+        (SCH + "\\Protocols\\TLS 1.3\\Server", "Enabled"): 0,
+        (SCH + "\\Protocols\\TLS 1.3\\Server", "DisabledByDefault"): 1,
+    }
+
+
 def test_dtls12_enabled_on_2012r2_is_skipped() -> None:
     state, findings = desired({"protocols": {"DTLS 1.2": "enabled"}}, "2012r2")
     assert dict(state) == {}

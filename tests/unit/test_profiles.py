@@ -169,6 +169,15 @@ def test_protocol_values(profile, os_key):
                 ) in findings
             elif protocol in enabled:
                 assert values == (1, 0)  # TRS / AD FS: Enabled=1, DisabledByDefault=0
+            elif catalog.protocol_not_yet_available(protocol, os_key):
+                # TLS 1.3 before 2022: IIS Crypto skips it (minimumOSVersion="Windows2022"), so do we.
+                assert values == (None, None)
+                assert Finding(
+                    WARNING, "protocol-unsupported", "protocols.%s" % protocol,
+                    "%s is not available on %s: nothing is written for it there (IIS Crypto skips it too), so an "
+                    "in-place upgrade to a version that has it does not inherit it disabled"
+                    % (protocol, catalog.OS_INFO[os_key].label),
+                ) in findings
             else:
                 assert values == (0, 1)
 
