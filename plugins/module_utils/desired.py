@@ -40,6 +40,10 @@ What an OS does not have is skipped with a warning and nothing is written for it
 | curve-unavailable | a curve the OS does not support: left out of EccCurves |
 | winhttp-protocol-unsupported | a WinHTTP protocol the OS lacks: its flag is left out of the mask |
 
+One error is raised here too, because the value itself cannot exist: suite-order-too-long, the ``Functions``
+string in the OS's spelling is over the 1,023 characters the policy list allows (manage-tls.md); nothing is
+rendered for ``Functions`` then.
+
 "Enabling TLS 1.3 on earlier versions of Windows is not a safe system configuration"
 (protocols-in-tls-ssl--schannel-ssp-.md). A protocol that came *after* the OS (TLS 1.3 before 2022, DTLS 1.2
 before 2016) is not written when disabled either, with the same warning code: IIS Crypto marks its TLS 1.3
@@ -54,7 +58,7 @@ IIS Crypto writes it too.
 from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import WARNING, Finding
+from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
     REG_DWORD,
     REG_MULTI_SZ,
@@ -174,6 +178,20 @@ def _suites(settings: Settings, os_key: str, state: DesiredState, findings: list
         return
     order = translate_suites(settings, os_key)
     findings.extend(order.findings)
+    if len(order.functions) > catalog.SUITE_FUNCTIONS_MAX_CHARS:
+        # "The cipher suite priority list ... is limited to 1,023 characters" (manage-tls.md): a longer value is
+        # not rendered at all, so no caller can write it.
+        findings.append(
+            Finding(
+                ERROR,
+                "suite-order-too-long",
+                "cipher_suites",
+                f"the suite order is {len(order.functions):,} characters long as written for "
+                f"{catalog.os_label(os_key)}, over the limit of {catalog.SUITE_FUNCTIONS_MAX_CHARS:,} characters "
+                "for the cipher suite policy (manage-tls.md): remove suites",
+            )
+        )
+        return
     if order.suites:
         # Source: manage-tls.md — the policy list is REG_SZ in "strict comma delimited format"; SChannelDsc
         # DSC_CipherSuites.psm1 @b918a682 and IIS Crypto (its /backup restores "Functions") write the same value.

@@ -403,3 +403,31 @@ def test_unknown_os_key() -> None:
     settings, _ignored = parse_settings({})
     with pytest.raises(KeyError, match="unknown OS key '2003'"):
         desired_state(settings, "2003")
+
+
+def test_suite_order_over_1023_characters_is_not_rendered() -> None:
+    # manage-tls.md: the policy list "is limited to 1,023 characters". Every ECDHE suite of 2012 R2, spelled
+    # with its curve suffixes, is over that.
+    names = [s.windows_name for s in catalog.os_suites("2012r2") if s.suite.name.startswith("TLS_ECDHE")]
+    length = len(",".join(names))
+    assert length > 1023
+    state, findings = desired({"cipher_suites": names}, "2012r2")
+    assert value_id(POLICY, "Functions") not in state
+    assert findings == [
+        Finding(
+            ERROR,
+            "suite-order-too-long",
+            "cipher_suites",
+            "the suite order is %s characters long as written for Windows Server 2012 R2, over the limit of 1,023 "
+            "characters for the cipher suite policy (manage-tls.md): remove suites" % format(length, ","),
+        )
+    ]
+
+
+def test_suite_order_of_exactly_1023_characters_is_rendered() -> None:
+    names = [s.windows_name for s in catalog.os_suites("2012r2") if s.suite.name.startswith("TLS_ECDHE")]
+    while len(",".join(names)) > 1023:
+        names.pop()
+    state, findings = desired({"cipher_suites": names}, "2012r2")
+    assert [f for f in findings if f.severity == ERROR] == []
+    assert state[value_id(POLICY, "Functions")].data == ",".join(names)
