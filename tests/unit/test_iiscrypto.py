@@ -255,8 +255,8 @@ def test_protocol_in_one_list_only_manages_that_side():
                  "Override Enabled, Enable HTTP3, Enable AltSvc; remove the item")),
         (_template(extra="<cipherSuites><templateItem name='Suites' value='A'/></cipherSuites>"),
          Finding(ERROR, "ictpl-unknown-item", 'cipherSuites/templateItem[@name="Suites"]',
-                 "unknown cipher suite setting 'Suites': the list belongs in <templateItem name=\"Configured Cipher Suites\" "
-                 "value=\"A,B\"/>")),
+                 "unknown cipher suite setting 'Suites': the list belongs in <templateItem "
+                 "name=\"Configured Cipher Suites\" value=\"A,B\"/>")),
         (_template("<ciphers><templateItem name='NULL' value='0' minimumOSVersion='Vista'/></ciphers>"),
          Finding(ERROR, "ictpl-bad-os-version", 'ciphers/templateItem[@name="NULL"]',
                  'minimumOSVersion="Vista" is not a Windows Server version: use e.g. "Windows2022" or '
