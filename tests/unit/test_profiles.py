@@ -243,7 +243,12 @@ def test_fresh_host_converges_and_backup_restores_it(profile, os_key):
     assert '"Functions"=' in diff["after"]
     after = apply_reg_ops(changes_to_ops(changes), state0.copy())
     assert compute_changes(desired, after.snapshot(managed_keys(desired))) == []
-    assert apply_reg_ops(parse_reg(backup_reg(changes, snapshot)), after) == state0
+    restored = apply_reg_ops(parse_reg(backup_reg(changes, snapshot)), after)
+    assert restored.content() == state0.content()
+    # Only the leaf keys holding our values are deleted; parents the apply created stay, empty.
+    leaves = {c.key.casefold() for c in changes}
+    assert not restored.keys() & (leaves - state0.keys())
+    assert all(any(leaf.startswith(extra + "\\") for leaf in leaves) for extra in restored.keys() - state0.keys())
 
 
 # ------------------------------------------------------------------------------------------ per profile
