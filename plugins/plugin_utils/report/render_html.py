@@ -11,6 +11,7 @@ Cells carry a symbol as well as a colour, so the matrix survives a black-and-whi
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -26,13 +27,15 @@ STATUS_LABELS = {"compliant": "Compliant", "drifted": "Drifted", "changed": "Cha
 SYMBOLS = {"compliant": "\u2713", "drifted": "\u0394", "changed": "\u270e", "failed": "\u2717", "unreachable": "\u2014"}
 COLOURS = {"compliant": "#2e7d32", "drifted": "#ef6c00", "changed": "#1565c0", "reboot_pending": "#6a1b9a",
            "failed": "#c62828", "unreachable": "#616161"}
+_TIMESTAMP = re.compile(r"^\d{4}(\d{2})(\d{2})T(\d{2})(\d{2})\d{2}Z$")
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#1a1a1a;background:#fff}
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid #ddd}
 p.meta{color:#555;margin:.2rem 0}table{border-collapse:collapse;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+#details td{overflow-wrap:anywhere}th{background:#f3f3f3}
 td.num{text-align:right}tr.total td{font-weight:bold}
 .cards{display:flex;flex-wrap:wrap;gap:.5rem}.card{border-radius:6px;color:#fff;padding:.5rem .8rem;min-width:7rem}
 .card b{display:block;font-size:1.4rem}
@@ -84,6 +87,12 @@ def _summary(report: FleetReport) -> str:
             % (cards, head, "".join(rows)))
 
 
+def _short(run_id: str) -> str:
+    """``20261202T050000Z`` -> ``12-02 05:00`` (the default run id, a UTC timestamp); other ids unchanged."""
+    match = _TIMESTAMP.match(run_id)
+    return "%s-%s %s:%s" % match.groups() if match else run_id
+
+
 def _trend(report: FleetReport) -> str:
     points = report.history
     if not points:
@@ -107,10 +116,12 @@ def _trend(report: FleetReport) -> str:
         parts += ['<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s %s: %d</title></circle>' % (
             x, y, COLOURS[status], _e(p["run_id"]), STATUS_LABELS[status], p.get(status, 0))
             for (x, y), p in zip(coords, points, strict=True)]
-    label_every = max(1, len(points) // 8)
-    parts += ['<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (xy(i, 0)[0], height - bottom + 16,
-                                                                        _e(p["run_id"]))
-              for i, p in enumerate(points) if i % label_every == 0 or i == len(points) - 1]
+    label_every = max(1, -(-len(points) * 80 // (width - left - 20)))  # about 80 px per label
+    last = len(points) - 1
+    parts += ['<text x="%.1f" y="%d" text-anchor="%s">%s</text>' % (
+        xy(i, 0)[0], height - bottom + 16, "start" if i == 0 else "end" if i == last else "middle",
+        _e(_short(p["run_id"])))
+        for i, p in enumerate(points) if i % label_every == 0 or i == last]
     legend = "".join('<span style="color:%s">\u25a0 %s</span>' % (COLOURS[s], STATUS_LABELS[s])
                      for s in ("compliant", "drifted", "failed", "unreachable", "reboot_pending"))
     table = "".join("<tr><td>%s</td><td class=num>%d</td><td class=num>%d</td><td class=num>%d</td></tr>" % (
