@@ -7,6 +7,7 @@ judged by the scan's own rules. Only the per-host file around them is written he
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from pathlib import Path
@@ -20,7 +21,13 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import cha
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port, verdict
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult, ScanResult
-from tests.profiles import profile
+from tests.profiles import profiles
+
+_PROFILES = profiles()  # read once: the role's defaults file is large
+
+
+def profile(name: str) -> dict[str, Any]:
+    return copy.deepcopy(_PROFILES[name])
 
 CAPTIONS = {k: catalog.OS_INFO[k].caption for k in catalog.OS_KEYS}
 

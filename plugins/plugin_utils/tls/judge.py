@@ -57,7 +57,7 @@ def _suite_flags(name: str) -> list[str]:
         flags.append("NULL_CIPHER")
     if "EXPORT" in name:
         flags.append("EXPORT_CIPHER")
-    if "_anon_" in name:
+    if "_anon_" in name.casefold():
         flags.append("ANON_CIPHER")
     return flags
 
