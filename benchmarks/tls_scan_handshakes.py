@@ -55,8 +55,8 @@ def main() -> int:
         provision(state, plan + [plan[i % len(plan)] for i in range(fleet_size - len(plan))])
         with Fleet(state, hosts=fleet_size, os_mix=tuple(p.os for p in plan), first_ip=FIRST_IP) as fleet:
             # os_mix repeats the plan's OS order, and so do the extra hosts' settings
-            print("%-14s %-8s %11s %6s %9s %6s %7s  %s" % ("profile", "windows", "compliance", "s", "full", "s",
-                                                          "ratio", "same answer"))
+            header = ("profile", "windows", "compliance", "s", "full", "s", "ratio", "same answer")
+            print("%-14s %-8s %11s %6s %9s %6s %7s  %s" % header)
             for index, planned in enumerate(plan):
                 host = fleet.hosts[index]
                 settings = profile(names[index // len(catalog.OS_KEYS)])

@@ -31,7 +31,7 @@ description:
     for O(depth=full), C(sslyze) on the controller (C(requirements/verify.txt)); the task fails with an install
     hint when one is missing.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   host:
     description: Address to scan. Default is the inventory host's C(ansible_host), else its inventory name.
