@@ -16,6 +16,9 @@ API::
     outcome.version, outcome.suite, outcome.suite_name, outcome.group, outcome.dh_bits, outcome.certificate
     outcome.alert, outcome.alert_name, outcome.seconds, outcome.detail
 
+``ssl2_handshake(host, port, cipher_kinds, timeout)`` sends an SSL 2.0 CLIENT-HELLO instead; its Outcome lists
+the server's cipher kinds in ``server_ciphers``.
+
 ``versions`` are the versions the client supports. With TLS 1.3 among them the hello carries them in the
 supported_versions extension (RFC 8446 4.2.1) and a key share for the first group; without it, the legacy
 ``client_version`` is the highest one (RFC 5246 E.1), as real clients send it. One TCP connection per call; the
