@@ -1,8 +1,9 @@
 """The probe on loopback sockets where the simulator cannot help: an SSL 2.0 server, a server that trickles.
 
-The SSL 2.0 responder is built from tlslite-ng's own SSL 2.0 messages. Neither OpenSSL 3 nor the simulator can serve SSL 2.0 (tests/winsim/README.md "Limits"), so this responder is the
-one test double of the TLS code: it parses the CLIENT-HELLO with tlslite-ng and answers a SERVER-HELLO listing the
-offered cipher kinds it "supports", as an SSL 2.0 server does (draft-hickman-netscape-ssl-00).
+The SSL 2.0 responder is built from tlslite-ng's own SSL 2.0 messages. Neither OpenSSL 3 nor the simulator can
+serve SSL 2.0 (tests/winsim/README.md "Limits"), so this responder is a test double: it parses the CLIENT-HELLO
+with tlslite-ng and answers a SERVER-HELLO listing the offered cipher kinds it "supports", as an SSL 2.0 server
+does (draft-hickman-netscape-ssl-00).
 """
 
 from __future__ import annotations
