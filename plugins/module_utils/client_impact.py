@@ -35,7 +35,7 @@ ECDHE/TLS 1.3 suite but no common curve); "no common suite" (anything else: ``de
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
@@ -265,3 +265,14 @@ def cut_off_message(predictions: Iterable[Prediction], os_key: str, subject: str
     if not cut:
         return "applying %s on %s cuts off none of the clients checked" % (subject, label)
     return "applying %s on %s cuts off: %s" % (subject, label, "; ".join("%s (%s)" % (p.name, p.reason) for p in cut))
+
+
+def client_matrix(profiles: Mapping[str, Settings], os_keys: Iterable[str] = catalog.OS_KEYS,
+                  client_ids: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, dict]]]:
+    """Per profile, per OS, per client: the prediction as JSON -- the fleet report's "who connects, with what"
+    matrix, computed without any host."""
+    os_keys, ids = list(os_keys), None if client_ids is None else list(client_ids)
+    return {
+        name: {os_key: {p.id: p.to_json() for p in predict_clients(settings, os_key, ids)[1]} for os_key in os_keys}
+        for name, settings in profiles.items()
+    }

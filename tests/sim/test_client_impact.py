@@ -16,6 +16,7 @@ import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact import ImpactOptions, run_client_impact
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer
@@ -186,3 +187,19 @@ def test_required_clients_that_connect_let_the_play_go_on(impact_fleet, tmp_path
     for name in HOSTS.values():
         assert results[name]["value"] == 1  # the registry read after the pre-flight ran
         assert fleet.control.counters(name)["methods"]["StdRegProv.GetDWORDValue"] == 1
+
+
+def test_a_host_that_differs_from_the_settings_is_a_disagreement(impact_fleet, certificates):
+    # The host holds xp_compatible; the prediction is made for modern: XP is predicted cut off, yet connects.
+    name = HOSTS["2019"]
+    harden_and_reboot(impact_fleet, name, "xp_compatible")
+    result = run_client_impact(ImpactOptions(
+        settings=profile("modern"), os_key="2019", clients=["windows_xp"], certificates=certificates,
+        host=impact_fleet.host(name).ip, ports=[8460], prove=True))
+    assert "failed" not in result
+    (disagreement,) = result["disagreements"]
+    assert (disagreement["port"], disagreement["client"]) == (8460, "windows_xp")
+    assert disagreement["message"] == (
+        "Windows XP SP3 (Schannel) on port 8460: predicted cut off, the handshake connects with TLS 1.0 "
+        "TLS_RSA_WITH_RC4_128_SHA")
+    assert result["proof"]["8460"]["windows_xp"]["agrees"] is False

@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact import (
     REASONS,
+    client_matrix,
     cut_off_message,
     host_offer,
     predict,
@@ -209,3 +210,13 @@ def test_bad_settings_are_refused_naming_the_field():
     with pytest.raises(InputError) as info:
         _run(settings={"protocols": {"TLS 1.2": "on"}})
     assert info.value.message.startswith("settings: protocols.TLS 1.2: ")
+
+
+def test_client_matrix_per_profile_and_os():
+    profiles = {name: parse_settings(profile(name))[0] for name in ("recommended", "xp_compatible")}
+    matrix = client_matrix(profiles, client_ids=["windows_xp", "chrome"])
+    assert set(matrix) == {"recommended", "xp_compatible"}
+    assert set(matrix["recommended"]) == set(OS_KEYS)
+    assert matrix["recommended"]["2019"]["windows_xp"]["reason"] == "needs RC4 or 3DES"
+    assert matrix["xp_compatible"]["2025"]["windows_xp"]["suite"] == "TLS_RSA_WITH_RC4_128_SHA"
+    assert matrix["recommended"]["2012r2"]["chrome"]["connects"] is False
