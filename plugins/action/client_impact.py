@@ -37,7 +37,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1]
         host = args["host"] or task_vars.get("ansible_host") or task_vars.get("inventory_hostname")
         options = ImpactOptions(
             settings=args["settings"], os_key=str(args["os"]), clients=args["clients"],

@@ -53,8 +53,9 @@ def test_recommended_cuts_off_xp_and_the_tls10_only_clients(os_key):
     for client_id in ("windows_vista", "windows_7", "dotnet_legacy_win7"):
         assert (result[client_id].connects, result[client_id].protocol, result[client_id].reason) == (
             False, "TLS 1.0", "no common suite"), client_id
-        assert result[client_id].detail.startswith("on TLS 1.0, the highest version both enable, the host has no "
-                                                  "usable suite; the client's own suites for TLS 1.0 are refused")
+        assert result[client_id].detail.startswith(
+            "on TLS 1.0, the highest version both enable, the host has no usable suite; the client's own suites for "
+            "TLS 1.0 are refused")
     assert result["windows_7_tls12"].connects
 
 
