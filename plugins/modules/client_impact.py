@@ -85,6 +85,11 @@ options:
       - Seconds per handshake when proving.
     type: float
     default: 5.0
+  profile:
+    description:
+      - Name of the profile the settings come from, for the RV(summary) line only
+        (C(applying `recommended` on Windows Server 2019 cuts off: ...)).
+    type: str
 notes:
   - Check mode is supported and changes nothing, since the module never writes.
   - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and the README,

@@ -197,6 +197,15 @@ def test_required_clients_that_connect_pass():
     assert result["cut_off"] == ["windows_xp"]
     assert result["required_cut_off"] == []
     assert result["proof"] is None
+    assert result["summary"] == "applying these settings on Windows Server 2019 cuts off: Windows XP SP3 (Schannel) " \
+        "(needs RC4 or 3DES)"
+
+
+def test_the_summary_names_the_profile_when_given():
+    result = _run(clients=["windows_xp", "windows_vista"], profile="recommended")
+    assert result["summary"] == (
+        "applying `recommended` on Windows Server 2019 cuts off: Windows XP SP3 (Schannel) (needs RC4 or 3DES); "
+        "Windows Vista / Server 2008 (Schannel) (no common suite)")
 
 
 def test_unknown_client_ids_and_os_are_named_with_a_fix():
