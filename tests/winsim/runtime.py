@@ -1,10 +1,11 @@
 """One simulated host on the network: its listeners, connections, authentication, faults and reboots.
 
 Ports: 5985 WinRM HTTP, 5986 WinRM HTTPS, 8460/8462/8463 MailStore Server TLS. Every
-TLS listener, WinRM's 5986 included (WinRM over HTTPS uses Schannel too), serves the SSLContext the Windows model
-builds from its Schannel registry as of the last boot; a reboot rebuilds them. When the view offers pairs OpenSSL
-cannot serve (SSL 3.0, RC4, 3DES), each accepted socket's ClientHello is peeked at first and the pairs OpenSSL
-cannot serve are handshaken by tlslite-ng (legacy_tls.py, ``TlsListener``); the connection handler after the
+TLS listener serves what the Windows model builds from its Schannel registry as of the last boot; a reboot rebuilds
+them. 5986 is HTTP.sys (native Schannel, the registry alone); the MailStore ports are a .NET process, which adds
+SCH_USE_STRONG_CRYPTO when ``SchUseStrongCrypto`` is set (host.py). Each accepted socket's ClientHello is peeked at
+first (legacy_tls.py, ``TlsListener``): Schannel's refusals are answered with its alert, the pairs OpenSSL cannot
+serve (SSL 3.0, RC4, 3DES) are handshaken by tlslite-ng, the rest by OpenSSL; the connection handler after the
 handshake is the same for both stacks.
 """
 
@@ -25,8 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import HKLM
-from tests.winsim import httpwire, legacy_tls
+from tests.winsim import host_settings, httpwire, legacy_tls
 from tests.winsim.auth import AUTH_ERRORS, NtlmSession, UserStore, parse_authorization
 from tests.winsim.counters import HostCounters
 from tests.winsim.faults import FaultSpec, HostFaults
@@ -41,11 +41,6 @@ HTTP_PORT = 5985
 HTTPS_PORT = 5986
 MAILSTORE_PORTS = (8460, 8462, 8463)
 IDLE_TIMEOUT = 120.0  # HTTP.sys idle connection timeout (netsh http show timeout: IdleConnectionTimeout 120 s)
-
-# Group Policy "Allow unencrypted traffic" for the WinRM service (WindowsRemoteManagement.admx):
-# HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service, REG_DWORD AllowUnencryptedTraffic = 1.
-WINRM_POLICY_KEY = r"SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
-ALLOW_UNENCRYPTED_VALUE = "AllowUnencryptedTraffic"
 
 
 @dataclass(frozen=True)
@@ -154,16 +149,18 @@ class HostRuntime:
         self.state = "starting"  # a second clear_fault arriving meanwhile must not listen twice
         # Building the contexts parses keys and, once per state dir, runs `openssl dhparam`: off the event loop,
         # which serves every other host meanwhile.
+        winrm_tls = await asyncio.to_thread(self.model.tls_context, self.certs, "winrm")
+        winrm_router = await asyncio.to_thread(self.model.hello_router, self.certs, "winrm")
         tls = await asyncio.to_thread(self.model.tls_context, self.certs)
-        legacy = await asyncio.to_thread(self.model.legacy_tls_server, self.certs)
+        router = await asyncio.to_thread(self.model.hello_router, self.certs)
         servers: list = []
         try:
             servers.append(await self._serve(partial(self._wsman_connection, "http", HTTP_PORT), HTTP_PORT, None))
             servers.append(TlsListener(partial(self._wsman_connection, "https", HTTPS_PORT),
-                                       self._listen_socket(HTTPS_PORT), tls, legacy))
+                                       self._listen_socket(HTTPS_PORT), winrm_tls, winrm_router))
             for port in MAILSTORE_PORTS:
                 servers.append(TlsListener(partial(self._mailstore_connection, port), self._listen_socket(port), tls,
-                                           legacy))
+                                           router))
         except BaseException:
             for server in servers:
                 server.close()
@@ -258,16 +255,15 @@ class HostRuntime:
 
     # --- WinRM configuration ----------------------------------------------------------------------------------
 
-    def allow_unencrypted(self) -> bool:
-        out = dict(self.model.call_stdregprov("GetDWORDValue", [
-            ("hDefKey", str(HKLM)), ("sSubKeyName", WINRM_POLICY_KEY), ("sValueName", ALLOW_UNENCRYPTED_VALUE)]))
-        return out.get("ReturnValue") == 0 and out.get("uValue") == 1
+    def setting(self, name: str) -> bool:
+        """A registry-backed switch as the host's registry holds it now (host_settings.py)."""
+        return host_settings.read_switch(self.model, name)
 
-    def set_allow_unencrypted(self, allowed: bool) -> None:
-        base = [("hDefKey", str(HKLM)), ("sSubKeyName", WINRM_POLICY_KEY)]
-        self.model.call_stdregprov("CreateKey", base)
-        self.model.call_stdregprov(
-            "SetDWORDValue", [*base, ("sValueName", ALLOW_UNENCRYPTED_VALUE), ("uValue", "1" if allowed else "0")])
+    def set_setting(self, name: str, on: bool) -> None:
+        host_settings.write_switch(self.model, name, on)
+
+    def allow_unencrypted(self) -> bool:
+        return self.setting("allow-unencrypted")
 
     def new_enumeration(self, items: list[str]) -> str:
         context = "uuid:" + str(uuid.uuid4()).upper()
@@ -440,20 +436,17 @@ class HostRuntime:
 
 
 class TlsListener:
-    """A TLS port: accepts TCP itself so that a ClientHello can be routed to OpenSSL or tlslite-ng (legacy_tls.py).
-
-    With ``legacy`` None (the view offers nothing OpenSSL cannot serve) every socket goes straight to OpenSSL, as
-    ``asyncio.start_server(ssl=...)`` would do. Same interface as ``asyncio.Server`` for ``HostRuntime``:
+    """A TLS port: accepts TCP itself so that each ClientHello can be refused as Schannel refuses it or routed to
+    OpenSSL or tlslite-ng (legacy_tls.py). Same interface as ``asyncio.Server`` for ``HostRuntime``:
     ``close()`` stops accepting and drops sockets still being routed or handshaken (by either stack);
     ``wait_closed()``.
     """
 
-    def __init__(self, handler, sock: socket.socket, ctx: ssl.SSLContext,
-                 legacy: legacy_tls.LegacyServer | None) -> None:
+    def __init__(self, handler, sock: socket.socket, ctx: ssl.SSLContext, router: legacy_tls.HelloRouter) -> None:
         self.handler = handler
         self.sock = sock
         self.ctx = ctx
-        self.legacy = legacy
+        self.router = router
         self._routing: set[asyncio.Task] = set()
         self._accepting = asyncio.get_running_loop().create_task(self._accept())
         # Closed when the accept task ends, however it ends: a task cancelled before its first step never runs the
@@ -491,10 +484,11 @@ class TlsListener:
         conn.setblocking(False)
         handed = False
         try:
-            pin = None
-            if self.legacy is not None:
-                pin = self.legacy.route(await legacy_tls.peek_first_record(conn))
-            if pin is None:
+            pin = self.router.route(await legacy_tls.peek_first_record(conn))
+            if isinstance(pin, legacy_tls.Refusal):
+                handed = True
+                legacy_tls.refuse(conn, pin)
+            elif pin is None:
                 await self._connect(conn, self.ctx)
                 handed = True
             else:
@@ -522,8 +516,7 @@ class TlsListener:
         Owns ``conn``: the thread closes it once started, this coroutine before that.
         """
         loop = asyncio.get_running_loop()
-        legacy = self.legacy
-        assert legacy is not None
+        legacy = self.router
         try:
             outer, inner = socket.socketpair()
         except OSError:
