@@ -18,11 +18,6 @@ OS_KEYS = tuple(windows.WINDOWS_VERSIONS)
 
 # (table, os, item, field) -> resolution against the source.
 RESOLVED: dict[tuple[str, str, str, str], str] = {
-    ("suite", "2022", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "strong_crypto"): (
-        "Page tls-cipher-suites-in-windows-server-2022.md: 'No' at MicrosoftDocs/win32@0c438d8f (ms.date "
-        "02/16/2021, the catalog's revision), 'Yes' since commit 2c56c19 and at @35fe7909 (ms.date 08/18/2025, the "
-        "simulator's). The current page is the source: the catalog is out of date here (the suite is still "
-        "allowed under SCH_USE_STRONG_CRYPTO on Server 2022); reported, plugins/ not changed."),
     ("curve", "2016+", "secP192r1", "supported"): (
         "Page tls-elliptic-curves-in-windows-10-1607-and-later.md (@85aabcb3) lists secP192r1 among the supported, "
         "not enabled curves; the catalog's ECC_CURVES lacks it, so an EccCurves list naming it would be refused by "
