@@ -16,6 +16,9 @@ API::
     outcome.version, outcome.suite, outcome.suite_name, outcome.group, outcome.dh_bits, outcome.certificate
     outcome.alert, outcome.alert_name, outcome.seconds, outcome.detail
 
+``ssl2_handshake(host, port, cipher_kinds, timeout)`` sends an SSL 2.0 CLIENT-HELLO instead; its Outcome lists
+the server's cipher kinds in ``server_ciphers``.
+
 ``versions`` are the versions the client supports. With TLS 1.3 among them the hello carries them in the
 supported_versions extension (RFC 8446 4.2.1) and a key share for the first group; without it, the legacy
 ``client_version`` is the highest one (RFC 5246 E.1), as real clients send it. One TCP connection per call; the
@@ -227,27 +230,44 @@ def certificate_summary(der: bytes) -> dict[str, Any]:
     return summary
 
 
+class _DeadlineSocket:
+    """The socket as tlslite-ng's record layer uses it (send, recv), every call within one deadline, so a server
+    that trickles bytes cannot stretch a handshake past its time bound."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+
+    def _arm(self) -> None:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("handshake time limit reached")
+        self.sock.settimeout(remaining)
+
+    def send(self, data: bytes) -> int:
+        self._arm()
+        return self.sock.send(data)
+
+    def recv(self, size: int) -> bytes:
+        self._arm()
+        return self.sock.recv(size)
+
+
 class _Reader:
-    """Handshake messages from the server, each read within the call's deadline."""
+    """Handshake messages from the server, every socket call within the handshake's deadline."""
 
     def __init__(self, sock: socket.socket, record_version: tuple[int, int], deadline: float) -> None:
         defragmenter = Defragmenter()
         defragmenter.add_static_size(tls_constants.ContentType.alert, 2)
         defragmenter.add_static_size(tls_constants.ContentType.change_cipher_spec, 1)
         defragmenter.add_dynamic_size(tls_constants.ContentType.handshake, 1, 3)
-        self.sock = sock
-        self.deadline = deadline
-        self.msgs = MessageSocket(sock, defragmenter)
+        self.msgs = MessageSocket(_DeadlineSocket(sock, deadline), defragmenter)
         self.msgs.version = record_version
 
     def send(self, message: Any) -> None:
         self.msgs.sendMessageBlocking(message)
 
     def next(self) -> tuple[int, Any]:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("handshake time limit reached")
-        self.sock.settimeout(remaining)
         header, parser = self.msgs.recvMessageBlocking()
         return header.type, parser
 
@@ -365,7 +385,7 @@ def ssl2_handshake(host: str, port: int, cipher_kinds: Sequence[int], timeout: f
         return sock
     try:
         with sock:
-            records = RecordSocket(sock)
+            records = RecordSocket(_DeadlineSocket(sock, started + timeout))
             records.version = (0, 2)  # SSL 2.0 record header (tlslite-ng RecordHeader2)
             for _ignored in records.send(hello):
                 pass

@@ -1,8 +1,9 @@
-"""The SSL 2.0 probe against a minimal SSL 2.0 responder built from tlslite-ng's own SSL 2.0 messages.
+"""The probe on loopback sockets where the simulator cannot help: an SSL 2.0 server, a server that trickles.
 
-Neither OpenSSL 3 nor the simulator can serve SSL 2.0 (tests/winsim/README.md "Limits"), so this responder is the
-one test double of the TLS code: it parses the CLIENT-HELLO with tlslite-ng and answers a SERVER-HELLO listing the
-offered cipher kinds it "supports", as an SSL 2.0 server does (draft-hickman-netscape-ssl-00).
+The SSL 2.0 responder is built from tlslite-ng's own SSL 2.0 messages. Neither OpenSSL 3 nor the simulator can
+serve SSL 2.0 (tests/winsim/README.md "Limits"), so this responder is a test double: it parses the CLIENT-HELLO
+with tlslite-ng and answers a SERVER-HELLO listing the offered cipher kinds it "supports", as an SSL 2.0 server
+does (draft-hickman-netscape-ssl-00).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tlslite.utils.codec import Parser
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.compliance import scan_ssl2
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import ssl2_handshake
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer, ssl2_handshake
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import Prober
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
@@ -84,3 +85,27 @@ def test_compliance_names_an_ssl2_server_drown_critical():
     findings = {(f.id, f.severity) for f in judge_port(result, expect_from_options(
         {"protocols": {"SSL 2.0": "disabled"}}, "2008r2"))}
     assert {("SSLV2", "critical"), ("FORBIDDEN_PROTOCOL", "high"), ("RC4", "high")} <= findings
+
+
+def test_a_server_that_trickles_cannot_stretch_a_handshake_past_its_timeout():
+    """One byte every 0.2 s would keep a per-read timeout alive forever; the deadline covers the whole call."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ignored = server.accept()
+        with conn:
+            conn.recv(4096)
+            while not stop.wait(0.2):
+                conn.sendall(b"\x16")  # a handshake record that never ends
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        outcome = offer("127.0.0.1", server.getsockname()[1], ["TLS 1.2"], [0xC030], timeout=1.0)
+    finally:
+        stop.set()
+        server.close()
+        thread.join(timeout=5)
+    assert outcome.kind == "timeout"
+    assert outcome.seconds < 1.5
