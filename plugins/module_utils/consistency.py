@@ -83,6 +83,13 @@ def side_enabled(settings: Settings, name: str, side: str, os_key: str) -> bool:
     return bool(getattr(defaults, side))
 
 
+def suites_in_effect(settings: Settings, os_key: str) -> list[tuple[catalog.OsSuite, list[str]]]:
+    """The "usable suites" candidates of the module docstring, in priority order, each with what disables it
+    (empty = usable): for callers outside the rules, such as the client impact prediction."""
+    checker = _Checker(settings, os_key)
+    return [(s, checker.blockers(s.suite)[0]) for s in checker.suites]
+
+
 def _explicit(settings: Settings, name: str, side: str) -> bool:
     return (settings.protocols or {}).get(name, {}).get(side) in ("enabled", "disabled")
 

@@ -262,7 +262,11 @@ def test_fresh_host_converges_and_backup_restores_it(profile, os_key):
 @pytest.mark.parametrize("os_key", ["2016", "2019", "2022", "2025"])
 def test_recommended_seed_names_collapse_from_2016(os_key):
     _ignored, desired, findings = _render("recommended", os_key)
-    assert _value(desired, POLICY, "Functions") == "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
+    # the seed's suite first, then the two ECDHE_RSA GCM suites every current browser offers (defaults file)
+    assert _value(desired, POLICY, "Functions") == (
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,"
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    )
     assert Finding(
         WARNING, "suite-duplicate", "cipher_suites[1]",
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384 is written as TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 on %s, "
@@ -294,6 +298,9 @@ def test_recommended_keeps_the_seed_names_where_they_exist(os_key):
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384"
     )
     assert not [f for f in findings if f.code == "suite-duplicate"]
+    # Windows 7 / 8.1 suite tables: no ECDHE_RSA GCM suite, so the browser suites are skipped, named, there.
+    assert [(f.code, f.field) for f in findings if f.code == "suite-unavailable"] == [
+        ("suite-unavailable", "cipher_suites[2]"), ("suite-unavailable", "cipher_suites[3]")]
 
 
 def test_recommended_on_2008r2_enables_tls12_explicitly():
@@ -360,7 +367,15 @@ def test_xp_compatible_lets_xp_clients_reach_mailstore(os_key):
 
 
 def test_xp_compatible_keeps_the_seed_suites_first():
-    assert PROFILES["xp_compatible"]["cipher_suites"][:2] == PROFILES["recommended"]["cipher_suites"]
+    assert PROFILES["xp_compatible"]["cipher_suites"][:2] == PROFILES["recommended"]["cipher_suites"][:2]
+
+
+def test_recommended_keeps_the_seed_suites_first_then_the_browser_suites():
+    # google/boringssl@a0689af2 ssl/ssl_cipher.cc and nss-dev/nss@9d75dfde lib/ssl/ssl3con.c: no browser offers the
+    # seed's CBC-SHA384 suite; both offer ECDHE_RSA AES-GCM (plugins/module_utils/clients.py).
+    assert PROFILES["recommended"]["cipher_suites"] == [
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]
 
 
 def test_modern_on_2016_skips_tls13_with_a_warning_naming_the_os():
