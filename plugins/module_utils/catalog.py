@@ -435,8 +435,9 @@ _SUFFIX_OSES = frozenset({"2008r2", "2012r2"})
 # @064ccf15d1de6ffc3d5ce6f0ece05dacfbab7f7a, ms.date 06/10/2020): enabled in
 # this order: curve25519, NistP256, NistP384; supported but not enabled: the rest below, page order. The page
 # spells the latter in lower camel case ("nistP521"); names compare case-insensitively (resolve), we keep the
-# Nist- capitalisation of the enabled ones throughout. secP256r1/secP384r1/secP521r1 are separate Windows names
-# (same curves as NistP256/384/521), so SECG names are not aliases of the Nist names.
+# Nist- capitalisation of the enabled ones throughout. secP192r1/secP256r1/secP384r1/secP521r1 are separate Windows
+# names (same curves as NistP192/256/384/521; secP192r1 is listed at @85aabcb3), so SECG names are not aliases of the
+# Nist names.
 # 2008 R2 / 2012 R2: no curve order setting; curves come only from suite suffixes _P256/_P384/_P521, of which the
 # P521 variants are "supported but not enabled by default" (Windows 7 / 8.1 suite pages).
 # IANA group codes: RFC 8422 / RFC 4492 (secp*, x25519), RFC 7027 (brainpool); testssl/testssl.sh@9fdf8028
@@ -456,6 +457,7 @@ _CURVE_ROWS = (
     ("secP160r1", 0x0010, None, _WIN10, frozenset()),
     ("secP160r2", 0x0011, None, _WIN10, frozenset()),
     ("secP192k1", 0x0012, None, _WIN10, frozenset()),
+    ("secP192r1", 0x0013, None, _WIN10, frozenset()),
     ("secP224k1", 0x0014, None, _WIN10, frozenset()),
     ("secP224r1", 0x0015, None, _WIN10, frozenset()),
     ("secP256k1", 0x0016, None, _WIN10, frozenset()),

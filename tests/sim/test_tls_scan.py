@@ -20,7 +20,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import group_name, suite_name
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
 from tests.profiles import profile, profiles
-from tests.sim.tls_fleet import STRONG_CRYPTO_DISAGREEMENT, Planned, provision
+from tests.sim.tls_fleet import Planned, provision
 from tests.winsim.fleet import Fleet
 
 PROFILES = tuple(sorted(profiles()))
@@ -69,11 +69,9 @@ def test_compliance_finds_what_the_registry_allows_and_agrees_with_full(tls_flee
 
     # exactly what the settings allow at the last boot: every allowed suite the host's certificate fits, nothing else
     key_type = q["certificate"]["key_type"]
-    tolerated = {suite_name(c) for os_, c in STRONG_CRYPTO_DISAGREEMENT if os_ == os_key}
     wanted = {p: {suite_name(c) for c in codes if certificate_fits(c, key_type)}
               for p, codes in expectation.suites.items()}
-    assert {p: names - tolerated for p, names in accepted(q).items() if names - tolerated} == {
-        p: names - tolerated for p, names in wanted.items() if names - tolerated}
+    assert {p: names for p, names in accepted(q).items() if names} == {p: names for p, names in wanted.items() if names}
     if any(_ecdhe(protocol, name) for protocol, names in accepted(q).items() for name in names):
         assert set(q["groups"]) == {group_name(g) for g in expectation.groups}
     # and the same as sslyze's sweep, verdict and findings included
@@ -81,8 +79,7 @@ def test_compliance_finds_what_the_registry_allows_and_agrees_with_full(tls_flee
     assert set(q["groups"]) == set(f["groups"])
     assert q["dh_bits"] == f["dh_bits"]
     assert quick.verdict == full.verdict
-    served_tolerated = any(name in tolerated for names in accepted(q).values() for name in names)
-    assert quick.verdict == "pass" or served_tolerated
+    assert quick.verdict == "pass"
     assert sorted((x["id"], x["protocol"] or "", x["suite"] or "") for x in quick.to_json()["findings"]) == sorted(
         (x["id"], x["protocol"] or "", x["suite"] or "") for x in full.to_json()["findings"])
     # a tenth of the handshakes or fewer for the seed's profiles (figures: benchmarks/tls_scan_handshakes.py); the

@@ -406,7 +406,7 @@ def test_curve_defaults():
     assert "2016" not in ECC_CURVES["NistP521"].enabled_by_default
     assert "2012r2" not in ECC_CURVES["curve25519"].supported
     assert "2019" in ECC_CURVES["brainpoolP512r1"].supported
-    assert len([c for c in ECC_CURVES.values() if "2022" in c.supported]) == 19
+    assert len([c for c in ECC_CURVES.values() if "2022" in c.supported]) == 20
 
 
 def test_curve_order_setting_from_2016():

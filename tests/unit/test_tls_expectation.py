@@ -13,7 +13,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
 from tests.profiles import profiles
-from tests.sim.tls_fleet import STRONG_CRYPTO_DISAGREEMENT, write_settings
+from tests.sim.tls_fleet import write_settings
 from tests.winsim.host import SimulatedWindows
 
 CASES = [(name, os_key) for name in sorted(profiles()) for os_key in catalog.OS_KEYS]
@@ -33,9 +33,7 @@ def test_expectation_matches_the_simulated_schannel(tmp_path, name, os_key, list
     assert list(expectation.protocols) == view.protocols
     # 2008 R2 / 2012 R2 list a suite once per curve suffix (_P256, _P384): one suite on the wire
     offered = {p: list(dict.fromkeys(s.code for s in view.suites if p in s.protocols)) for p in view.protocols}
-    tolerated = {code for os_, code in STRONG_CRYPTO_DISAGREEMENT if os_ == os_key and listener == "mailstore"}
-    assert {p: [c for c in codes if c not in tolerated] for p, codes in expectation.suites.items()} == {
-        p: [c for c in codes if c not in tolerated] for p, codes in offered.items()}
+    assert {p: list(codes) for p, codes in expectation.suites.items()} == offered
     # the simulator spells curves as Microsoft's pages do (nistP521); the catalog resolves any case
     assert list(expectation.groups) == [catalog.ECC_CURVES[catalog.resolve("curve", c)].iana_group for c in view.curves]
     assert expectation.dh_bits == view.dh_bits

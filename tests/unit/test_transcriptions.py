@@ -17,13 +17,7 @@ from tests.winsim import windows_facts as windows
 OS_KEYS = tuple(windows.WINDOWS_VERSIONS)
 
 # (table, os, item, field) -> resolution against the source.
-RESOLVED: dict[tuple[str, str, str, str], str] = {
-    ("curve", "2016+", "secP192r1", "supported"): (
-        "Page tls-elliptic-curves-in-windows-10-1607-and-later.md (@85aabcb3) lists secP192r1 among the supported, "
-        "not enabled curves; the catalog's ECC_CURVES lacks it, so an EccCurves list naming it would be refused by "
-        "the collection although Windows accepts it. The page is the source: the catalog is incomplete, to be "
-        "corrected there."),
-}
+RESOLVED: dict[tuple[str, str, str, str], str] = {}
 for _name in ("TLS_RSA_EXPORT1024_WITH_RC4_56_SHA", "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA",
               "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA"):
     RESOLVED[("suite", "*", _name, "openssl_name")] = (
