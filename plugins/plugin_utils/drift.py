@@ -23,12 +23,13 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import d
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_TYPE_NAMES, Change
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings, parse_settings
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError, InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, read_snapshot
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts, read_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError):
     """The settings are invalid independently of any host: nothing may be read or written anywhere."""
 
     def __init__(self, findings: list[Finding]) -> None:
@@ -36,7 +37,7 @@ class SettingsError(ValueError):
         super().__init__("; ".join(str(f) for f in findings))
 
 
-class UnsupportedOsError(ValueError):
+class UnsupportedOsError(HostError):
     """The host runs a Windows version the catalog does not cover: nothing is read beyond its OS."""
 
     def __init__(self, facts: OsFacts) -> None:

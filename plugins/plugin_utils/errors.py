@@ -1,3 +1,5 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one error hierarchy of the collection's controller side.
 
 Every error a module can meet derives from :class:`FleetsecError`; an action plugin turns any of them into its
@@ -5,6 +7,10 @@ task result with :meth:`FleetsecError.to_result`, so the mapping to ``failed``/`
 Transport failures (the host did not answer, TLS or authentication failed before any WS-Man reply) make the host
 unreachable; faults the host answered with (WS-Man/WMI codes) fail it; bad input fails it before anything is
 written.
+
+The families of the client layer derive from these: ``wsman.WsmanError`` (a HostError; its transport failures are
+HostUnreachable), ``stdregprov.RegistryError`` (a HostError carrying the WMI ReturnValue as ``code``) and
+``stdregprov.UnsupportedValueType`` (a HostError: the host holds a value of a type that cannot be handled).
 """
 
 from __future__ import annotations

@@ -20,21 +20,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 from urllib.parse import quote
 
-try:
-    from winrm.exceptions import (
-        InvalidCredentialsError,
-        WinRMError,
-        WinRMOperationTimeoutError,
-        WinRMTransportError,
-        WSManFaultError,
-    )
-
-    HAS_WINRM = True
-except ImportError:  # the client works with any ``send``; only the pywinrm glue needs pywinrm
-    HAS_WINRM = False
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError, HostUnreachable
 
 # Namespaces, prefixes as Windows emits them. Source: MS-WSMV 2.2.1; pypsrp src/pypsrp/wsman.py NAMESPACES; pywinrm
 # winrm/protocol.py build_wsman_header.
@@ -67,8 +55,8 @@ WSMAN_TIMED_OUT = 2150858793
 ParamValue = str | int | bool | Sequence[str]
 
 
-class WsmanError(Exception):
-    """Base of every error this layer raises."""
+class WsmanError(HostError):
+    """Base of every error this layer raises: the host's answer (or its absence) went wrong."""
 
 
 class WsmanFault(WsmanError):
@@ -94,7 +82,7 @@ class WsmanFault(WsmanError):
         operation: str | None = None,
     ) -> None:
         self.http_status = http_status
-        self.code = code
+        self.soap_code = code
         self.subcode = subcode
         self.reason = reason
         self.wsman_code = wsman_code
@@ -103,7 +91,7 @@ class WsmanFault(WsmanError):
         self.provider = provider
         self.provider_message = provider_message
         self.operation = operation
-        super().__init__(self._render())
+        super().__init__(self._render(), code=wsman_code if wsman_code is not None else wmi_code)
 
     def _render(self) -> str:
         codes = []
@@ -114,7 +102,7 @@ class WsmanFault(WsmanError):
         text = "WS-Man fault"
         if codes:
             text += " " + ", ".join(codes)
-        text += " %s: %s" % (self.subcode or self.code or "(no fault code)", self.reason or "(no reason given)")
+        text += " %s: %s" % (self.subcode or self.soap_code or "(no fault code)", self.reason or "(no reason given)")
         if self.provider_message and self.provider_message != self.reason:
             text += " [%s: %s]" % (self.provider or "provider", self.provider_message)
         context = []
@@ -179,36 +167,27 @@ class WsmanFault(WsmanError):
             operation=operation,
         )
 
-    @classmethod
-    def from_pywinrm(cls, exc: Any, operation: str | None = None) -> WsmanFault:
-        """Build from ``winrm.exceptions.WSManFaultError``: the raw body when it parses, else its parsed fields."""
-        try:
-            fault = cls.from_xml(exc.response, http_status=exc.code, operation=operation)
-        except WsmanProtocolError:
-            fault = None
-        if fault is not None:
-            return fault
-        return cls(
-            http_status=exc.code,
-            code=exc.fault_code,
-            subcode=exc.fault_subcode,
-            reason=_collapse(exc.reason or "") or None,
-            wsman_code=exc.wsman_fault_code,
-            wmi_code=exc.wmierror_code,
-            operation=operation,
-        )
 
-
-class WsmanTransportError(WsmanError):
+class WsmanTransportError(WsmanError, HostUnreachable):
     """The request did not get a WS-Management answer: refused, timed out, rejected credentials, bad HTTP status.
 
     The message keeps the cause's text with any credentials removed; ``status`` is the HTTP status when known.
+    ``connection_lost`` marks a failure a fresh connection and authentication may cure (a reset or dropped
+    connection, a 401 on a session that had authenticated before), as opposed to a host that refuses or times out.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, cause_type: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        cause_type: str | None = None,
+        connection_lost: bool = False,
+    ) -> None:
+        super().__init__(message, code=status)
         self.status = status
         self.cause_type = cause_type
+        self.connection_lost = connection_lost
 
 
 class WsmanProtocolError(WsmanError):
@@ -227,11 +206,19 @@ class MethodResult:
         return values[0] if values else None
 
 
+Classifier = Callable[[Exception, str, "WsmanClient"], "WsmanError | None"]
+Reconnect = Callable[[], Callable[[str], "bytes | str"]]
+
+
 class WsmanClient:
     """Send WMI operations as WS-Management requests through ``send`` and parse the answers.
 
-    ``send(xml_text) -> bytes`` is typically ``winrm.Protocol.send_message``; see :func:`client_for_protocol`.
-    ``secrets`` are strings (passwords) to cut out of any error message that could echo them.
+    ``send(xml_text) -> bytes`` is typically ``winrm.Protocol.send_message``; see ``winrm_protocol.client_for``.
+    ``secrets`` are strings (passwords) to cut out of any error message that could echo them. ``classify`` maps a
+    library's exception to a WsmanError (None: use the generic socket rules); the pywinrm rules live in
+    ``winrm_protocol``. ``reconnect`` returns a fresh ``send`` (new connection, new authentication): when given, an
+    idempotent request whose connection or authenticated session was lost is sent once more on a fresh one, at most
+    ``max_reconnects`` times per client, so one reset costs one retried request, not the host.
     """
 
     def __init__(
@@ -243,6 +230,9 @@ class WsmanClient:
         to: str = DEFAULT_TO,
         max_envelope_size: int = DEFAULT_MAX_ENVELOPE_SIZE,
         secrets: Iterable[str] = (),
+        classify: Classifier | None = None,
+        reconnect: Reconnect | None = None,
+        max_reconnects: int = 3,
     ) -> None:
         self._send = send
         self.operation_timeout_s = operation_timeout_s
@@ -250,6 +240,11 @@ class WsmanClient:
         self.to = to
         self.max_envelope_size = max_envelope_size
         self._secrets = tuple(s for s in secrets if s)
+        self._classify_library = classify
+        self._reconnect = reconnect
+        self.max_reconnects = max_reconnects
+        self.reconnects = 0
+        self.answered = 0  # requests the host answered (fault or not) on any connection of this client
         self.calls: Counter[str] = Counter()
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -266,19 +261,22 @@ class WsmanClient:
         method: str,
         params: Sequence[tuple[str, ParamValue]],
         selectors: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> MethodResult:
         """Call a WMI method (MS-WSMV 3.1.4.1.x custom action; example in MS-WSMV 4.1.4 "Invoking a Method").
 
         Action is ``{resource_uri}/{method}``; the body is ``<p:{method}_INPUT xmlns:p="{resource_uri}">`` with one
         child per parameter in the order given (MOF order, as openwsman src/lib/wsman-client.c sends them); a
         sequence value becomes the same element repeated, an empty sequence sends nothing (WS-Man's "null array").
+        ``idempotent=False`` (a reboot) forbids sending it again after a lost connection.
         """
         body = ET.Element("p:%s_INPUT" % method, {"xmlns:p": resource_uri})
         for name, value in params:
             for text in _param_texts(value):
                 ET.SubElement(body, "p:" + name).text = text
         action = "%s/%s" % (resource_uri, method)
-        root = self._call(method, action, resource_uri, body, selectors)
+        root = self._call(method, action, resource_uri, body, selectors, idempotent=idempotent)
         output = _body_child(root, method)
         if _local(output.tag) != method + "_OUTPUT":
             raise WsmanProtocolError(
@@ -386,11 +384,24 @@ class WsmanClient:
         resource_uri: str,
         body: ET.Element | None,
         selectors: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> ET.Element:
         message_id, text = self.build_envelope(action, resource_uri, body, selectors)
-        self.calls[operation] += 1
-        self.bytes_sent += len(text.encode("utf-8"))
-        raw = self._transmit(text, operation)
+        size = len(text.encode("utf-8"))
+        while True:
+            self.calls[operation] += 1
+            self.bytes_sent += size
+            try:
+                raw = self._transmit(text, operation)
+            except WsmanTransportError as error:
+                if not (idempotent and error.connection_lost and self._may_reconnect()):
+                    raise self._given_up(error) from None
+                self.reconnects += 1
+                self._send = self._reconnect()  # type: ignore[misc]
+                continue
+            break
+        self.answered += 1
         self.bytes_received += len(raw)
         root = _parse(raw)
         fault = root.find("{%s}Body/{%s}Fault" % (NS_S, NS_S))
@@ -403,6 +414,19 @@ class WsmanClient:
                 "%s: response relates to %s, expected %s" % (operation, relates_to or "nothing", message_id)
             )
         return root
+
+    def _may_reconnect(self) -> bool:
+        # Only a session that worked before is re-established: a host that never answered is unreachable, and a
+        # rejected first authentication must not be repeated (account lock-out policies count failures).
+        return self._reconnect is not None and self.answered > 0 and self.reconnects < self.max_reconnects
+
+    def _given_up(self, error: WsmanTransportError) -> WsmanTransportError:
+        if not (error.connection_lost and self.reconnects):
+            return error
+        error.message = "%s (gave up after re-connecting and re-authenticating %d time%s)" % (
+            error.message, self.reconnects, "" if self.reconnects == 1 else "s")
+        error.args = (error.message,)
+        return error
 
     def _transmit(self, text: str, operation: str) -> bytes:
         try:
@@ -418,62 +442,38 @@ class WsmanClient:
         raise error from None
 
     def _classify(self, exc: Exception, operation: str) -> WsmanError:
-        """Map pywinrm/requests/socket errors to WsmanFault or WsmanTransportError (the caller drops the chain)."""
-        if HAS_WINRM:
-            if isinstance(exc, WSManFaultError):
-                return WsmanFault.from_pywinrm(exc, operation)
-            if isinstance(exc, WinRMOperationTimeoutError):
-                # pywinrm raises this bare for WSManFault 2150858793, the body is gone (winrm/protocol.py).
-                return WsmanFault(
-                    http_status=500,
-                    code="s:Receiver",
-                    subcode="w:TimedOut",
-                    reason="The WS-Management service cannot complete the operation within the time specified in "
-                    "OperationTimeout (PT%dS)." % self.operation_timeout_s,
-                    wsman_code=WSMAN_TIMED_OUT,
-                    operation=operation,
-                )
-            if isinstance(exc, WinRMTransportError):
-                try:
-                    return WsmanFault.from_xml(exc.response_text, http_status=exc.code, operation=operation)
-                except WsmanProtocolError:
-                    return self._transport_error(
-                        "HTTP %s from the WinRM service during %s" % (exc.code, operation), exc, status=exc.code
-                    )
-            if isinstance(exc, InvalidCredentialsError):
-                return self._transport_error(
-                    "authentication failed during %s: %s" % (operation, exc), exc, status=401
-                )
-            if isinstance(exc, WinRMError):
-                return self._transport_error("WinRM error during %s: %s" % (operation, exc), exc)
+        """Map a failed ``send`` to WsmanFault or WsmanTransportError (the caller drops the exception chain)."""
+        if self._classify_library is not None:
+            error = self._classify_library(exc, operation, self)
+            if error is not None:
+                return error
         if isinstance(exc, OSError):  # socket errors and requests' RequestException (an IOError)
-            return self._transport_error("cannot reach the WinRM service during %s: %s" % (operation, exc), exc)
-        return self._transport_error("sending %s failed: %s" % (operation, exc), exc)
+            return self.transport_error(
+                "cannot reach the WinRM service during %s: %s" % (operation, exc), exc,
+                connection_lost=is_connection_lost(exc),
+            )
+        return self.transport_error("sending %s failed: %s" % (operation, exc), exc)
 
-    def _transport_error(self, message: str, exc: Exception, status: int | None = None) -> WsmanTransportError:
+    def transport_error(
+        self, message: str, exc: Exception, status: int | None = None, connection_lost: bool = False
+    ) -> WsmanTransportError:
+        """A WsmanTransportError whose message holds none of this client's secrets."""
         return WsmanTransportError(
-            redact(message, self._secrets), status=status, cause_type=type(exc).__module__ + "." + type(exc).__name__
+            redact(message, self._secrets), status=status,
+            cause_type=type(exc).__module__ + "." + type(exc).__name__, connection_lost=connection_lost,
         )
 
 
-def client_for_protocol(protocol: Any, **kwargs: Any) -> WsmanClient:
-    """A client sending through a ``winrm.protocol.Protocol``, with its endpoint, timeout and envelope size.
+# Texts of a connection that was open and went away (urllib3 ProtocolError "Connection aborted.",
+# http.client.RemoteDisconnected, ECONNRESET/EPIPE), as opposed to one that never opened (refused, timed out).
+_LOST = re.compile(r"Connection aborted|RemoteDisconnected|Connection reset|Broken pipe|\[Errno (?:104|32)\]")
 
-    The operation timeout stays the Protocol's (pywinrm requires read_timeout_sec > operation_timeout_sec, so the
-    HTTP read cannot time out before the service answers with w:TimedOut).
-    """
-    if not HAS_WINRM:
-        raise WsmanError("pywinrm is required on the controller to talk to Windows hosts: pip install pywinrm")
-    transport = protocol.transport
-    options: dict[str, Any] = {
-        "operation_timeout_s": int(protocol.operation_timeout_sec),
-        "locale": getattr(protocol, "locale", "en-US"),
-        "to": transport.endpoint,
-        "max_envelope_size": int(getattr(protocol, "max_env_sz", DEFAULT_MAX_ENVELOPE_SIZE)),
-        "secrets": [getattr(transport, "password", None) or ""],
-    }
-    options.update(kwargs)
-    return WsmanClient(protocol.send_message, **options)
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """True when ``exc`` says an established connection was dropped (reset, aborted, closed mid-answer)."""
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        return True
+    return bool(_LOST.search(str(exc)))
 
 
 # -- parsing helpers --------------------------------------------------------------------------------------------
