@@ -416,9 +416,9 @@ class WsmanClient:
         return root
 
     def _may_reconnect(self) -> bool:
-        # Only a session that worked before is re-established: a host that never answered is unreachable, and a
-        # rejected first authentication must not be repeated (account lock-out policies count failures).
-        return self._reconnect is not None and self.answered > 0 and self.reconnects < self.max_reconnects
+        # ``connection_lost`` is never set for a refused connection, a timeout or a first rejected login (account
+        # lock-out policies count failures), so only a dropped connection or session is re-established.
+        return self._reconnect is not None and self.reconnects < self.max_reconnects
 
     def _given_up(self, error: WsmanTransportError) -> WsmanTransportError:
         if not (error.connection_lost and self.reconnects):
