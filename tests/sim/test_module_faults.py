@@ -194,3 +194,35 @@ def test_reboot_comes_back_with_a_new_boot_time_and_a_hung_host_fails_alone(flee
     hung = result(tmp_path / "reboot", "ms002")
     assert "did not come back with a new boot time within reboot_timeout=4s" in hung["msg"]
     control.power_on("ms002")
+
+
+@pytest.fixture(scope="module")
+def https_fleet(tmp_path_factory):
+    with Fleet(tmp_path_factory.mktemp("module-https"), hosts=1, os_mix=("2019",), first_ip="127.20.19.1",
+               scheme="https") as running:
+        yield running
+
+
+def test_lockout_of_an_https_management_channel_is_refused_before_any_write(https_fleet, tmp_path):
+    fleet = https_fleet
+    before = host_registry(fleet, "ms001")
+    cut = {"protocols": {"TLS 1.2": "disabled"}, "backup_dir": str(tmp_path / "backups")}
+    proc, summary = play(fleet, tmp_path, "lockout", [{"name": "cut", "fleetsec.schannel.win_schannel": cut}])
+    assert summary["ms001"]["failed"] == 1, proc.stdout
+    res = result(tmp_path / "lockout", "ms001")
+    assert res["error"]["code"] == "lockout"
+    assert "would cut the WinRM management channel" in res["msg"]
+    assert "the host would offer TLS 1.0, TLS 1.1" in res["msg"]
+    assert "today it negotiates TLS 1.2 with" in res["msg"]  # checked against the live connection
+    assert host_registry(fleet, "ms001") == before
+    overridden = {**cut, "allow_lockout": True}
+    tasks = [{"name": "cut", "fleetsec.schannel.win_schannel": overridden, "register": "cut"},
+             {"name": "keep", "ansible.builtin.set_fact": {"seen": "{{ cut }}"}}]
+    proc, summary = play(fleet, tmp_path, "override", tasks, "--check")
+    res = result(tmp_path / "override", "ms001")["ansible_facts"]["seen"]
+    assert res["changed"] is True, proc.stdout
+    assert "[WARNING]: allow_lockout is set: these settings would cut" in proc.stdout + proc.stderr
+    assert any(w.startswith("allow_lockout is set: these settings would cut") for w in res["warnings"])
+    harmless = {"ciphers": {"RC4 128/128": "disabled"}, "backup_dir": str(tmp_path / "backups")}
+    proc, summary = play(fleet, tmp_path, "harmless", [{"name": "rc4", "fleetsec.schannel.win_schannel": harmless}])
+    assert summary["ms001"]["changed"] == 1, proc.stdout
