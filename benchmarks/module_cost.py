@@ -130,9 +130,10 @@ def cpu_per_request(fleet: Fleet, name: str, settings: dict, backup_dir: str, *,
         if profiler:
             profiler.disable()
         per_request.append(1000 * (cpu_seconds(os.getpid()) - start) / requests)
+    figures = (min(per_request), statistics.median(per_request), repeat, rounds, requests,
+               " [under cProfile]" if profiler else "")
     lines = ["controller CPU per WS-Man request: best %.2f ms, median %.2f ms (%d batches of %d compliant check runs,"
-             " %d requests each)%s" % (min(per_request), statistics.median(per_request), repeat, rounds, requests,
-                                        " [under cProfile]" if profiler else "")]
+             " %d requests each)%s" % figures]
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
@@ -160,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
               args.profile_name)
         print("\n".join(cost_table(fleet_view, settings, backups)))
         print()
-        print("\n".join(cpu_per_request(fleet, cpu_host, settings, backups, rounds=args.rounds, repeat=args.repeat,
-                                         profile_it=args.profile)))
+        cpu = cpu_per_request(fleet, cpu_host, settings, backups, rounds=args.rounds, repeat=args.repeat,
+                              profile_it=args.profile)
+        print("\n".join(cpu))
     return 0
 
 
