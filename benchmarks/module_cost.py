@@ -120,12 +120,12 @@ def cpu_per_request(fleet: Fleet, name: str, settings: dict, backup_dir: str, *,
     run(fleet, name, settings, backup_dir, False)  # compliant first
     profiler = cProfile.Profile(time.process_time) if profile_it else None
     per_request = []
-    for _ in range(repeat):
+    for _batch in range(repeat):
         requests = 0
         start = cpu_seconds(os.getpid())
         if profiler:
             profiler.enable()
-        for _ in range(rounds):
+        for _round in range(rounds):
             requests += run(fleet, name, settings, backup_dir, True)["total"]
         if profiler:
             profiler.disable()
@@ -142,7 +142,7 @@ def cpu_per_request(fleet: Fleet, name: str, settings: dict, backup_dir: str, *,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--profile-name", default="recommended", help="profile of the role's defaults")
     parser.add_argument("--os", action="append", choices=catalog.OS_KEYS, help="OS versions (default: all)")
     parser.add_argument("--rounds", type=int, default=5, help="compliant check runs per CPU batch")
