@@ -11,7 +11,8 @@ Windows version, single-threaded, for a profile of roles/schannel/defaults/main.
   read-back (one Get per value written);
 * controller CPU per WS-Man request (this process, user + system from /proc; the simulator is another process)
   over ``--rounds`` compliant check runs, and with ``--profile`` the functions that spend it (cProfile timed by
-  process CPU time, so waiting for the host does not count).
+  process CPU time, so waiting for the host does not count) and the Python function calls per request, which unlike
+  CPU time on a shared machine do not vary from run to run.
 
     .venv/bin/python benchmarks/module_cost.py                 # every OS, recommended
     .venv/bin/python benchmarks/module_cost.py --os 2019 --profile
@@ -143,7 +144,11 @@ def cpu_per_request(fleet: Fleet, name: str, settings: dict, backup_dir: str, *,
              " %d requests each)%s" % figures]
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
+        stats = pstats.Stats(profiler, stream=out)
+        # Unlike CPU time on a shared machine, the number of Python function calls per request is deterministic:
+        # the figure to compare before and after a change.
+        lines.append("Python function calls per WS-Man request: %d" % (stats.total_calls / (requests * repeat)))
+        stats.sort_stats("tottime").print_stats(18)
         lines.append(out.getvalue())
     return lines
 
