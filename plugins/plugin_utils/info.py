@@ -71,7 +71,9 @@ def read_info(session: Session, options: Iterable[str] | None = None) -> dict[st
     marker = snapshot.values.pop(value_id(MARKER[0], MARKER[1]), None)
     state = {k: v for k, v in describe_state(snapshot, facts.os_key).items() if k in chosen}
     values = [value_as_dict(v) for v in sorted(snapshot.values.values(), key=lambda v: v.id)]
-    return {"changed": False, "os": os_result(facts), "state": state, "values": values,
+    # "values" is the agreed name; "raw_values" is the same list under a name Jinja's dot notation can reach
+    # (result.values is the dict method).
+    return {"changed": False, "os": os_result(facts), "state": state, "values": values, "raw_values": values,
             "reboot_pending": marker_pending(marker, facts)}
 
 
