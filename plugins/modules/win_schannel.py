@@ -197,7 +197,9 @@ calls:
   description: WS-Man requests this task cost, in total and per operation.
   returned: always
   type: dict
-  sample: {total: 64, by_operation: {Enumerate: 1, EnumKey: 1, GetDWORDValue: 59, GetMultiStringValue: 1, GetStringValue: 2}}
+  sample:
+    total: 64
+    by_operation: {Enumerate: 1, EnumKey: 1, GetDWORDValue: 59, GetMultiStringValue: 1, GetStringValue: 2}
 partial:
   description: On a write that stopped part-way, what was and was not written, and the record file beside the backup.
   returned: failed write
