@@ -35,7 +35,7 @@ ensure_collection_importable()
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import client_for_protocol  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol  # noqa: E402
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.profiles import profile  # noqa: E402
 from tests.winsim.fleet import Fleet  # noqa: E402

@@ -36,17 +36,15 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (  
     assess,
     parse_or_raise,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (  # noqa: E402
-    RegistryError,
     StdRegProv,
-    UnsupportedValueType,
     write_change,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (  # noqa: E402
-    WsmanClient,
-    WsmanError,
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import (  # noqa: E402
     client_for_protocol,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient  # noqa: E402
 from tests.profiles import profile  # noqa: E402
 from tests.winsim.fleet import Fleet  # noqa: E402
 
@@ -107,13 +105,12 @@ def client_for(fleet: Fleet, host: str) -> WsmanClient:
 def check_host(fleet: Fleet, host: str, settings: Settings) -> dict[str, Any]:
     """One host's assessment, or its error: one failing host is a FAILED line, not the end of the demo.
 
-    ValueError covers UnsupportedOsError; RegistryError (access denied, a WMI code) and UnsupportedValueType (a
-    managed value of an odd type) come from the registry read. Their messages hold no credentials (wsman.py scrubs
-    its own; registry errors name keys only).
+    Every error of the client layer is a FleetsecError (transport, WS-Man fault, WMI return code, unsupported OS).
+    Their messages hold no credentials (wsman.py scrubs its own; registry errors name keys only).
     """
     try:
         return {"host": host, **assess(client_for(fleet, host), settings).as_dict()}
-    except (WsmanError, RegistryError, UnsupportedValueType, OSError, ValueError) as exc:
+    except FleetsecError as exc:
         return {"host": host, "error": str(exc), "compliant": False}
 
 

@@ -34,7 +34,7 @@ REG_TYPE_NAMES = {
     REG_QWORD: "REG_QWORD",
 }
 
-RegData = Union[int, str, tuple[str, ...]]
+RegData = Union[int, str, bytes, tuple[str, ...]]  # bytes: REG_BINARY
 ValueId = tuple[str, str]
 
 

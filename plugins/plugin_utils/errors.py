@@ -1,3 +1,5 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one error hierarchy of the collection's controller side.
 
 Every error a module can meet derives from :class:`FleetsecError`; an action plugin turns any of them into its
@@ -5,6 +7,10 @@ task result with :meth:`FleetsecError.to_result`, so the mapping to ``failed``/`
 Transport failures (the host did not answer, TLS or authentication failed before any WS-Man reply) make the host
 unreachable; faults the host answered with (WS-Man/WMI codes) fail it; bad input fails it before anything is
 written.
+
+The families of the client layer derive from these: ``wsman.WsmanError`` (a HostError; its transport failures are
+HostUnreachable), ``stdregprov.RegistryError`` (a HostError carrying the WMI ReturnValue as ``code``) and
+``stdregprov.UnsupportedValueType`` (a HostError: the host holds a value of a type that cannot be handled).
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from typing import Any
 
 
 class FleetsecError(Exception):
-    """Base of every error the collection raises; ``code`` is the WS-Man/WMI/engine code when there is one."""
+    """Base of every error the collection raises; ``code`` is the WS-Man/WMI/engine code when there is one.
+
+    ``extra`` holds result keys the task returns beside ``msg`` (a partial write's record, the OS read so far).
+    """
 
     unreachable = False
 
@@ -22,6 +31,7 @@ class FleetsecError(Exception):
         self.message = message
         self.code = code
         self.details = dict(details or {})
+        self.extra: dict[str, Any] = {}
 
     def to_result(self) -> dict[str, Any]:
         """The task result for this error: ``failed`` (or ``unreachable``), ``msg`` and a structured ``error``."""
@@ -30,9 +40,9 @@ class FleetsecError(Exception):
             error["code"] = self.code
         if self.details:
             error["details"] = self.details
-        result: dict[str, Any] = {"failed": True, "msg": self.message, "error": error}
-        if self.unreachable:
-            result["unreachable"] = True
+        result: dict[str, Any] = {**self.extra, "msg": self.message, "error": error}
+        # Ansible counts a result as unreachable only when it is not also failed (TaskResult.is_failed wins).
+        result["unreachable" if self.unreachable else "failed"] = True
         return result
 
 

@@ -11,6 +11,7 @@ as WsmanFault.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
@@ -27,6 +28,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     key_id,
     value_id,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     WMI_URI,
     MethodResult,
@@ -98,8 +100,8 @@ def hive_path(hive: int, key: str) -> str:
     return "%s\\%s" % (HIVE_NAMES.get(hive, str(hive)), key.strip("\\"))
 
 
-class RegistryError(Exception):
-    """A StdRegProv method returned a nonzero ReturnValue."""
+class RegistryError(HostError):
+    """A StdRegProv method returned a nonzero ReturnValue (``code``)."""
 
     def __init__(self, method: str, key: str, name: str | None, code: int, hive: int = HKLM) -> None:
         self.method = method
@@ -109,7 +111,8 @@ class RegistryError(Exception):
         self.hive = hive
         path = hive_path(hive, key)
         target = path if name is None else '%s, value "%s"' % (path, name)
-        super().__init__("StdRegProv.%s(%s) returned %s" % (method, target, describe_return_code(code)))
+        super().__init__("StdRegProv.%s(%s) returned %s" % (method, target, describe_return_code(code)), code=code)
+        self.code = code
 
 
 class RegistryNotFound(RegistryError):
@@ -124,14 +127,14 @@ class WmiReturnCodeError(RegistryError):
     """Any other nonzero ReturnValue (a Win32 or WBEM code, named in the message)."""
 
 
-class UnsupportedValueType(Exception):
-    """A value whose REG_* type this module cannot read (no typed StdRegProv getter: REG_NONE, REG_LINK, ...) or
-    write (``access="setter"``: only REG_DWORD, REG_QWORD, REG_SZ and REG_MULTI_SZ are wired in write_change)."""
+class UnsupportedValueType(HostError):
+    """A value whose REG_* type has no typed StdRegProv getter or setter (REG_NONE, REG_LINK, ...)."""
 
     def __init__(self, key: str, name: str, reg_type: int, hive: int = HKLM, access: str = "getter") -> None:
         self.key, self.name, self.reg_type = key, name, reg_type
         super().__init__(
-            '%s, value "%s": registry type %d has no StdRegProv %s' % (hive_path(hive, key), name, reg_type, access)
+            '%s, value "%s": registry type %d has no StdRegProv %s' % (hive_path(hive, key), name, reg_type, access),
+            code=reg_type,
         )
 
 
@@ -211,6 +214,15 @@ class StdRegProv:
     def set_string(self, key: str, name: str, value: str) -> None:
         self._write("SetStringValue", key, name, [("sValueName", name), ("sValue", value)])
 
+    def set_expanded_string(self, key: str, name: str, value: str) -> None:
+        self._write("SetExpandedStringValue", key, name, [("sValueName", name), ("sValue", value)])
+
+    def set_binary(self, key: str, name: str, value: bytes) -> None:
+        """uValue is a uint8[]: one element per byte (SetBinaryValue doc); an empty value cannot be sent."""
+        if not value:
+            raise ValueError('%s, value "%s": REG_BINARY needs at least one byte' % (hive_path(self.hive, key), name))
+        self._write("SetBinaryValue", key, name, [("sValueName", name), ("uValue", [str(b) for b in value])])
+
     def set_multi_string(self, key: str, name: str, value: Sequence[str]) -> None:
         """Replace the whole list (SetMultiStringValue overwrites, TechNet ee176785).
 
@@ -289,12 +301,8 @@ class StdRegProv:
 
 
 def read_value(reg: StdRegProv, key: str, name: str, reg_type: int) -> RegValue | None:
-    """One typed Get for a value whose type EnumValues reported; None if it vanished in between.
-
-    REG_BINARY data is kept as comma-separated lowercase hex (the .reg ``hex:`` form without its prefix), since
-    the collection's value model has no bytes type.
-    """
-    data: int | str | tuple[str, ...] | None
+    """One typed Get for a value whose type EnumValues reported; None if it vanished in between."""
+    data: int | str | bytes | tuple[str, ...] | None
     if reg_type == REG_DWORD:
         data = reg.get_dword(key, name)
     elif reg_type == REG_QWORD:
@@ -306,8 +314,7 @@ def read_value(reg: StdRegProv, key: str, name: str, reg_type: int) -> RegValue 
     elif reg_type == REG_MULTI_SZ:
         data = reg.get_multi_string(key, name)
     elif reg_type == REG_BINARY:
-        raw = reg.get_binary(key, name)
-        data = None if raw is None else ",".join("%02x" % octet for octet in raw)
+        data = reg.get_binary(key, name)
     else:
         raise UnsupportedValueType(key, name, reg_type, reg.hive)
     return None if data is None else RegValue(key=key, name=name, type=reg_type, data=data)
@@ -354,19 +361,118 @@ def read_snapshot(
     return snapshot
 
 
-def write_change(reg: StdRegProv, change: Change) -> None:
-    """Write one Change: delete the value, or create its key (StdRegProv's Set* need it) and set the typed value.
+WBEM_E_TYPE_MISMATCH = 0x80041005
 
-    Costs one call for a deletion and two for a write (CreateKey returns 0 for a key that exists). REG_EXPAND_SZ
-    and REG_BINARY (SetExpandedStringValue, SetBinaryValue) are not wired: the catalog manages neither.
+# The getter to try first for a value the desired state wants absent (its type is not in the desired state):
+# the catalog stores suite orders as REG_SZ and curve orders as REG_MULTI_SZ, everything else it manages as
+# REG_DWORD. A wrong guess costs one WBEM_E_TYPE_MISMATCH answer and an EnumValues, never a wrong result.
+_ABSENT_TYPE_GUESS = {"functions": REG_SZ, "ecccurves": REG_MULTI_SZ}
+
+
+def read_desired(
+    reg: StdRegProv,
+    wanted: Iterable[tuple[str, str, int | None]],
+    containers: Iterable[str] = (),
+) -> Snapshot:
+    """Read the values ``wanted`` (key, name, expected type or None) at the call floor: one typed Get each.
+
+    StdRegProv has no batch read, so one request per value is the floor; ``read_snapshot``'s EnumValues per key
+    on top of it is what this saves. A Get answering WBEM_E_TYPE_MISMATCH (the value holds another type) costs one
+    EnumValues of its key and a Get with the right getter. ``containers`` are parent keys holding many managed
+    keys that a fresh Windows mostly lacks (the SCHANNEL Protocols key): one EnumKey each tells which children
+    exist, and no value under a missing child is read. The snapshot records every key known to exist or be missing.
+    """
+    snapshot = Snapshot()
+    children: dict[str, set[str] | None] = {}
+    for container in containers:
+        names = reg.enum_key(container)
+        children[key_id(container)] = None if names is None else {n.casefold() for n in names}
+        (snapshot.missing_keys if names is None else snapshot.existing_keys).add(key_id(container))
+    for key, name, expected in wanted:
+        if _known_missing(key, children, snapshot):
+            snapshot.missing_keys.add(key_id(key))
+            continue
+        reg_type = expected or _ABSENT_TYPE_GUESS.get(name.casefold(), REG_DWORD)
+        try:
+            value = read_value(reg, key, name, reg_type)
+        except WmiReturnCodeError as error:
+            if error.code != WBEM_E_TYPE_MISMATCH:
+                raise
+            listing = dict((n.casefold(), t) for n, t in reg.enum_values(key) or [])
+            actual = listing.get(name.casefold())
+            value = None if actual is None else read_value(reg, key, name, actual)
+        if value is not None:
+            snapshot.values[value.id] = value
+            snapshot.existing_keys.add(key_id(key))
+    return snapshot
+
+
+def _known_missing(key: str, children: Mapping[str, set[str] | None], snapshot: Snapshot) -> bool:
+    kid = key_id(key)
+    if kid in snapshot.missing_keys:
+        return True
+    for container, names in children.items():
+        if kid.startswith(container + "\\"):
+            child = kid[len(container) + 1:].split("\\", 1)[0]
+            if names is None or child not in names:
+                if names is not None:  # the topmost missing key: a restore deletes it with everything below
+                    snapshot.missing_keys.add(container + "\\" + child)
+                return True
+    return False
+
+
+def learn_key_existence(reg: StdRegProv, keys: Iterable[str], snapshot: Snapshot) -> None:
+    """Make ``snapshot`` know whether each of ``keys`` and its missing ancestors exist, one EnumKey per parent.
+
+    Needed before writing under keys the reads left unknown (every value absent): a key that did not exist must be
+    created, and deleted again by a restore, together with the topmost ancestor that was missing too.
+    """
+    listed: dict[str, set[str] | None] = {}
+    for key in keys:
+        path = key.strip("\\")
+        while snapshot.key_exists(path) is None and "\\" in path:
+            parent, child = path.rsplit("\\", 1)
+            pid = key_id(parent)
+            if pid not in listed:
+                names = reg.enum_key(parent)
+                listed[pid] = None if names is None else {n.casefold() for n in names}
+            names = listed[pid]
+            exists = names is not None and child.casefold() in names
+            (snapshot.existing_keys if exists else snapshot.missing_keys).add(key_id(path))
+            if names is not None:
+                snapshot.existing_keys.add(pid)
+                break
+            path = parent
+
+
+def write_change(reg: StdRegProv, change: Change, key_exists: bool | None = None) -> bool:
+    """Write one Change; return True when it had to create the change's key.
+
+    A deletion of a value already gone counts as done (a re-run after a lost connection). A write opens the key
+    (Set*Value never creates one: ReturnValue 2), so: a key known to exist gets the Set alone, a key known missing
+    gets CreateKey first (it creates missing parents too), a key of unknown existence gets the Set and, only on
+    ReturnValue 2, CreateKey and the Set again.
     """
     if change.after is None:
-        reg.delete_value(change.key, change.name)
-        return
+        with contextlib.suppress(RegistryNotFound):
+            reg.delete_value(change.key, change.name)
+        return False
     setters = {REG_DWORD: reg.set_dword, REG_QWORD: reg.set_qword, REG_SZ: reg.set_string,
-               REG_MULTI_SZ: reg.set_multi_string}
+               REG_MULTI_SZ: reg.set_multi_string, REG_EXPAND_SZ: reg.set_expanded_string,
+               REG_BINARY: reg.set_binary}
     setter = setters.get(change.type)
     if setter is None:
         raise UnsupportedValueType(change.key, change.name, change.type, reg.hive, access="setter")
-    reg.create_key(change.key)
-    setter(change.key, change.name, change.after)
+    if key_exists is False:
+        reg.create_key(change.key)
+        setter(change.key, change.name, change.after)
+        return True
+    try:
+        setter(change.key, change.name, change.after)
+    except RegistryNotFound:
+        if key_exists:
+            raise
+        reg.create_key(change.key)
+        setter(change.key, change.name, change.after)
+        return True
+    return False

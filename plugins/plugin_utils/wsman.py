@@ -20,21 +20,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape, quoteattr
 
-try:
-    from winrm.exceptions import (
-        InvalidCredentialsError,
-        WinRMError,
-        WinRMOperationTimeoutError,
-        WinRMTransportError,
-        WSManFaultError,
-    )
-
-    HAS_WINRM = True
-except ImportError:  # the client works with any ``send``; only the pywinrm glue needs pywinrm
-    HAS_WINRM = False
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError, HostUnreachable
 
 # Namespaces, prefixes as Windows emits them. Source: MS-WSMV 2.2.1; pypsrp src/pypsrp/wsman.py NAMESPACES; pywinrm
 # winrm/protocol.py build_wsman_header.
@@ -67,8 +56,8 @@ WSMAN_TIMED_OUT = 2150858793
 ParamValue = str | int | bool | Sequence[str]
 
 
-class WsmanError(Exception):
-    """Base of every error this layer raises."""
+class WsmanError(HostError):
+    """Base of every error this layer raises: the host's answer (or its absence) went wrong."""
 
 
 class WsmanFault(WsmanError):
@@ -94,7 +83,7 @@ class WsmanFault(WsmanError):
         operation: str | None = None,
     ) -> None:
         self.http_status = http_status
-        self.code = code
+        self.soap_code = code
         self.subcode = subcode
         self.reason = reason
         self.wsman_code = wsman_code
@@ -103,7 +92,7 @@ class WsmanFault(WsmanError):
         self.provider = provider
         self.provider_message = provider_message
         self.operation = operation
-        super().__init__(self._render())
+        super().__init__(self._render(), code=wsman_code if wsman_code is not None else wmi_code)
 
     def _render(self) -> str:
         codes = []
@@ -114,7 +103,7 @@ class WsmanFault(WsmanError):
         text = "WS-Man fault"
         if codes:
             text += " " + ", ".join(codes)
-        text += " %s: %s" % (self.subcode or self.code or "(no fault code)", self.reason or "(no reason given)")
+        text += " %s: %s" % (self.subcode or self.soap_code or "(no fault code)", self.reason or "(no reason given)")
         if self.provider_message and self.provider_message != self.reason:
             text += " [%s: %s]" % (self.provider or "provider", self.provider_message)
         context = []
@@ -179,36 +168,27 @@ class WsmanFault(WsmanError):
             operation=operation,
         )
 
-    @classmethod
-    def from_pywinrm(cls, exc: Any, operation: str | None = None) -> WsmanFault:
-        """Build from ``winrm.exceptions.WSManFaultError``: the raw body when it parses, else its parsed fields."""
-        try:
-            fault = cls.from_xml(exc.response, http_status=exc.code, operation=operation)
-        except WsmanProtocolError:
-            fault = None
-        if fault is not None:
-            return fault
-        return cls(
-            http_status=exc.code,
-            code=exc.fault_code,
-            subcode=exc.fault_subcode,
-            reason=_collapse(exc.reason or "") or None,
-            wsman_code=exc.wsman_fault_code,
-            wmi_code=exc.wmierror_code,
-            operation=operation,
-        )
 
-
-class WsmanTransportError(WsmanError):
+class WsmanTransportError(WsmanError, HostUnreachable):
     """The request did not get a WS-Management answer: refused, timed out, rejected credentials, bad HTTP status.
 
     The message keeps the cause's text with any credentials removed; ``status`` is the HTTP status when known.
+    ``connection_lost`` marks a failure a fresh connection and authentication may cure (a reset or dropped
+    connection, a 401 on a session that had authenticated before), as opposed to a host that refuses or times out.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, cause_type: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        cause_type: str | None = None,
+        connection_lost: bool = False,
+    ) -> None:
+        super().__init__(message, code=status)
         self.status = status
         self.cause_type = cause_type
+        self.connection_lost = connection_lost
 
 
 class WsmanProtocolError(WsmanError):
@@ -227,11 +207,19 @@ class MethodResult:
         return values[0] if values else None
 
 
+Classifier = Callable[[Exception, str, "WsmanClient"], "WsmanError | None"]
+Reconnect = Callable[[], Callable[[str], "bytes | str"]]
+
+
 class WsmanClient:
     """Send WMI operations as WS-Management requests through ``send`` and parse the answers.
 
-    ``send(xml_text) -> bytes`` is typically ``winrm.Protocol.send_message``; see :func:`client_for_protocol`.
-    ``secrets`` are strings (passwords) to cut out of any error message that could echo them.
+    ``send(xml_text) -> bytes`` is typically ``winrm.Protocol.send_message``; see ``winrm_protocol.client_for``.
+    ``secrets`` are strings (passwords) to cut out of any error message that could echo them. ``classify`` maps a
+    library's exception to a WsmanError (None: use the generic socket rules); the pywinrm rules live in
+    ``winrm_protocol``. ``reconnect`` returns a fresh ``send`` (new connection, new authentication): when given, an
+    idempotent request whose connection or authenticated session was lost is sent once more on a fresh one, at most
+    ``max_reconnects`` times per client, so one reset costs one retried request, not the host.
     """
 
     def __init__(
@@ -243,6 +231,9 @@ class WsmanClient:
         to: str = DEFAULT_TO,
         max_envelope_size: int = DEFAULT_MAX_ENVELOPE_SIZE,
         secrets: Iterable[str] = (),
+        classify: Classifier | None = None,
+        reconnect: Reconnect | None = None,
+        max_reconnects: int = 3,
     ) -> None:
         self._send = send
         self.operation_timeout_s = operation_timeout_s
@@ -250,6 +241,11 @@ class WsmanClient:
         self.to = to
         self.max_envelope_size = max_envelope_size
         self._secrets = tuple(s for s in secrets if s)
+        self._classify_library = classify
+        self._reconnect = reconnect
+        self.max_reconnects = max_reconnects
+        self.reconnects = 0
+        self.answered = 0  # requests the host answered (fault or not) on any connection of this client
         self.calls: Counter[str] = Counter()
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -266,19 +262,23 @@ class WsmanClient:
         method: str,
         params: Sequence[tuple[str, ParamValue]],
         selectors: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> MethodResult:
         """Call a WMI method (MS-WSMV 3.1.4.1.x custom action; example in MS-WSMV 4.1.4 "Invoking a Method").
 
         Action is ``{resource_uri}/{method}``; the body is ``<p:{method}_INPUT xmlns:p="{resource_uri}">`` with one
         child per parameter in the order given (MOF order, as openwsman src/lib/wsman-client.c sends them); a
         sequence value becomes the same element repeated, an empty sequence sends nothing (WS-Man's "null array").
+        ``idempotent=False`` (a reboot) forbids sending it again after a lost connection.
         """
-        body = ET.Element("p:%s_INPUT" % method, {"xmlns:p": resource_uri})
-        for name, value in params:
-            for text in _param_texts(value):
-                ET.SubElement(body, "p:" + name).text = text
+        body = "".join([
+            "<p:%s_INPUT xmlns:p=%s>" % (method, quoteattr(resource_uri)),
+            *("<p:%s>%s</p:%s>" % (name, escape(text), name) for name, value in params for text in _param_texts(value)),
+            "</p:%s_INPUT>" % method,
+        ])
         action = "%s/%s" % (resource_uri, method)
-        root = self._call(method, action, resource_uri, body, selectors)
+        root = self._call(method, action, resource_uri, body, selectors, idempotent=idempotent)
         output = _body_child(root, method)
         if _local(output.tag) != method + "_OUTPUT":
             raise WsmanProtocolError(
@@ -343,7 +343,7 @@ class WsmanClient:
         self,
         action: str,
         resource_uri: str,
-        body: ET.Element | None,
+        body: ET.Element | str | None,
         selectors: Mapping[str, str] | None = None,
         message_id: str | None = None,
     ) -> tuple[str, str]:
@@ -354,43 +354,60 @@ class WsmanClient:
         w:MaxEnvelopeSize (true), a:MessageID, w:Locale (false), p:DataLocale (false), w:OperationTimeout,
         w:ResourceURI (true), a:Action (true), then w:SelectorSet when addressing an instance.
         """
+        # Written as text rather than through ElementTree: serialising the tree was the largest share of this
+        # module's CPU per request (benchmarks/module_cost.py --profile); every value is escaped the same way.
         message_id = message_id or "uuid:%s" % str(uuid.uuid4()).upper()
-        envelope = ET.Element(
-            "s:Envelope",
-            {"xmlns:s": NS_S, "xmlns:a": NS_A, "xmlns:w": NS_W, "xmlns:p": NS_P},
-        )
-        header = ET.SubElement(envelope, "s:Header")
-        ET.SubElement(header, "a:To").text = self.to
-        reply_to = ET.SubElement(header, "a:ReplyTo")
-        ET.SubElement(reply_to, "a:Address", {"s:mustUnderstand": "true"}).text = ANONYMOUS
-        ET.SubElement(header, "w:MaxEnvelopeSize", {"s:mustUnderstand": "true"}).text = str(self.max_envelope_size)
-        ET.SubElement(header, "a:MessageID").text = message_id
-        ET.SubElement(header, "w:Locale", {"xml:lang": self.locale, "s:mustUnderstand": "false"})
-        ET.SubElement(header, "p:DataLocale", {"xml:lang": self.locale, "s:mustUnderstand": "false"})
-        ET.SubElement(header, "w:OperationTimeout").text = "PT%d.000S" % self.operation_timeout_s
-        ET.SubElement(header, "w:ResourceURI", {"s:mustUnderstand": "true"}).text = resource_uri
-        ET.SubElement(header, "a:Action", {"s:mustUnderstand": "true"}).text = action
+        lang = quoteattr(self.locale)
+        parts = [
+            '<s:Envelope xmlns:s="%s" xmlns:a="%s" xmlns:w="%s" xmlns:p="%s"><s:Header>' % (NS_S, NS_A, NS_W, NS_P),
+            "<a:To>%s</a:To>" % escape(self.to),
+            '<a:ReplyTo><a:Address s:mustUnderstand="true">%s</a:Address></a:ReplyTo>' % ANONYMOUS,
+            '<w:MaxEnvelopeSize s:mustUnderstand="true">%d</w:MaxEnvelopeSize>' % self.max_envelope_size,
+            "<a:MessageID>%s</a:MessageID>" % escape(message_id),
+            '<w:Locale xml:lang=%s s:mustUnderstand="false" />' % lang,
+            '<p:DataLocale xml:lang=%s s:mustUnderstand="false" />' % lang,
+            "<w:OperationTimeout>PT%d.000S</w:OperationTimeout>" % self.operation_timeout_s,
+            '<w:ResourceURI s:mustUnderstand="true">%s</w:ResourceURI>' % escape(resource_uri),
+            '<a:Action s:mustUnderstand="true">%s</a:Action>' % escape(action),
+        ]
         if selectors:
-            selector_set = ET.SubElement(header, "w:SelectorSet")
-            for name, value in selectors.items():
-                ET.SubElement(selector_set, "w:Selector", {"Name": name}).text = str(value)
-        body_element = ET.SubElement(envelope, "s:Body")
-        if body is not None:
-            body_element.append(body)
-        return message_id, ET.tostring(envelope, encoding="unicode")
+            parts.append("<w:SelectorSet>")
+            parts.extend('<w:Selector Name=%s>%s</w:Selector>' % (quoteattr(name), escape(str(value)))
+                         for name, value in selectors.items())
+            parts.append("</w:SelectorSet>")
+        parts.append("</s:Header>")
+        if body is None:
+            parts.append("<s:Body />")
+        else:
+            parts += ["<s:Body>", body if isinstance(body, str) else ET.tostring(body, encoding="unicode"), "</s:Body>"]
+        parts.append("</s:Envelope>")
+        return message_id, "".join(parts)
 
     def _call(
         self,
         operation: str,
         action: str,
         resource_uri: str,
-        body: ET.Element | None,
+        body: ET.Element | str | None,
         selectors: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> ET.Element:
         message_id, text = self.build_envelope(action, resource_uri, body, selectors)
-        self.calls[operation] += 1
-        self.bytes_sent += len(text.encode("utf-8"))
-        raw = self._transmit(text, operation)
+        size = len(text.encode("utf-8"))
+        while True:
+            self.calls[operation] += 1
+            self.bytes_sent += size
+            try:
+                raw = self._transmit(text, operation)
+            except WsmanTransportError as error:
+                if not (idempotent and error.connection_lost and self._may_reconnect()):
+                    raise self._given_up(error) from None
+                self.reconnects += 1
+                self._send = self._reconnect()  # type: ignore[misc]
+                continue
+            break
+        self.answered += 1
         self.bytes_received += len(raw)
         root = _parse(raw)
         fault = root.find("{%s}Body/{%s}Fault" % (NS_S, NS_S))
@@ -403,6 +420,19 @@ class WsmanClient:
                 "%s: response relates to %s, expected %s" % (operation, relates_to or "nothing", message_id)
             )
         return root
+
+    def _may_reconnect(self) -> bool:
+        # ``connection_lost`` is never set for a refused connection, a timeout or a first rejected login (account
+        # lock-out policies count failures), so only a dropped connection or session is re-established.
+        return self._reconnect is not None and self.reconnects < self.max_reconnects
+
+    def _given_up(self, error: WsmanTransportError) -> WsmanTransportError:
+        if not (error.connection_lost and self.reconnects):
+            return error
+        error.message = "%s (gave up after re-connecting and re-authenticating %d time%s)" % (
+            error.message, self.reconnects, "" if self.reconnects == 1 else "s")
+        error.args = (error.message,)
+        return error
 
     def _transmit(self, text: str, operation: str) -> bytes:
         try:
@@ -418,62 +448,38 @@ class WsmanClient:
         raise error from None
 
     def _classify(self, exc: Exception, operation: str) -> WsmanError:
-        """Map pywinrm/requests/socket errors to WsmanFault or WsmanTransportError (the caller drops the chain)."""
-        if HAS_WINRM:
-            if isinstance(exc, WSManFaultError):
-                return WsmanFault.from_pywinrm(exc, operation)
-            if isinstance(exc, WinRMOperationTimeoutError):
-                # pywinrm raises this bare for WSManFault 2150858793, the body is gone (winrm/protocol.py).
-                return WsmanFault(
-                    http_status=500,
-                    code="s:Receiver",
-                    subcode="w:TimedOut",
-                    reason="The WS-Management service cannot complete the operation within the time specified in "
-                    "OperationTimeout (PT%dS)." % self.operation_timeout_s,
-                    wsman_code=WSMAN_TIMED_OUT,
-                    operation=operation,
-                )
-            if isinstance(exc, WinRMTransportError):
-                try:
-                    return WsmanFault.from_xml(exc.response_text, http_status=exc.code, operation=operation)
-                except WsmanProtocolError:
-                    return self._transport_error(
-                        "HTTP %s from the WinRM service during %s" % (exc.code, operation), exc, status=exc.code
-                    )
-            if isinstance(exc, InvalidCredentialsError):
-                return self._transport_error(
-                    "authentication failed during %s: %s" % (operation, exc), exc, status=401
-                )
-            if isinstance(exc, WinRMError):
-                return self._transport_error("WinRM error during %s: %s" % (operation, exc), exc)
+        """Map a failed ``send`` to WsmanFault or WsmanTransportError (the caller drops the exception chain)."""
+        if self._classify_library is not None:
+            error = self._classify_library(exc, operation, self)
+            if error is not None:
+                return error
         if isinstance(exc, OSError):  # socket errors and requests' RequestException (an IOError)
-            return self._transport_error("cannot reach the WinRM service during %s: %s" % (operation, exc), exc)
-        return self._transport_error("sending %s failed: %s" % (operation, exc), exc)
+            return self.transport_error(
+                "cannot reach the WinRM service during %s: %s" % (operation, exc), exc,
+                connection_lost=is_connection_lost(exc),
+            )
+        return self.transport_error("sending %s failed: %s" % (operation, exc), exc)
 
-    def _transport_error(self, message: str, exc: Exception, status: int | None = None) -> WsmanTransportError:
+    def transport_error(
+        self, message: str, exc: Exception, status: int | None = None, connection_lost: bool = False
+    ) -> WsmanTransportError:
+        """A WsmanTransportError whose message holds none of this client's secrets."""
         return WsmanTransportError(
-            redact(message, self._secrets), status=status, cause_type=type(exc).__module__ + "." + type(exc).__name__
+            redact(message, self._secrets), status=status,
+            cause_type=type(exc).__module__ + "." + type(exc).__name__, connection_lost=connection_lost,
         )
 
 
-def client_for_protocol(protocol: Any, **kwargs: Any) -> WsmanClient:
-    """A client sending through a ``winrm.protocol.Protocol``, with its endpoint, timeout and envelope size.
+# Texts of a connection that was open and went away (urllib3 ProtocolError "Connection aborted.",
+# http.client.RemoteDisconnected, ECONNRESET/EPIPE), as opposed to one that never opened (refused, timed out).
+_LOST = re.compile(r"Connection aborted|RemoteDisconnected|Connection reset|Broken pipe|\[Errno (?:104|32)\]")
 
-    The operation timeout stays the Protocol's (pywinrm requires read_timeout_sec > operation_timeout_sec, so the
-    HTTP read cannot time out before the service answers with w:TimedOut).
-    """
-    if not HAS_WINRM:
-        raise WsmanError("pywinrm is required on the controller to talk to Windows hosts: pip install pywinrm")
-    transport = protocol.transport
-    options: dict[str, Any] = {
-        "operation_timeout_s": int(protocol.operation_timeout_sec),
-        "locale": getattr(protocol, "locale", "en-US"),
-        "to": transport.endpoint,
-        "max_envelope_size": int(getattr(protocol, "max_env_sz", DEFAULT_MAX_ENVELOPE_SIZE)),
-        "secrets": [getattr(transport, "password", None) or ""],
-    }
-    options.update(kwargs)
-    return WsmanClient(protocol.send_message, **options)
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """True when ``exc`` says an established connection was dropped (reset, aborted, closed mid-answer)."""
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        return True
+    return bool(_LOST.search(str(exc)))
 
 
 # -- parsing helpers --------------------------------------------------------------------------------------------

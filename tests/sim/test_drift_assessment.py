@@ -15,7 +15,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import m
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import SettingsError, assess, parse_or_raise
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import client_for_protocol
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
 from tests.profiles import profile
 from tests.winsim.fleet import Fleet
 

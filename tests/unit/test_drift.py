@@ -12,11 +12,12 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, REG_SZ, Change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (
     SettingsError,
-    UnsupportedOsError,
     assess,
     change_as_dict,
     parse_or_raise,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import UnsupportedOsError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
 from tests.unit.wsman_fake import FakeHost, os_item
@@ -130,7 +131,8 @@ def test_unsupported_windows_stops_after_the_os_query():
     with pytest.raises(UnsupportedOsError, match=r"unsupported Windows version 6\.2\.9200 \(build 9200, "
                                                  r"'Microsoft Windows Server 2012 Standard'\)") as raised:
         assess(client, parse_or_raise(SETTINGS))
-    assert isinstance(raised.value, ValueError)
+    assert isinstance(raised.value, HostError)
+    assert not raised.value.unreachable
     assert raised.value.facts.build == 9200
     assert client.calls == {"Enumerate": 1}
 

@@ -112,7 +112,7 @@ def test_writes(host, reg):
     assert reg.check_access(TLS12_SERVER) is True
 
 
-def test_write_change_creates_the_key_then_sets_or_deletes(host, reg):
+def test_write_change_creates_a_key_only_when_the_set_finds_none(host, reg):
     new_key = PROTOCOLS + r"\SSL 3.0\Server"
     write_change(reg, Change(new_key, "Enabled", REG_DWORD, None, 0))
     write_change(reg, Change(SUITES, "Functions", REG_MULTI_SZ, None, ("TLS_AES_256_GCM_SHA384",)))
@@ -121,13 +121,13 @@ def test_write_change_creates_the_key_then_sets_or_deletes(host, reg):
     assert host.registry[SUITES]["Functions"] == (REG_MULTI_SZ, ("TLS_AES_256_GCM_SHA384",))
     assert "Note" not in host.registry[TLS12_SERVER]
     assert [r.method for r in host.requests] == [
-        "CreateKey", "SetDWORDValue", "CreateKey", "SetMultiStringValue", "DeleteValue",
+        "SetDWORDValue", "CreateKey", "SetDWORDValue", "SetMultiStringValue", "DeleteValue",
     ]
 
 
 def test_write_change_refuses_a_type_it_cannot_write(host, reg):
     with pytest.raises(UnsupportedValueType):
-        write_change(reg, Change(TLS12_SERVER, "Blob", REG_BINARY, None, "01,02"))
+        write_change(reg, Change(TLS12_SERVER, "Link", 6, None, "x"))
     assert host.requests == []
 
 
@@ -241,7 +241,7 @@ def test_snapshot_reads_every_value_when_no_names_given(reg):
     assert reg.client.calls == {"EnumValues": 3, "GetMultiStringValue": 1, "GetQWORDValue": 1, "GetBinaryValue": 1}
     assert snapshot.get(SUITES, "Functions") == RegValue(
         SUITES, "Functions", REG_MULTI_SZ, ("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"))
-    assert snapshot.get(r"SOFTWARE\Test", "Bin").data == "01,00,ff"
+    assert snapshot.get(r"SOFTWARE\Test", "Bin").data == b"\x01\x00\xff"
     assert snapshot.get(r"SOFTWARE\Test", "Q").data == 2**40
     assert snapshot.key_exists(PROTOCOLS + r"\TLS 1.2") is True
 

@@ -15,6 +15,10 @@ from winrm.exceptions import InvalidCredentialsError, WinRMTransportError
 from winrm.protocol import Protocol
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils import wsman
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import (
+    client_for_protocol,
+    fault_from_pywinrm,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     NS_A,
     NS_N,
@@ -25,7 +29,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     WsmanFault,
     WsmanProtocolError,
     WsmanTransportError,
-    client_for_protocol,
     parse_datetime,
     redact,
 )
@@ -238,35 +241,36 @@ def test_parse_datetime_rejects_garbage():
 
 FAULTS = {
     "winrb_soap_fault_v2.xml": dict(
-        code="s:Sender", subcode="n:CannotProcessFilter", wsman_code=2150858778, wmi_code=None, machine="localhost",
+        soap_code="s:Sender", subcode="n:CannotProcessFilter", wsman_code=2150858778, wmi_code=None,
+        machine="localhost",
         provider="WMI Provider", provider_message="The specified class does not exist in the given namespace.",
         reason="The data source could not process the filter. The filter might be missing or it might be invalid. "
         "Change the filter and try the request again.",
     ),
     "winrb_wmi_error_v2.xml": dict(
-        code="s:Sender", subcode="w:QuotaLimit", wsman_code=None, wmi_code=2150859173, machine=None, provider=None,
+        soap_code="s:Sender", subcode="w:QuotaLimit", wsman_code=None, wmi_code=2150859173, machine=None, provider=None,
         provider_message=None,
         reason="The WS-Management service cannot process the request. The maximum number of concurrent shells for "
         "this user has been exceeded. Close existing shells or raise the quota for this user.",
     ),
     "winrb_soap_fault_omi.xml": dict(
-        code="SOAP-ENV:Receiver", subcode="wsman:InternalError", wsman_code=None, wmi_code=None, machine=None,
+        soap_code="SOAP-ENV:Receiver", subcode="wsman:InternalError", wsman_code=None, wmi_code=None, machine=None,
         provider=None, provider_message=None, reason="get-instance: instance name parameter is missing",
     ),
     "pywinrm_fault_must_understand.xml": dict(
-        code="s:MustUnderstand", subcode=None, wsman_code=None, wmi_code=None, machine=None, provider=None,
+        soap_code="s:MustUnderstand", subcode=None, wsman_code=None, wmi_code=None, machine=None, provider=None,
         provider_message=None, reason="Test reason.",
     ),
     "pywinrm_fault_schema_validation.xml": dict(
-        code="s:Sender", subcode="w:SchemaValidationError", wsman_code=0x80338041, wmi_code=None,
+        soap_code="s:Sender", subcode="w:SchemaValidationError", wsman_code=0x80338041, wmi_code=None,
         machine="SERVER2008.domain.local", provider=None, provider_message=None, reason="Reason text.",
     ),
     "pywinrm_fault_wmi_error_detail.xml": dict(
-        code="s:Receiver", subcode="w:InternalError", wsman_code=None, wmi_code=0x803381A6, machine=None,
+        soap_code="s:Receiver", subcode="w:InternalError", wsman_code=None, wmi_code=0x803381A6, machine=None,
         provider=None, provider_message=None, reason="Reason text.",
     ),
     "pywinrm_fault_timed_out.xml": dict(
-        code="s:Receiver", subcode="w:TimedOut", wsman_code=2150858793, wmi_code=None,
+        soap_code="s:Receiver", subcode="w:TimedOut", wsman_code=2150858793, wmi_code=None,
         machine="server2022.domain.test", provider=None, provider_message=None,
         reason="The WS-Management service cannot complete the operation within the time specified in "
         "OperationTimeout.",
@@ -352,7 +356,7 @@ def test_pywinrm_fields_used_when_the_body_is_lost():
 
     exc = WSManFaultError(500, "Bad HTTP response", "", "Access is denied. ", fault_code="s:Receiver",
                           fault_subcode="w:AccessDenied", wsman_fault_code=5, wmierror_code=None)
-    fault = WsmanFault.from_pywinrm(exc, operation="SetDWORDValue")
+    fault = fault_from_pywinrm(exc, operation="SetDWORDValue")
     assert str(fault) == (
         "WS-Man fault 5 (0x00000005) w:AccessDenied: Access is denied. (during SetDWORDValue, HTTP 500)"
     )
