@@ -6,8 +6,8 @@ module: schannel_resolve
 short_description: Resolve the schannel role's profile or IIS Crypto template plus overrides into checked settings
 version_added: 0.1.0
 description:
-  - Runs on the controller only, once per play (the C(fleetsec.schannel.schannel) role calls it with C(run_once)):
-    picks the profile (or reads the IIS Crypto C(.ictpl) template instead), merges the overrides on top, and checks
+  - Runs on the controller only, once per play (the C(fleetsec.schannel.schannel) role calls it with C(run_once)).
+    It picks the profile (or reads the IIS Crypto C(.ictpl) template instead), merges the overrides on top, and checks
     the result with the policy engine for every Windows version in O(os_keys).
   - Fails, naming the role variable and the field to fix, on an unknown profile, an unreadable or malformed
     template, overrides of the wrong type, unknown names, or settings that are an error on one of the Windows

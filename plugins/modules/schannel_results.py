@@ -12,7 +12,7 @@ description:
     C(<report_dir>/<run_id>/<host>.json) (schema C(fleetsec.schannel/host-result) version 1; file mode 0600,
     directories 0700) from the role's registered results of that host (C(schannel_apply),
     C(schannel_reboot_result), C(schannel_tls), C(schannel_impact)).
-  - Writes in check mode too: the record of a drift check is what the check is for. It never touches a host.
+  - Writes in check mode too, since the record of a drift check is what the check is for. It never touches a host.
 author:
   - fleetsec.schannel contributors
 options:
@@ -86,7 +86,7 @@ counts:
   returned: always
   type: dict
 ansible_facts:
-  description: C(schannel_last_run), where the run is recorded (report_dir, run, playbook, hosts, context).
+  description: The fact C(schannel_last_run), where the run is recorded (report_dir, run, playbook, hosts, mode, context).
   returned: always
   type: dict
 lines:
