@@ -23,9 +23,10 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import d
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_TYPE_NAMES, Change
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings, parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import read_supported_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, read_snapshot
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts, read_os
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
 
 
@@ -35,17 +36,6 @@ class SettingsError(InputError):
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
         super().__init__("; ".join(str(f) for f in findings))
-
-
-class UnsupportedOsError(HostError):
-    """The host runs a Windows version the catalog does not cover: nothing is read beyond its OS."""
-
-    def __init__(self, facts: OsFacts) -> None:
-        self.facts = facts
-        super().__init__(
-            "unsupported Windows version %s (build %d, %r): the catalog covers Windows Server 2008 R2 to 2025"
-            % (facts.version, facts.build, facts.caption.strip())
-        )
 
 
 @dataclass
@@ -113,6 +103,8 @@ def _type_name(reg_type: int) -> str:
 
 
 def _jsonable(data: object) -> object:
+    if isinstance(data, bytes):
+        return data.hex()  # REG_BINARY, as backup files write it
     return list(data) if isinstance(data, tuple) else data
 
 
@@ -132,9 +124,7 @@ def assess(client: WsmanClient, settings: Settings) -> Assessment:
     propagate with their WS-Man/WMI codes.
     """
     before = dict(client.calls)
-    facts = read_os(client)
-    if facts.os_key is None:
-        raise UnsupportedOsError(facts)
+    facts = read_supported_os(client)
     findings = check_settings(settings, facts.os_key)
     desired, render_findings = desired_state(settings, facts.os_key)
     findings.extend(f for f in render_findings if f not in findings)

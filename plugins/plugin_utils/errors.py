@@ -19,7 +19,10 @@ from typing import Any
 
 
 class FleetsecError(Exception):
-    """Base of every error the collection raises; ``code`` is the WS-Man/WMI/engine code when there is one."""
+    """Base of every error the collection raises; ``code`` is the WS-Man/WMI/engine code when there is one.
+
+    ``extra`` holds result keys the task returns beside ``msg`` (a partial write's record, the OS read so far).
+    """
 
     unreachable = False
 
@@ -28,6 +31,7 @@ class FleetsecError(Exception):
         self.message = message
         self.code = code
         self.details = dict(details or {})
+        self.extra: dict[str, Any] = {}
 
     def to_result(self) -> dict[str, Any]:
         """The task result for this error: ``failed`` (or ``unreachable``), ``msg`` and a structured ``error``."""
@@ -36,7 +40,7 @@ class FleetsecError(Exception):
             error["code"] = self.code
         if self.details:
             error["details"] = self.details
-        result: dict[str, Any] = {"failed": True, "msg": self.message, "error": error}
+        result: dict[str, Any] = {**self.extra, "failed": True, "msg": self.message, "error": error}
         if self.unreachable:
             result["unreachable"] = True
         return result

@@ -419,6 +419,30 @@ def _known_missing(key: str, children: Mapping[str, set[str] | None], snapshot: 
     return False
 
 
+def learn_key_existence(reg: StdRegProv, keys: Iterable[str], snapshot: Snapshot) -> None:
+    """Make ``snapshot`` know whether each of ``keys`` and its missing ancestors exist, one EnumKey per parent.
+
+    Needed before writing under keys the reads left unknown (every value absent): a key that did not exist must be
+    created, and deleted again by a restore, together with the topmost ancestor that was missing too.
+    """
+    listed: dict[str, set[str] | None] = {}
+    for key in keys:
+        path = key.strip("\\")
+        while snapshot.key_exists(path) is None and "\\" in path:
+            parent, _, child = path.rpartition("\\")
+            pid = key_id(parent)
+            if pid not in listed:
+                names = reg.enum_key(parent)
+                listed[pid] = None if names is None else {n.casefold() for n in names}
+            names = listed[pid]
+            exists = names is not None and child.casefold() in names
+            (snapshot.existing_keys if exists else snapshot.missing_keys).add(key_id(path))
+            if names is not None:
+                snapshot.existing_keys.add(pid)
+                break
+            path = parent
+
+
 def write_change(reg: StdRegProv, change: Change, key_exists: bool | None = None) -> bool:
     """Write one Change; return True when it had to create the change's key.
 

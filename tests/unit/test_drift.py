@@ -12,12 +12,12 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, REG_SZ, Change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (
     SettingsError,
-    UnsupportedOsError,
     assess,
     change_as_dict,
     parse_or_raise,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import UnsupportedOsError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
 from tests.unit.wsman_fake import FakeHost, os_item

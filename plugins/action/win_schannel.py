@@ -1,0 +1,38 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_schannel: thin action plugin; the job is plugin_utils.apply.run_schannel (documentation: modules/)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import WsmanAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import Options, run_schannel, settings_from_args
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
+
+STATE_MAP = {"type": "dict"}
+
+
+class ActionModule(WsmanAction):
+    ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
+        "protocols": STATE_MAP,
+        "protocol_sides": {"type": "list", "elements": "str", "choices": ["server", "client"]},
+        "ciphers": STATE_MAP,
+        "hashes": STATE_MAP,
+        "key_exchanges": STATE_MAP,
+        "cipher_suites": {"type": "list", "elements": "str"},
+        "ecc_curves": {"type": "list", "elements": "str"},
+        "dh_min_key_bits": {"type": "dict"},
+        "dotnet_strong_crypto": {"type": "bool"},
+        "dotnet_system_default_tls_versions": {"type": "bool"},
+        "winhttp_secure_protocols": {"type": "list", "elements": "str"},
+        "fips_algorithm_policy": {"type": "bool"},
+        "backup": {"type": "bool", "default": True},
+        "backup_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/backups"},
+        "allow_lockout": {"type": "bool", "default": False},
+    }
+
+    def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        options = Options(settings=settings_from_args(args), backup=args["backup"], backup_dir=args["backup_dir"],
+                          allow_lockout=args["allow_lockout"], check_mode=bool(self._task.check_mode))
+        return run_schannel(session, options, self.inventory_name(task_vars))

@@ -1,0 +1,206 @@
+#!/usr/bin/python
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This is a documentation stub: the module runs on the controller as an action plugin (plugins/action).
+
+DOCUMENTATION = r"""
+---
+module: win_schannel
+short_description: Set Windows Schannel, .NET and WinHTTP TLS settings over WMI, idempotently
+version_added: 0.1.0
+description:
+  - Reads the Schannel registry values it manages from a Windows host and writes only what differs, through the
+    WMI C(StdRegProv) class over the host's own WinRM connection. No PowerShell runs, nothing is copied to the host,
+    no process is started and no remote shell is opened, so it works where policy forbids remote shells.
+  - One task reads the OS, checks the settings against it (errors refuse the host), computes the minimal change,
+    refuses changes that would cut an HTTPS/CredSSP management channel, writes a backup, writes, marks a pending
+    reboot on the host and reads back what it wrote.
+  - An option left out is not managed. Names are the registry key names (C(Triple DES 168), C(SHA256)); the IIS
+    Crypto labels are accepted and mapped per Windows version; unknown names fail with a "did you mean".
+  - "Cost on the wire, per host: one WQL query, one EnumKey, one Get of the reboot marker and one typed Get per
+    managed value in check mode (the C(recommended) profile: 67 requests on a compliant host, fewer on a fresh one);
+    applying adds one request per value written or deleted and per key created, and one Get per value written to
+    read it back."
+  - Needs C(ansible_connection=winrm); all the usual C(ansible_winrm_*) variables apply with ansible-core's
+    defaults. Only the first transport of a list in C(ansible_winrm_transport) is used.
+author:
+  - fleetsec.schannel contributors
+options:
+  protocols:
+    description:
+      - Protocol name (C(SSL 2.0) ... C(TLS 1.3), C(DTLS 1.2)) to C(enabled), C(disabled) or C(default) (delete the
+        values so the OS default applies), or to a mapping C({server, client}) of those states.
+    type: dict
+  protocol_sides:
+    description: Which of the C(Client)/C(Server) subkeys a plain state in O(protocols) applies to.
+    type: list
+    elements: str
+    choices: [server, client]
+  ciphers:
+    description: Cipher key name (C(AES 256/256), C(RC4 128/128)) to C(enabled), C(disabled) or C(default).
+    type: dict
+  hashes:
+    description: Hash key name (C(SHA), C(SHA256), C(MD5)) to C(enabled), C(disabled) or C(default).
+    type: dict
+  key_exchanges:
+    description: Key exchange (C(Diffie-Hellman), C(PKCS), C(ECDH)) to C(enabled), C(disabled) or C(default).
+    type: dict
+  cipher_suites:
+    description:
+      - The cipher suite order, written as the target OS spells it (with or without curve suffix). An empty list
+        removes the policy so the OS default order applies.
+    type: list
+    elements: str
+  ecc_curves:
+    description: The ECC curve order (Windows Server 2016 and later). An empty list removes it.
+    type: list
+    elements: str
+  dh_min_key_bits:
+    description: Minimum Diffie-Hellman key sizes, C({server: 2048, client: 2048}).
+    type: dict
+  dotnet_strong_crypto:
+    description: C(SchUseStrongCrypto) for .NET 2.0 and 4.x, 64- and 32-bit views.
+    type: bool
+  dotnet_system_default_tls_versions:
+    description: C(SystemDefaultTlsVersions) for .NET 2.0 and 4.x, 64- and 32-bit views.
+    type: bool
+  winhttp_secure_protocols:
+    description: The WinHTTP C(DefaultSecureProtocols) protocols, both views. An empty list removes the value.
+    type: list
+    elements: str
+  fips_algorithm_policy:
+    description: C(Lsa\FipsAlgorithmPolicy\Enabled).
+    type: bool
+  backup:
+    description:
+      - Before the first write, save the prior values of everything the write touches on the controller, as JSON
+        (for M(fleetsec.schannel.win_schannel_restore)) and as a C(.reg) file that C(reg import) restores exactly
+        (keys that did not exist are deleted). No backup is written when nothing changes.
+    type: bool
+    default: true
+  backup_dir:
+    description:
+      - Controller folder of the backups; one folder per inventory host, one file pair per run named by UTC time
+        (C(20261202T050000.123456Z.json)), files mode 0600, folders 0700. A write that stops part-way leaves a
+        C(<stamp>.partial.json) record there too.
+    type: path
+    default: ~/.ansible/fleetsec_schannel/backups
+  allow_lockout:
+    description:
+      - Apply settings even when they would leave the host no TLS protocol and cipher suite in common with this
+        controller's TLS client while WinRM runs over HTTPS or CredSSP. A warning says so.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Reads and reports the drift; writes nothing.
+  diff_mode:
+    support: full
+    description: The changed values, grouped by key, before and after.
+  platform:
+    platforms: windows
+notes:
+  - Schannel reads its settings at boot; RV(reboot_required) and RV(reboot_pending) say when a reboot is needed.
+    Use M(fleetsec.schannel.win_wmi_reboot).
+seealso:
+  - module: fleetsec.schannel.win_schannel_info
+  - module: fleetsec.schannel.win_schannel_restore
+  - module: fleetsec.schannel.win_wmi_reboot
+"""
+
+EXAMPLES = r"""
+- name: Disable the legacy protocols and RC4, keep TLS 1.2
+  fleetsec.schannel.win_schannel:
+    protocols:
+      SSL 2.0: disabled
+      SSL 3.0: disabled
+      TLS 1.0: disabled
+      TLS 1.1: disabled
+      TLS 1.2: enabled
+    ciphers:
+      RC4 128/128: disabled
+      Triple DES 168: disabled
+    cipher_suites:
+      - TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+      - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    dotnet_strong_crypto: true
+    dotnet_system_default_tls_versions: true
+  register: schannel
+
+- name: Check for drift only
+  fleetsec.schannel.win_schannel:
+    protocols: {TLS 1.0: disabled}
+  check_mode: true
+  register: drift
+"""
+
+RETURN = r"""
+changed:
+  description: Whether values were written (in check mode, whether they would be).
+  returned: always
+  type: bool
+diff:
+  description: The changed values in C(.reg) notation, before and after; shown with C(--diff).
+  returned: success
+  type: dict
+  sample: {before: "", after: "[HKEY_LOCAL_MACHINE\\...\\TLS 1.0\\Server]\n\"Enabled\"=dword:00000000\n"}
+changes:
+  description: One entry per value written or deleted (in check mode, the drift).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {key: "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server",
+       name: Enabled, type: REG_DWORD, before: null, after: 0}
+reboot_required:
+  description: This run changed (or in check mode would change) something Schannel reads at boot.
+  returned: success
+  type: bool
+reboot_pending:
+  description:
+    - A change needing a reboot was applied during the host's current boot, by this run or an earlier one from any
+      controller (a marker value under C(HKLM\SOFTWARE\fleetsec\schannel)).
+  returned: success
+  type: bool
+os:
+  description: The host's OS.
+  returned: when the host answered
+  type: dict
+  sample: {caption: Microsoft Windows Server 2019 Standard, version: 10.0.17763, build: 17763, key: "2019",
+           last_boot: "2026-12-01T06:00:00+00:00"}
+findings:
+  description: What the policy engine says of the settings on this OS.
+  returned: when the host answered
+  type: list
+  elements: dict
+  sample: [{code: tls13-unsupported, severity: warning, message: "protocols.TLS 1.3: ..."}]
+warnings:
+  description: Warnings (settings skipped on this OS, lock-out overridden, management connection changes).
+  returned: success
+  type: list
+  elements: str
+backup_file:
+  description: Path of the backup JSON (the C(.reg) beside it), or null when nothing was written or backup is off.
+  returned: success
+  type: str
+readback:
+  description: After a write, whether every value written reads back as written, and the differences.
+  returned: success
+  type: dict
+  sample: {ok: true, differences: []}
+calls:
+  description: WS-Man requests this task cost, in total and per operation.
+  returned: always
+  type: dict
+  sample: {total: 67, by_operation: {Enumerate: 1, EnumKey: 1, GetDWORDValue: 60, GetStringValue: 5}}
+partial:
+  description: On a write that stopped part-way, what was and was not written, and the record file beside the backup.
+  returned: failed write
+  type: dict
+error:
+  description: The error (type, message, WS-Man/WMI code) when the task failed.
+  returned: failure
+  type: dict
+"""

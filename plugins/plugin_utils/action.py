@@ -1,0 +1,55 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every WS-Man action plugin of the collection shares: argument validation, the session, the result.
+
+An action plugin names its ``ARGUMENT_SPEC`` and implements ``run_job(session, args, task_vars)`` as one call
+into its job module; this base validates the arguments (unknown names and wrong types fail the task naming the
+option), opens the WS-Man session on the task's own WinRM settings, maps any FleetsecError with ``to_result()``
+and adds ``calls`` (the WS-Man requests the task cost) to every result, failed or not.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session, open_session
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError
+
+
+def calls_of(session: Session | None) -> dict[str, Any]:
+    """``{total, by_operation}``: the WS-Man requests a task cost (retries after a lost connection included)."""
+    by_operation = dict(sorted(session.client.calls.items())) if session else {}
+    return {"total": sum(by_operation.values()), "by_operation": by_operation}
+
+
+class WsmanAction(ActionBase):
+    """Base of the collection's host-side action plugins (they run on the controller and talk WS-Man)."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = True
+    ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {}
+    MAX_RECONNECTS = 3
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        del tmp
+        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        session: Session | None = None
+        try:
+            session = open_session(self._connection, self.MAX_RECONNECTS)
+            result.update(self.run_job(session, args, task_vars or {}))
+        except FleetsecError as error:
+            result.update(error.to_result())
+        except AnsibleActionFail:
+            raise
+        result["calls"] = calls_of(session)
+        return result
+
+    def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def inventory_name(self, task_vars: dict[str, Any]) -> str:
+        return str(task_vars.get("inventory_hostname") or self._connection.get_option("remote_addr"))

@@ -1,0 +1,252 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_schannel's job on one host: read, pre-flight, diff, backup, write, mark, read back. One WinRM session.
+
+Cost on the wire (WS-Man requests): 1 WQL query for the OS, 1 EnumKey of the SCHANNEL Protocols container, 1 Get
+of the reboot marker, then 1 typed Get per managed value (none under a protocol key the host lacks). A write costs
+1 request per value written or deleted, plus 1 CreateKey per key that did not exist, plus the marker; the read-back
+is 1 Get per value written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import compute_changes, render_diff
+from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
+from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
+    Change,
+    DesiredState,
+    RegValue,
+    Snapshot,
+    key_id,
+    value_id,
+)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (
+    host_dir,
+    stamp,
+    write_backup,
+    write_partial_record,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Endpoint, Session
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import change_as_dict, parse_or_raise
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, HostError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import (
+    MARKER,
+    marker_pending,
+    needs_reboot,
+    os_result,
+    read_supported_os,
+    set_marker,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.lockout import (
+    controller_tls,
+    lockout_problems,
+    probe_negotiated,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
+    StdRegProv,
+    learn_key_existence,
+    read_desired,
+    write_change,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts
+
+PROTOCOLS_CONTAINER = catalog.SCHANNEL_KEY + "\\Protocols"
+
+
+class RefusedError(HostError):
+    """Pre-flight refused the settings for this host (engine errors, lock-out): nothing was written."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """win_schannel's module options (the settings stay raw until the engine parses them)."""
+
+    settings: Mapping[str, Any]
+    backup: bool = True
+    backup_dir: str = "~/.ansible/fleetsec_schannel/backups"
+    allow_lockout: bool = False
+    check_mode: bool = False
+
+
+@dataclass
+class HostRead:
+    """A host read against a desired state: its OS, what it holds, the marker, the minimal changes."""
+
+    os: OsFacts
+    desired: DesiredState
+    snapshot: Snapshot
+    marker: RegValue | None
+    changes: list[Change]
+    findings: list[Finding] = field(default_factory=list)
+
+
+def findings_result(findings: Sequence[Finding]) -> list[dict[str, str]]:
+    return [{"code": f.code, "severity": f.severity, "message": "%s: %s" % (f.field, f.message)} for f in findings]
+
+
+def read_host(reg: StdRegProv, desired_for: Callable[[OsFacts], tuple[DesiredState, list[Finding]]]) -> HostRead:
+    """OS, then the desired state for it, then exactly the values it names and the reboot marker."""
+    facts = read_supported_os(reg.client)
+    desired, findings = desired_for(facts)
+    wanted = []
+    for vid, value in sorted(desired.items()):
+        key, name = desired.spelled(vid)
+        wanted.append((key, name, None if value is None else value.type))
+    wanted.append(MARKER)
+    containers = [PROTOCOLS_CONTAINER] if sum(
+        key_id(k).startswith(key_id(PROTOCOLS_CONTAINER) + "\\") for k, _n, _t in wanted) > 1 else []
+    snapshot = read_desired(reg, wanted, containers)
+    marker = snapshot.values.pop(value_id(MARKER[0], MARKER[1]), None)
+    return HostRead(facts, desired, snapshot, marker, compute_changes(desired, snapshot), findings)
+
+
+def preflight_lockout(settings: Settings, os_key: str, endpoint: Endpoint, allow_lockout: bool) -> list[str]:
+    """Refuse (RefusedError) settings that would cut the management channel; warnings to return otherwise."""
+    if not endpoint.over_tls:
+        return []
+    negotiated = probe_negotiated(endpoint.host, endpoint.port) if endpoint.scheme == "https" else None
+    authentication = "ECDSA" if negotiated and "ECDSA" in negotiated.suite_name else "RSA"
+    errors, warnings = lockout_problems(settings, os_key, controller_tls(), negotiated, authentication)
+    if errors and not allow_lockout:
+        raise RefusedError(errors[0], code="lockout")
+    return warnings + ["allow_lockout is set: " + e for e in errors]
+
+
+def write_changes(
+    reg: StdRegProv, changes: Sequence[Change], snapshot: Snapshot
+) -> tuple[list[Change], FleetsecError | None]:
+    """Write in order; return what was written and the error that stopped it (or None)."""
+    written: list[Change] = []
+    created: set[str] = set()
+    for change in changes:
+        kid = key_id(change.key)
+        exists = True if kid in created else snapshot.key_exists(change.key)
+        try:
+            write_change(reg, change, exists)
+        except FleetsecError as error:
+            return written, error
+        if change.after is not None:
+            created.add(kid)
+        written.append(change)
+    return written, None
+
+
+def read_back(reg: StdRegProv, written: Sequence[Change]) -> dict[str, Any]:
+    """One Get per value written: every value must now hold what was written (or be gone)."""
+    wanted = [(c.key, c.name, c.type if c.after is not None else None) for c in written]
+    now = read_desired(reg, wanted)
+    differences = []
+    for change in written:
+        value = now.get(change.key, change.name)
+        want = None if change.after is None else RegValue(change.key, change.name, change.type, change.after)
+        ok = value is None if want is None else value is not None and compute_changes({want.id: want}, now) == []
+        if not ok:
+            differences.append(change_as_dict(Change(
+                change.key, change.name, change.type if value is None else value.type,
+                None if value is None else value.data, change.after)))
+    return {"ok": not differences, "differences": differences}
+
+
+def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any]:
+    """The whole win_schannel task for one host; raises FleetsecError subclasses for to_result()."""
+    settings = parse_or_raise(options.settings)
+    reg = StdRegProv(session.client)
+    engine: list[Finding] = []
+
+    def desired_for(facts: OsFacts) -> tuple[DesiredState, list[Finding]]:
+        findings = check_settings(settings, facts.os_key)
+        desired, render = desired_state(settings, facts.os_key)
+        findings.extend(f for f in render if f not in findings)
+        engine.extend(findings)
+        return desired, findings
+
+    state = read_host(reg, desired_for)
+    facts = state.os
+    result: dict[str, Any] = {"os": os_result(facts), "findings": findings_result(engine)}
+    errors = [f for f in engine if f.severity == ERROR]
+    if errors:
+        error = RefusedError(
+            "settings refused for %s: %s" % (catalog.os_label(facts.os_key), "; ".join(
+                "%s: %s" % (f.field, f.message) for f in errors)), code=errors[0].code)
+        error.extra = result
+        raise error
+    warnings = ["%s: %s" % (f.field, f.message) for f in engine if f.severity == WARNING]
+    changes = state.changes
+    if changes:
+        try:
+            warnings += preflight_lockout(settings, facts.os_key, session.endpoint, options.allow_lockout)
+        except RefusedError as error:
+            error.extra = result
+            raise
+    reboot_required = any(needs_reboot(c) for c in changes)
+    result.update({
+        "changed": bool(changes),
+        "diff": render_diff(changes),
+        "changes": [change_as_dict(c) for c in changes],
+        "reboot_required": reboot_required,
+        "reboot_pending": reboot_required or marker_pending(state.marker, facts),
+        "warnings": warnings,
+        "backup_file": None,
+        "readback": None,
+    })
+    if options.check_mode or not changes:
+        if not changes:
+            result["readback"] = None if options.check_mode else {"ok": True, "differences": []}
+        return result
+
+    run_stamp = stamp()
+    folder = host_dir(options.backup_dir, host)
+    try:
+        learn_key_existence(reg, [c.key for c in changes if c.after is not None], state.snapshot)
+    except FleetsecError as error:
+        error.extra = result
+        raise
+    if options.backup:
+        files = write_backup(folder, run_stamp, host, changes=changes, snapshot=state.snapshot,
+                             os_info=result["os"])
+        result["backup_file"] = str(files.json_path)
+    written, error = write_changes(reg, changes, state.snapshot)
+    if error is not None:
+        raise partial_write_error(error, folder, run_stamp, host, written=written, changes=changes, result=result)
+    if reboot_required:
+        set_marker(reg, facts, state.marker)
+    result["readback"] = read_back(reg, written)
+    if not result["readback"]["ok"]:
+        failure = HostError("read-back after the write differs from what was written (another writer, or a "
+                            "policy reverting it): %d value(s)" % len(result["readback"]["differences"]),
+                            code="readback")
+        failure.extra = result
+        raise failure
+    return result
+
+
+def partial_write_error(
+    error: FleetsecError, folder: Any, run_stamp: str, host: str, *, written: Sequence[Change],
+    changes: Sequence[Change], result: dict[str, Any],
+) -> FleetsecError:
+    """The write error, with what was and was not written in the result and in a record beside the backup."""
+    done = [change_as_dict(c) for c in written]
+    left = [change_as_dict(c) for c in changes[len(written):]]
+    record = write_partial_record(folder, run_stamp, host, written=done, not_written=left, error=error.message,
+                                  backup_file=result.get("backup_file"))
+    error.message = "write stopped after %d of %d values (record: %s): %s" % (
+        len(written), len(changes), record, error.message)
+    error.args = (error.message,)
+    error.extra = {**result, "changed": bool(written),
+                   "partial": {"written": done, "not_written": left, "record_file": str(record)}}
+    return error
+
+
+def settings_from_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy options of win_schannel's arguments: those given (None = not managed)."""
+    module_options = {"backup", "backup_dir", "allow_lockout"}
+    return {k: v for k, v in args.items() if k not in module_options and v is not None}
+
