@@ -1,0 +1,130 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Depth ``full``: sslyze's sweep of one port, every suite of every version one handshake each (SSL 2.0 to
+TLS 1.3, through nassl's OpenSSL 1.0.2 and 1.1.1), plus its elliptic-curve sweep.
+
+sslyze counts a handshake that timed out as a rejected suite (sslyze 6.3.1
+``plugins/openssl_cipher_suites/_test_cipher_suite.py``): such a rejection makes the port's result incomplete here,
+so a slow host never looks hardened. The sweep runs in a worker thread and is waited for at most until the port's
+time bound; its connections per port are limited to two at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import GROUP_NAMES
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import PortDeadline, PortUnreachable
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
+
+MISSING_SSLYZE = (
+    "depth 'full' needs the Python package sslyze on the Ansible controller (pip install sslyze==6.3.1 "
+    "nassl==5.4.0, pinned in the collection's requirements/verify.txt; sslyze is AGPL-3.0 and pins cryptography<47, "
+    "so a dedicated virtualenv or execution environment is advisable); install it, or use depth 'compliance'"
+)
+_GROUP_CODES = {name.lower(): code for code, name in GROUP_NAMES.items()}
+_GROUP_CODES["prime256v1"] = 0x0017  # OpenSSL's name for secp256r1
+CONNECTIONS_PER_PORT = 2
+
+
+def _commands() -> dict[str, Any]:
+    try:
+        from sslyze import ScanCommand
+    except ImportError as exc:
+        raise InputError(MISSING_SSLYZE, code="sslyze-missing") from exc
+    return {
+        "SSL 2.0": ScanCommand.SSL_2_0_CIPHER_SUITES,
+        "SSL 3.0": ScanCommand.SSL_3_0_CIPHER_SUITES,
+        "TLS 1.0": ScanCommand.TLS_1_0_CIPHER_SUITES,
+        "TLS 1.1": ScanCommand.TLS_1_1_CIPHER_SUITES,
+        "TLS 1.2": ScanCommand.TLS_1_2_CIPHER_SUITES,
+        "TLS 1.3": ScanCommand.TLS_1_3_CIPHER_SUITES,
+    }
+
+
+def require_sslyze() -> None:
+    _commands()
+
+
+def _run(request: Any, box: list) -> None:
+    from sslyze import Scanner
+
+    try:
+        scanner = Scanner(per_server_concurrent_connections_limit=CONNECTIONS_PER_PORT, concurrent_server_scans_limit=1)
+        scanner.queue_scans([request])
+        box.extend(scanner.get_results())
+    except Exception as exc:  # reported as the port's detail: the worker must not die silently
+        box.append(exc)
+
+
+def full_sweep(host: str, port: int, result: PortResult, *, timeout: float, seconds_left: float,
+               server_name: str | None) -> None:
+    """Fill ``result`` from sslyze's sweep. Raises PortUnreachable / PortDeadline."""
+    from sslyze import (
+        ScanCommand,
+        ScanCommandAttemptStatusEnum,
+        ServerNetworkConfiguration,
+        ServerNetworkLocation,
+        ServerScanRequest,
+        ServerScanStatusEnum,
+    )
+
+    commands = _commands()
+    request = ServerScanRequest(
+        server_location=ServerNetworkLocation(hostname=server_name or host, port=port, ip_address=host),
+        network_configuration=ServerNetworkConfiguration(tls_server_name_indication=server_name or host,
+                                                         network_timeout=max(1, int(timeout)),
+                                                         network_max_retries=0),
+        scan_commands={*commands.values(), ScanCommand.ELLIPTIC_CURVES},
+    )
+    box: list = []
+    worker = threading.Thread(target=_run, args=(request, box), daemon=True, name="sslyze-%s-%d" % (host, port))
+    worker.start()
+    worker.join(seconds_left)
+    if worker.is_alive():
+        raise PortDeadline("port %d: sslyze's sweep did not finish within the port's time bound" % port)
+    (scan,) = box
+    if isinstance(scan, Exception):
+        raise PortDeadline("port %d: sslyze failed: %s" % (port, scan))
+    if scan.scan_status == ServerScanStatusEnum.ERROR_NO_CONNECTIVITY:
+        raise PortUnreachable("port %d: %s" % (port, scan.connectivity_error_trace or "no connectivity"))
+    timeouts = 0
+    for protocol, command in commands.items():
+        attempt = getattr(scan.scan_result, command.value)
+        if attempt.status != ScanCommandAttemptStatusEnum.COMPLETED:
+            raise PortDeadline("port %d: sslyze %s: %s" % (port, command.value, attempt.error_reason))
+        found = attempt.result
+        result.handshakes += len(found.accepted_cipher_suites) + len(found.rejected_cipher_suites)
+        timeouts += sum("timed out" in (r.error_message or "") for r in found.rejected_cipher_suites)
+        for accepted in found.accepted_cipher_suites:
+            result.add(protocol, _code(accepted.cipher_suite.name))
+            key = accepted.ephemeral_key
+            if key is not None and type(key).__name__ == "DhEphemeralKeyInfo" and result.dh_bits is None:
+                result.dh_bits = key.size
+    curves = getattr(scan.scan_result, ScanCommand.ELLIPTIC_CURVES.value)
+    if curves.status == ScanCommandAttemptStatusEnum.COMPLETED:
+        found = curves.result
+        result.handshakes += len(found.supported_curves or []) + len(found.rejected_curves or [])
+        for curve in found.supported_curves or []:
+            code = _GROUP_CODES.get(curve.name.lower())
+            if code is not None and code not in result.groups:
+                result.groups.append(code)
+    if timeouts:
+        raise PortDeadline("port %d: %d of sslyze's handshakes timed out (sslyze counts them as rejections)"
+                           % (port, timeouts))
+
+
+_CODES: dict[str, int] = {}
+
+
+def _code(name: str) -> int:
+    """IANA code point of a suite name as sslyze reports it (the catalog, then tlslite-ng's table)."""
+    if not _CODES:
+        from tlslite.constants import CipherSuite
+
+        _CODES.update({n: c for c, n in CipherSuite.ietfNames.items()})
+        _CODES.update({s.name: s.code for s in catalog.SUITES.values()})
+    return _CODES[name]
