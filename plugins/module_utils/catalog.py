@@ -60,9 +60,11 @@ __all__ = [
     "os_suite_variants",
     "os_suites",
     "protocol_key",
+    "protocol_not_yet_available",
     "protocol_supported",
     "resolve",
     "split_curve_suffix",
+    "strong_crypto_refuses",
 ]
 
 # --------------------------------------------------------------------------------------------------------------
@@ -225,6 +227,14 @@ def protocol_supported(name: str, os_key: str) -> bool:
     return PROTOCOLS[resolve("protocol", name)].defaults[os_key] is not None
 
 
+def protocol_not_yet_available(name: str, os_key: str) -> bool:
+    """True when ``os_key`` lacks the protocol but a later OS here has it (TLS 1.3 before 2022, DTLS 1.2 before
+    2016): a protocol that came after the OS, unlike one the OS removed (SSL 2.0 from 2016 on)."""
+    defaults = PROTOCOLS[resolve("protocol", name)].defaults
+    later = OS_KEYS[OS_KEYS.index(os_key) + 1:]
+    return defaults[os_key] is None and any(defaults[k] is not None for k in later)
+
+
 def protocol_key(name: str, side: str) -> str:
     r"""``SCHANNEL\Protocols\<name>\<Client|Server>`` for a protocol name or alias and a side (any case)."""
     sides = {s.casefold(): s for s in SIDES}
@@ -306,6 +316,34 @@ KEY_EXCHANGES: dict[str, AlgorithmInfo] = _algorithms(
 
 # kind -> table, for code that handles the three kinds alike.
 ALGORITHMS: dict[str, dict[str, AlgorithmInfo]] = {"cipher": CIPHERS, "hash": HASHES, "key_exchange": KEY_EXCHANGES}
+
+
+# What SCH_USE_STRONG_CRYPTO (the flag .NET passes to Schannel when SchUseStrongCrypto=1) refuses, per OS.
+# Ciphers: the "Allowed by SCH_USE_STRONG_CRYPTO" column of MicrosoftDocs/win32 desktop-src/SecAuthN/
+# tls-cipher-suites-in-windows-{7,8-1}.md (RC4 filtered; DES, NULL and 3DES still allowed),
+# -windows-10-v1607.md / -v1903.md (RC4, DES, export, NULL filtered; 3DES allowed) and
+# -windows-server-2022.md / -windows-11.md (3DES "No" as well; MicrosoftDocs/win32 PR #750 "3DES now prohibited by
+# USE_STRONG_CRYPTO"). Export suites are RC4/RC2 40/56-bit and fall under the RC4 row or have no suite left.
+# Protocols: .NET with SchUseStrongCrypto=1 offers TLS 1.0-1.2 instead of SSL 3.0 + TLS 1.0
+# (microsoft/referencesource@1acafe20 System/net/System/Net/ServicePointManager.cs), and SCHANNEL_CRED documents
+# the flag as disabling "known weak ... SSL/TLS protocol versions" (SCH_USE_STRONG_CRYPTO, 0x00400000).
+_STRONG_RC4 = frozenset({"RC4 40/128", "RC4 56/128", "RC4 64/128", "RC4 128/128"})
+_STRONG_10 = _STRONG_RC4 | {"DES 56/56", "NULL"}
+_STRONG_CRYPTO_CIPHERS: dict[str, frozenset[str]] = {
+    "2008r2": _STRONG_RC4,
+    "2012r2": _STRONG_RC4,
+    "2016": _STRONG_10,
+    "2019": _STRONG_10,
+    "2022": _STRONG_10 | {"Triple DES 168"},
+    "2025": _STRONG_10 | {"Triple DES 168"},
+}
+_STRONG_CRYPTO_PROTOCOLS = frozenset({"SSL 2.0", "SSL 3.0"})
+
+
+def strong_crypto_refuses(os_key: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(protocols, ciphers) that a process passing SCH_USE_STRONG_CRYPTO cannot use on ``os_key``, however the
+    SCHANNEL keys are set (a .NET process with SchUseStrongCrypto=1, MailStore Server's listener among them)."""
+    return _STRONG_CRYPTO_PROTOCOLS, _STRONG_CRYPTO_CIPHERS[os_key]
 
 
 def algorithm_key(kind: str, name: str, os_key: str) -> str:

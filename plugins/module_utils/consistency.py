@@ -3,10 +3,11 @@
 """Whether parsed settings make sense on one Windows version. Nothing is "fixed": every finding names the
 problem, where it is, and what to change.
 
-``check_settings`` returns, first, the warnings ``desired_state`` gives for what the OS does not have
-(protocol-unsupported, algorithm-unsupported, suite-unavailable, suite-duplicate, suites-none-available,
-ecc-curves-unsupported, curve-unavailable, winhttp-protocol-unsupported; see desired.py and suite_order.py), so
-a caller that runs both reports this list only; then the rules below.
+``check_settings`` returns, first, the findings ``desired_state`` gives while rendering: warnings for what the
+OS does not have (protocol-unsupported, algorithm-unsupported, suite-unavailable, suite-duplicate,
+suites-none-available, ecc-curves-unsupported, curve-unavailable, winhttp-protocol-unsupported) and the error
+suite-order-too-long (a ``Functions`` value over the 1,023 characters the policy allows, manage-tls.md; see
+desired.py and suite_order.py), so a caller that runs both reports this list only; then the rules below.
 
 Rules (code, severity, when, why that severity):
 
@@ -26,8 +27,11 @@ Rules (code, severity, when, why that severity):
 - suite-relies-on-default, warning: a configured suite needs an algorithm that the managed option (e.g. hashes)
   leaves out. It works only while Windows keeps its default; IIS Crypto, whose templates list every algorithm,
   would have disabled it.
-- suite-order-too-long, error: the Functions string in the OS's spelling exceeds 1,023 characters, the limit of
-  the policy list (manage-tls.md).
+- strong-crypto-refuses, warning: the settings enable SSL 3.0, RC4, 3DES, DES or NULL while
+  ``dotnet_strong_crypto: true`` makes .NET processes refuse them on that OS (``catalog.strong_crypto_refuses``:
+  RC4 and SSL 3.0 everywhere, DES and NULL from 2016, 3DES from 2022). MailStore Server is a .NET application,
+  so the clients those settings are for (Windows XP) still cannot reach it. Native Schannel users (IIS, RDP,
+  WinRM's HTTP.sys) do follow the settings, hence a warning and not an error.
 
 "Usable suites" of a protocol: the configured order as that OS spells it (``cipher_suites`` managed and not
 empty), else the suites the OS enables by default, in both cases without NULL-cipher suites that are "only used
@@ -78,6 +82,13 @@ def side_enabled(settings: Settings, name: str, side: str, os_key: str) -> bool:
     return bool(getattr(defaults, side))
 
 
+def suites_in_effect(settings: Settings, os_key: str) -> list[tuple[catalog.OsSuite, list[str]]]:
+    """The "usable suites" candidates of the module docstring, in priority order, each with what disables it
+    (empty = usable): for callers outside the rules, such as the client impact prediction."""
+    checker = _Checker(settings, os_key)
+    return [(s, checker.blockers(s.suite)[0]) for s in checker.suites]
+
+
 def _explicit(settings: Settings, name: str, side: str) -> bool:
     return (settings.protocols or {}).get(name, {}).get(side) in ("enabled", "disabled")
 
@@ -100,7 +111,6 @@ class _Checker:
         self.findings: list[Finding] = []
         self.configured = bool(settings.cipher_suites)
         order = translate_suites(settings, os_key)
-        self.functions = order.functions
         self.order = order.suites
         suites = order.suites if self.configured else [s for s in catalog.os_suites(os_key) if s.enabled_by_default]
         self.suites = [s for s in suites if not s.explicit_only]
@@ -277,16 +287,30 @@ class _Checker:
                 % (name, words["server"], words["client"]),
             )
 
-    def order_length(self) -> None:
-        if self.configured and len(self.functions) > catalog.SUITE_FUNCTIONS_MAX_CHARS:
-            self.add(
-                ERROR,
-                "suite-order-too-long",
-                "cipher_suites",
-                f"the suite order is {len(self.functions):,} characters long as written for {self.label}, over the "
-                f"limit of {catalog.SUITE_FUNCTIONS_MAX_CHARS:,} characters for the cipher suite policy "
-                "(manage-tls.md): remove suites",
-            )
+    def strong_crypto(self) -> None:
+        if self.settings.dotnet_strong_crypto is not True:
+            return
+        refused_protocols, refused_ciphers = catalog.strong_crypto_refuses(self.os_key)
+        weak = [
+            name for name in catalog.PROTOCOLS
+            if name in refused_protocols and catalog.protocol_supported(name, self.os_key)
+            and "enabled" in (self.settings.protocols or {}).get(name, {}).values()
+        ]
+        weak += [name for name in catalog.CIPHERS
+                 if name in refused_ciphers and (self.settings.ciphers or {}).get(name) == "enabled"]
+        if not weak:
+            return
+        self.add(
+            WARNING,
+            "strong-crypto-refuses",
+            "dotnet_strong_crypto",
+            "%s %s enabled, but dotnet_strong_crypto makes .NET applications refuse %s on %s: MailStore Server "
+            "(a .NET application) will not accept the clients they are meant for, such as Windows XP. Set "
+            "dotnet_strong_crypto to false (dotnet_system_default_tls_versions: true keeps MailStore's outbound "
+            "TLS 1.2), or disable %s."
+            % (_join(weak), "is" if len(weak) == 1 else "are", "it" if len(weak) == 1 else "them", self.label,
+               "it" if len(weak) == 1 else "them"),
+        )
 
 
 def check_settings(settings: Settings, os_key: str) -> list[Finding]:
@@ -297,5 +321,5 @@ def check_settings(settings: Settings, os_key: str) -> list[Finding]:
     checker.server_side()
     checker.sides()
     checker.suites_never_negotiated()
-    checker.order_length()
+    checker.strong_crypto()
     return findings + checker.findings

@@ -14,8 +14,8 @@ KB245030: an absent ``Enabled`` means enabled):
 
 ``Enabled`` of ciphers, hashes and key exchanges: absent = default, 0 = disabled, any other number = enabled
 (KB245030 documents 0xffffffff; tools also write 1). A value of the wrong type is reported as ``invalid``.
-``dotnet_strong_crypto`` / ``winhttp_secure_protocols`` are written to several keys: when those disagree the
-state is ``mixed``.
+``dotnet_strong_crypto``, ``dotnet_system_default_tls_versions`` and ``winhttp_secure_protocols`` are written to
+several keys: when those disagree the state is ``mixed``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def described_values(os_key: str) -> list[tuple[str, str]]:
         out.append((catalog.SUITE_POLICY_KEY, "EccCurves"))
     dh_key = catalog.algorithm_key("key_exchange", "Diffie-Hellman", os_key)
     out += [(dh_key, DH_VALUES[side]) for side in SIDES]
-    out += [(key, name) for key in DOTNET_KEYS for name in DOTNET_VALUES]
+    out += [(key, name) for key in DOTNET_KEYS for name in DOTNET_VALUES.values()]
     out += [(key, WINHTTP_VALUE) for key in WINHTTP_KEYS]
     out.append((FIPS_KEY, "Enabled"))
     return out
@@ -148,8 +148,9 @@ def describe_state(snapshot: Snapshot, os_key: str) -> dict:
     result["ecc_curves"] = _list(snapshot.get(catalog.SUITE_POLICY_KEY, "EccCurves"))
     dh_key = catalog.algorithm_key("key_exchange", "Diffie-Hellman", os_key)
     result["dh_min_key_bits"] = {side: _dword(snapshot.get(dh_key, DH_VALUES[side])) for side in SIDES}
-    dotnet = _same_or_mixed([_dword(snapshot.get(k, n)) for k in DOTNET_KEYS for n in DOTNET_VALUES])
-    result["dotnet_strong_crypto"] = dotnet if dotnet in (None, MIXED, INVALID) else dotnet == 1
+    for option, name in DOTNET_VALUES.items():
+        dotnet = _same_or_mixed([_dword(snapshot.get(key, name)) for key in DOTNET_KEYS])
+        result[option] = dotnet if dotnet in (None, MIXED, INVALID) else dotnet == 1
     winhttp = _same_or_mixed([_dword(snapshot.get(k, WINHTTP_VALUE)) for k in WINHTTP_KEYS])
     result["winhttp_secure_protocols"] = MIXED if winhttp == MIXED else _winhttp_names(winhttp)
     fips = _dword(snapshot.get(FIPS_KEY, "Enabled"))

@@ -16,8 +16,14 @@ What each option writes (HKLM; SCHANNEL = SYSTEM\\CurrentControlSet\\Control\\Se
   HardeningKitty finding_list_microsoft_windows_tls.csv @e8bcd1a1 (REG_MULTI_SZ).
 - dh_min_key_bits: SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman Server/ClientMinKeyBitLength.
   Source: TRS "KeyExchangeAlgorithm key sizes".
-- dotnet_strong_crypto: SchUseStrongCrypto + SystemDefaultTlsVersions 1/0 under .NETFramework\\v2.0.50727 and
-  v4.0.30319, 64- and 32-bit views. Source: SChannelDsc TLS12State (DSC_SChannelSettings.psm1 @b918a682).
+- dotnet_strong_crypto: SchUseStrongCrypto 1/0 under .NETFramework\\v2.0.50727 and v4.0.30319, 64- and
+  32-bit views; dotnet_system_default_tls_versions: SystemDefaultTlsVersions 1/0 under the same four keys. Two
+  options because they do different things: SchUseStrongCrypto makes .NET pass SCH_USE_STRONG_CRYPTO, which
+  drops RC4, SSL 3.0 and (from Server 2022) 3DES for the process (MicrosoftDocs/win32 tls-cipher-suites-in-*.md
+  "Allowed by SCH_USE_STRONG_CRYPTO"; microsoft/referencesource ServicePointManager.cs), while
+  SystemDefaultTlsVersions lets .NET use the protocols the OS allows, TLS 1.2 included (dotnet/docs
+  docs/framework/network-programming/tls.md). Source for the keys: SChannelDsc TLS12State
+  (DSC_SChannelSettings.psm1 @b918a682), which sets both.
 - winhttp_secure_protocols: WinHttp DefaultSecureProtocols bitmask, both views; [] -> absent. Source: Hass v1.10,
   SChannelDsc WinHttpDefaultSecureProtocols.
 - fips_algorithm_policy: Lsa\\FipsAlgorithmPolicy Enabled 1/0. Source: TRS; SChannelDsc EnableFIPSAlgorithmPolicy.
@@ -27,23 +33,32 @@ What an OS does not have is skipped with a warning and nothing is written for it
 | code | when |
 | --- | --- |
 | protocol-unsupported | a protocol the OS lacks is *enabled* (TLS 1.3 before 2022, DTLS 1.2 before 2016, SSL 2.0 |
-|  | on 2016+) |
+|  | on 2016+), or one that came after the OS is *disabled* (TLS 1.3 before 2022, DTLS 1.2 before 2016) |
 | algorithm-unsupported | a cipher/hash/key exchange the OS lacks is enabled, or the OS has no key name for it |
 | suite-unavailable, suite-duplicate, suites-none-available | see suite_order.py |
 | ecc-curves-unsupported | ecc_curves on 2008 R2 / 2012 R2 (curve order came with Windows 10 / 2016, manage-tls.md) |
 | curve-unavailable | a curve the OS does not support: left out of EccCurves |
 | winhttp-protocol-unsupported | a WinHTTP protocol the OS lacks: its flag is left out of the mask |
 
+One error is raised here too, because the value itself cannot exist: suite-order-too-long, the ``Functions``
+string in the OS's spelling is over the 1,023 characters the policy list allows (manage-tls.md); nothing is
+rendered for ``Functions`` then.
+
 "Enabling TLS 1.3 on earlier versions of Windows is not a safe system configuration"
-(protocols-in-tls-ssl--schannel-ssp-.md). *Disabling* (or resetting) a protocol the OS lacks is still written,
-without a warning: Schannel ignores the key, compliance scanners look for it (STIG IIST-SV-000153 wants SSL 2.0
-Server Enabled=0 on IIS 10 hosts), and IIS Crypto writes it too.
+(protocols-in-tls-ssl--schannel-ssp-.md). A protocol that came *after* the OS (TLS 1.3 before 2022, DTLS 1.2
+before 2016) is not written when disabled either, with the same warning code: IIS Crypto marks its TLS 1.3
+items ``minimumOSVersion="Windows2022"`` and skips them on older versions (IIS Crypto 3.3/4.x user templates),
+and a disabled TLS 1.3 key left on 2019 would silently turn TLS 1.3 off after an in-place upgrade to 2022.
+``default`` still deletes our values there (clean-up of what earlier runs wrote). *Disabling* (or resetting) a
+protocol the OS has *removed* (SSL 2.0 from 2016 on) is still written, without a warning: Schannel ignores the
+key, compliance scanners look for it (STIG IIST-SV-000153 wants SSL 2.0 Server Enabled=0 on IIS 10 hosts), and
+IIS Crypto writes it too.
 """
 
 from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import WARNING, Finding
+from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
     REG_DWORD,
     REG_MULTI_SZ,
@@ -73,7 +88,11 @@ DOTNET_KEYS = tuple(
     for view in ("", "Wow6432Node\\")
     for version in ("v2.0.50727", "v4.0.30319")
 )
-DOTNET_VALUES = ("SchUseStrongCrypto", "SystemDefaultTlsVersions")
+# option -> the value it sets under each of DOTNET_KEYS (dotnet/docs docs/framework/network-programming/tls.md).
+DOTNET_VALUES = {
+    "dotnet_strong_crypto": "SchUseStrongCrypto",
+    "dotnet_system_default_tls_versions": "SystemDefaultTlsVersions",
+}
 # Source: Hass v1.10 (ridercz/Scripts@a2fa7230 IIS/_schannel_config.ps1), both views; needs KB3140245 on
 # 2008 R2, which is not detectable from the registry values alone.
 WINHTTP_KEYS = tuple(
@@ -89,7 +108,8 @@ DH_VALUES = {"server": "ServerMinKeyBitLength", "client": "ClientMinKeyBitLength
 
 
 def _protocols(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
-    for name, sides in (settings.protocols or {}).items():
+    for name, managed in (settings.protocols or {}).items():
+        sides = dict(managed)
         if "enabled" in sides.values() and not catalog.protocol_supported(name, os_key):
             findings.append(
                 Finding(
@@ -101,6 +121,18 @@ def _protocols(settings: Settings, os_key: str, state: DesiredState, findings: l
                 )
             )
             continue
+        if "disabled" in sides.values() and catalog.protocol_not_yet_available(name, os_key):
+            findings.append(
+                Finding(
+                    WARNING,
+                    "protocol-unsupported",
+                    settings.field_of("protocols", name),
+                    "%s is not available on %s: nothing is written for it there (IIS Crypto skips it too), so an "
+                    "in-place upgrade to a version that has it does not inherit it disabled"
+                    % (name, catalog.os_label(os_key)),
+                )
+            )
+            sides = {side: value for side, value in managed.items() if value == "default"}
         for side, value in sides.items():
             key = catalog.protocol_key(name, side)
             if value == "default":
@@ -146,6 +178,20 @@ def _suites(settings: Settings, os_key: str, state: DesiredState, findings: list
         return
     order = translate_suites(settings, os_key)
     findings.extend(order.findings)
+    if len(order.functions) > catalog.SUITE_FUNCTIONS_MAX_CHARS:
+        # "The cipher suite priority list ... is limited to 1,023 characters" (manage-tls.md): a longer value is
+        # not rendered at all, so no caller can write it.
+        findings.append(
+            Finding(
+                ERROR,
+                "suite-order-too-long",
+                "cipher_suites",
+                f"the suite order is {len(order.functions):,} characters long as written for "
+                f"{catalog.os_label(os_key)}, over the limit of {catalog.SUITE_FUNCTIONS_MAX_CHARS:,} characters "
+                "for the cipher suite policy (manage-tls.md): remove suites",
+            )
+        )
+        return
     if order.suites:
         # Source: manage-tls.md — the policy list is REG_SZ in "strict comma delimited format"; SChannelDsc
         # DSC_CipherSuites.psm1 @b918a682 and IIS Crypto (its /backup restores "Functions") write the same value.
@@ -197,11 +243,12 @@ def _dh(settings: Settings, os_key: str, state: DesiredState) -> None:
 
 
 def _dotnet(settings: Settings, state: DesiredState) -> None:
-    if settings.dotnet_strong_crypto is None:
-        return
-    for key in DOTNET_KEYS:
-        for name in DOTNET_VALUES:
-            state.set(key, name, REG_DWORD, 1 if settings.dotnet_strong_crypto else 0)
+    for option, name in DOTNET_VALUES.items():
+        flag = getattr(settings, option)
+        if flag is None:
+            continue
+        for key in DOTNET_KEYS:
+            state.set(key, name, REG_DWORD, 1 if flag else 0)
 
 
 def _winhttp(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:

@@ -62,6 +62,7 @@ POLICY_OPTIONS = (
     "ecc_curves",
     "dh_min_key_bits",
     "dotnet_strong_crypto",
+    "dotnet_system_default_tls_versions",
     "winhttp_secure_protocols",
     "fips_algorithm_policy",
 )
@@ -113,6 +114,7 @@ class Settings:
     ecc_curves: tuple[str, ...] | None = None
     dh_min_key_bits: dict[str, int] | None = None
     dotnet_strong_crypto: bool | None = None
+    dotnet_system_default_tls_versions: bool | None = None
     winhttp_secure_protocols: tuple[str, ...] | None = None
     fips_algorithm_policy: bool | None = None
     # field path of each normalised entry as the user wrote it, for findings raised later (consistency, desired)
@@ -428,7 +430,7 @@ def parse_settings(raw: Mapping | None) -> tuple[Settings, list[Finding]]:
         settings.ecc_curves = parser.curves(raw["ecc_curves"])
     if raw.get("dh_min_key_bits") is not None:
         settings.dh_min_key_bits = parser.dh_sizes(raw["dh_min_key_bits"])
-    for option in ("dotnet_strong_crypto", "fips_algorithm_policy"):
+    for option in ("dotnet_strong_crypto", "dotnet_system_default_tls_versions", "fips_algorithm_policy"):
         if raw.get(option) is not None:
             setattr(settings, option, parser.boolean(option, raw[option]))
     if raw.get("winhttp_secure_protocols") is not None:

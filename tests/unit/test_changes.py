@@ -206,6 +206,7 @@ def test_describe_fresh_2019_host_is_all_default() -> None:
     assert state["ecc_curves"] == []
     assert state["dh_min_key_bits"] == {"server": None, "client": None}
     assert state["dotnet_strong_crypto"] is None
+    assert state["dotnet_system_default_tls_versions"] is None
     assert state["winhttp_secure_protocols"] is None
     assert state["fips_algorithm_policy"] is None
 
@@ -221,6 +222,7 @@ def test_describe_reads_back_what_desired_state_writes() -> None:
             "ecc_curves": ["NistP384", "NistP256"],
             "dh_min_key_bits": {"server": 3072, "client": 2048},
             "dotnet_strong_crypto": True,
+            "dotnet_system_default_tls_versions": False,
             "winhttp_secure_protocols": ["TLS 1.2"],
             "fips_algorithm_policy": False,
         }
@@ -241,6 +243,7 @@ def test_describe_reads_back_what_desired_state_writes() -> None:
     assert got["ecc_curves"] == ["NistP384", "NistP256"]
     assert got["dh_min_key_bits"] == {"server": 3072, "client": 2048}
     assert got["dotnet_strong_crypto"] is True
+    assert got["dotnet_system_default_tls_versions"] is False  # read apart from SchUseStrongCrypto
     assert got["winhttp_secure_protocols"] == ["TLS 1.2"]
     assert got["fips_algorithm_policy"] is False
 

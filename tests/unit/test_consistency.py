@@ -277,13 +277,13 @@ def test_suite_order_over_1023_characters() -> None:
     length = len(",".join(names))
     assert length > 1023
     findings = check({"cipher_suites": names}, "2012r2")
-    assert findings[-1] == Finding(
+    assert [f for f in findings if f.code == "suite-order-too-long"] == [Finding(
         ERROR,
         "suite-order-too-long",
         "cipher_suites",
         "the suite order is %s characters long as written for Windows Server 2012 R2, over the limit of 1,023 "
         "characters for the cipher suite policy (manage-tls.md): remove suites" % format(length, ","),
-    )
+    )]
 
 
 def test_same_list_fits_once_suffixes_are_dropped() -> None:
@@ -328,3 +328,55 @@ def test_sha2_hashes_off_do_not_kill_aead_suites() -> None:
             "suite" % SUITE,
         )
     ]
+
+
+# ------------------------------------------------------------------------- .NET strong crypto vs weak settings
+
+XP = {
+    "protocols": {"SSL 3.0": "enabled", "TLS 1.0": "enabled", "TLS 1.2": "enabled"},
+    "ciphers": {"RC4 128/128": "enabled", "Triple DES 168": "enabled", "AES 128/128": "enabled"},
+    "cipher_suites": ["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"],
+}
+
+
+def _strong(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.code == "strong-crypto-refuses"]
+
+
+def test_strong_crypto_refuses_ssl3_rc4_and_3des_on_2022_exact_message() -> None:
+    # MicrosoftDocs/win32 tls-cipher-suites-in-windows-server-2022.md: 3DES not allowed by SCH_USE_STRONG_CRYPTO
+    # (RC4 on every version); .NET with SchUseStrongCrypto offers no SSL 3.0 (referencesource ServicePointManager).
+    assert _strong(check({**XP, "dotnet_strong_crypto": True}, "2022")) == [
+        Finding(
+            WARNING,
+            "strong-crypto-refuses",
+            "dotnet_strong_crypto",
+            "SSL 3.0, RC4 128/128 and Triple DES 168 are enabled, but dotnet_strong_crypto makes .NET applications "
+            "refuse them on Windows Server 2022: MailStore Server (a .NET application) will not accept the clients "
+            "they are meant for, such as Windows XP. Set dotnet_strong_crypto to false "
+            "(dotnet_system_default_tls_versions: true keeps MailStore's outbound TLS 1.2), or disable them.",
+        )
+    ]
+
+
+@pytest.mark.parametrize("os_key", ["2008r2", "2012r2", "2016", "2019"])
+def test_strong_crypto_keeps_3des_before_2022(os_key: str) -> None:
+    # Windows 7 / 8.1 / 10 suite tables: TLS_RSA_WITH_3DES_EDE_CBC_SHA "Allowed by SCH_USE_STRONG_CRYPTO: Yes".
+    (finding,) = _strong(check({**XP, "dotnet_strong_crypto": True}, os_key))
+    assert finding.message.startswith("SSL 3.0 and RC4 128/128 are enabled, but")
+    assert "on %s:" % catalog.os_label(os_key) in finding.message
+
+
+def test_strong_crypto_and_3des_alone_on_2019_is_quiet() -> None:
+    raw = {"ciphers": {"Triple DES 168": "enabled"}, "dotnet_strong_crypto": True}
+    assert _strong(check(raw, "2019")) == []
+    (finding,) = _strong(check(raw, "2025"))
+    assert finding.message.startswith("Triple DES 168 is enabled, but dotnet_strong_crypto makes .NET applications "
+                                      "refuse it on Windows Server 2025")
+
+
+@pytest.mark.parametrize("os_key", catalog.OS_KEYS)
+def test_weak_settings_without_strong_crypto_are_not_reported(os_key: str) -> None:
+    assert _strong(check({**XP, "dotnet_strong_crypto": False, "dotnet_system_default_tls_versions": True},
+                         os_key)) == []
+    assert _strong(check(XP, os_key)) == []  # not managed: the engine does not guess what .NET does

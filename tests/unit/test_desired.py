@@ -95,6 +95,41 @@ def test_tls13_enabled_on_2019_is_skipped_with_a_warning() -> None:
     ]
 
 
+@pytest.mark.parametrize("os_key", ["2008r2", "2012r2", "2016", "2019"])
+def test_tls13_disabled_before_2022_is_skipped_with_a_warning_naming_the_os(os_key: str) -> None:
+    # IIS Crypto marks TLS 1.3 minimumOSVersion="Windows2022" and skips it on older versions (IIS Crypto 3.3/4.x
+    # user templates); Windows has no TLS 1.3 before 2022 (protocols-in-tls-ssl doc).
+    state, findings = desired({"protocols": {"TLS 1.3": "disabled", "TLS 1.2": "enabled"}}, os_key)
+    assert not [vid for vid in state if "tls 1.3" in vid[0]]
+    assert findings == [
+        Finding(
+            WARNING,
+            "protocol-unsupported",
+            "protocols.TLS 1.3",
+            "TLS 1.3 is not available on %s: nothing is written for it there (IIS Crypto skips it too), so an "
+            "in-place upgrade to a version that has it does not inherit it disabled" % catalog.os_label(os_key),
+        )
+    ]
+
+
+def test_tls13_default_before_2022_still_removes_our_values() -> None:
+    state, findings = desired({"protocols": {"TLS 1.3": "default"}}, "2019")
+    assert findings == []
+    assert values(state) == {
+        (SCH + "\\Protocols\\TLS 1.3\\" + side, name): None
+        for side in ("Server", "Client") for name in ("Enabled", "DisabledByDefault")
+    }
+
+
+def test_tls13_disabled_on_2022_is_written() -> None:
+    state, findings = desired({"protocols": {"TLS 1.3": "disabled"}, "protocol_sides": ["server"]}, "2022")
+    assert findings == []
+    assert values(state) == {
+        (SCH + "\\Protocols\\TLS 1.3\\Server", "Enabled"): 0,
+        (SCH + "\\Protocols\\TLS 1.3\\Server", "DisabledByDefault"): 1,
+    }
+
+
 def test_dtls12_enabled_on_2012r2_is_skipped() -> None:
     state, findings = desired({"protocols": {"DTLS 1.2": "enabled"}}, "2012r2")
     assert dict(state) == {}
@@ -271,18 +306,33 @@ def test_dh_minimum_key_sizes() -> None:
     }
 
 
+DOTNET_KEYS = (
+    "SOFTWARE\\Microsoft\\.NETFramework\\v2.0.50727",
+    "SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319",
+    "SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v2.0.50727",
+    "SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v4.0.30319",
+)
+
+
 @pytest.mark.parametrize(("flag", "data"), [(True, 1), (False, 0)])
-def test_dotnet_strong_crypto_in_both_framework_versions_and_views(flag: bool, data: int) -> None:
+def test_dotnet_strong_crypto_sets_only_sch_use_strong_crypto(flag: bool, data: int) -> None:
+    # dotnet/docs tls.md: SchUseStrongCrypto and SystemDefaultTlsVersions are separate switches; SChannelDsc
+    # TLS12State writes them for v2.0.50727 and v4.0.30319 in both views.
     state, _ignored = desired({"dotnet_strong_crypto": flag}, "2012r2")
-    expected = {}
-    for key in (
-        "SOFTWARE\\Microsoft\\.NETFramework\\v2.0.50727",
-        "SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319",
-        "SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v2.0.50727",
-        "SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v4.0.30319",
-    ):
-        expected[(key, "SchUseStrongCrypto")] = data
-        expected[(key, "SystemDefaultTlsVersions")] = data
+    assert values(state) == {(key, "SchUseStrongCrypto"): data for key in DOTNET_KEYS}
+
+
+@pytest.mark.parametrize(("flag", "data"), [(True, 1), (False, 0)])
+def test_dotnet_system_default_tls_versions_sets_only_its_value(flag: bool, data: int) -> None:
+    state, _ignored = desired({"dotnet_system_default_tls_versions": flag}, "2022")
+    assert values(state) == {(key, "SystemDefaultTlsVersions"): data for key in DOTNET_KEYS}
+
+
+def test_dotnet_options_set_apart_for_xp_clients() -> None:
+    # xp_compatible's pair: no strong crypto (MailStore keeps SSL 3.0/RC4/3DES), system default TLS versions on.
+    state, _ignored = desired({"dotnet_strong_crypto": False, "dotnet_system_default_tls_versions": True}, "2025")
+    expected = {(key, "SchUseStrongCrypto"): 0 for key in DOTNET_KEYS}
+    expected.update({(key, "SystemDefaultTlsVersions"): 1 for key in DOTNET_KEYS})
     assert values(state) == expected
 
 
@@ -353,3 +403,31 @@ def test_unknown_os_key() -> None:
     settings, _ignored = parse_settings({})
     with pytest.raises(KeyError, match="unknown OS key '2003'"):
         desired_state(settings, "2003")
+
+
+def test_suite_order_over_1023_characters_is_not_rendered() -> None:
+    # manage-tls.md: the policy list "is limited to 1,023 characters". Every ECDHE suite of 2012 R2, spelled
+    # with its curve suffixes, is over that.
+    names = [s.windows_name for s in catalog.os_suites("2012r2") if s.suite.name.startswith("TLS_ECDHE")]
+    length = len(",".join(names))
+    assert length > 1023
+    state, findings = desired({"cipher_suites": names}, "2012r2")
+    assert value_id(POLICY, "Functions") not in state
+    assert findings == [
+        Finding(
+            ERROR,
+            "suite-order-too-long",
+            "cipher_suites",
+            "the suite order is %s characters long as written for Windows Server 2012 R2, over the limit of 1,023 "
+            "characters for the cipher suite policy (manage-tls.md): remove suites" % format(length, ","),
+        )
+    ]
+
+
+def test_suite_order_of_exactly_1023_characters_is_rendered() -> None:
+    names = [s.windows_name for s in catalog.os_suites("2012r2") if s.suite.name.startswith("TLS_ECDHE")]
+    while len(",".join(names)) > 1023:
+        names.pop()
+    state, findings = desired({"cipher_suites": names}, "2012r2")
+    assert [f for f in findings if f.severity == ERROR] == []
+    assert state[value_id(POLICY, "Functions")].data == ",".join(names)

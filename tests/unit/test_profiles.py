@@ -130,7 +130,8 @@ def test_every_setting_is_explicit(profile):
     assert tuple(raw["hashes"]) == IIS_HASHES
     assert set(raw["key_exchanges"]) == ALL_KEX
     assert raw["protocol_sides"] == ["server", "client"]
-    assert raw["dotnet_strong_crypto"] is True
+    assert raw["dotnet_strong_crypto"] is (profile != "xp_compatible")
+    assert raw["dotnet_system_default_tls_versions"] is True
     assert raw["fips_algorithm_policy"] is False
     assert raw["cipher_suites"]
 
@@ -142,7 +143,10 @@ def test_every_setting_is_explicit(profile):
 def test_profile_renders_without_errors(profile, os_key):
     _ignored, _ignored, findings = _render(profile, os_key)
     assert [f for f in findings if f.severity == ERROR] == []
-    assert {f.code for f in findings} <= ALLOWED_WARNINGS
+    # fips_140 enables 3DES, which .NET strong crypto refuses from 2022 on (the profile's comment says so).
+    strong = {"strong-crypto-refuses"} if (profile, os_key) in (("fips_140", "2022"), ("fips_140", "2025")) else set()
+    assert {f.code for f in findings} <= ALLOWED_WARNINGS | strong
+    assert strong <= {f.code for f in findings}
     for finding in findings:
         if finding.code in ("protocol-unsupported", "suite-unavailable", "winhttp-protocol-unsupported"):
             assert catalog.OS_INFO[os_key].label in finding.message
@@ -165,6 +169,15 @@ def test_protocol_values(profile, os_key):
                 ) in findings
             elif protocol in enabled:
                 assert values == (1, 0)  # TRS / AD FS: Enabled=1, DisabledByDefault=0
+            elif catalog.protocol_not_yet_available(protocol, os_key):
+                # TLS 1.3 before 2022: IIS Crypto skips it (minimumOSVersion="Windows2022"), so do we.
+                assert values == (None, None)
+                assert Finding(
+                    WARNING, "protocol-unsupported", "protocols.%s" % protocol,
+                    "%s is not available on %s: nothing is written for it there (IIS Crypto skips it too), so an "
+                    "in-place upgrade to a version that has it does not inherit it disabled"
+                    % (protocol, catalog.OS_INFO[os_key].label),
+                ) in findings
             else:
                 assert values == (0, 1)
 
@@ -187,7 +200,7 @@ def test_dotnet_winhttp_fips_and_dh_values(profile, os_key):
     winhttp, dh_bits = EXPECTED[profile][4], EXPECTED[profile][5]
     _ignored, desired, _ignored = _render(profile, os_key)
     for key in DOTNET_KEYS:
-        assert _value(desired, key, "SchUseStrongCrypto") == 1
+        assert _value(desired, key, "SchUseStrongCrypto") == (0 if profile == "xp_compatible" else 1)
         assert _value(desired, key, "SystemDefaultTlsVersions") == 1
     mask = sum(WINHTTP_FLAGS[p] for p in winhttp if _supported(p, os_key))
     for key in WINHTTP_KEYS:
@@ -239,7 +252,11 @@ def test_fresh_host_converges_and_backup_restores_it(profile, os_key):
 @pytest.mark.parametrize("os_key", ["2016", "2019", "2022", "2025"])
 def test_recommended_seed_names_collapse_from_2016(os_key):
     _ignored, desired, findings = _render("recommended", os_key)
-    assert _value(desired, POLICY, "Functions") == "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
+    # the seed's suite first, then the two ECDHE_RSA GCM suites every current browser offers (defaults file)
+    assert _value(desired, POLICY, "Functions") == (
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,"
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    )
     assert Finding(
         WARNING, "suite-duplicate", "cipher_suites[1]",
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384 is written as TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 on %s, "
@@ -255,6 +272,9 @@ def test_recommended_keeps_the_seed_names_where_they_exist(os_key):
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384"
     )
     assert not [f for f in findings if f.code == "suite-duplicate"]
+    # Windows 7 / 8.1 suite tables: no ECDHE_RSA GCM suite, so the browser suites are skipped, named, there.
+    assert [(f.code, f.field) for f in findings if f.code == "suite-unavailable"] == [
+        ("suite-unavailable", "cipher_suites[2]"), ("suite-unavailable", "cipher_suites[3]")]
 
 
 def test_recommended_on_2008r2_enables_tls12_explicitly():
@@ -297,8 +317,39 @@ def test_xp_compatible_on_2019_enables_ssl3_rc4_3des_md5():
     assert not [f for f in findings if f.code == "no-usable-suite"]  # SSL 3.0 and TLS 1.0 have suites
 
 
+@pytest.mark.parametrize("os_key", OS_KEYS)
+def test_xp_compatible_lets_xp_clients_reach_mailstore(os_key):
+    # An XP client speaks SSL 3.0 / TLS 1.0 with RC4 or 3DES only (MailStore XP note). MailStore's listener is .NET:
+    # with SchUseStrongCrypto=1 it refuses RC4 and SSL 3.0 everywhere and 3DES from 2022 (Microsoft suite tables,
+    # "Allowed by SCH_USE_STRONG_CRYPTO"), so the profile must leave strong crypto off on every OS.
+    settings, desired, findings = _render("xp_compatible", os_key)
+    assert _value(desired, DOTNET_KEYS[1], "SchUseStrongCrypto") == 0
+    assert _value(desired, DOTNET_KEYS[1], "SystemDefaultTlsVersions") == 1  # MailStore's outbound TLS 1.2
+    assert not [f for f in findings if f.code == "strong-crypto-refuses"]
+    for side in ("Server", "Client"):
+        assert _value(desired, SCHANNEL + "\\Protocols\\SSL 3.0\\" + side, "Enabled") == 1
+    names = _functions(desired, os_key)
+    xp_suites = {"TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"}
+    assert xp_suites <= set(names)
+    # Microsoft suite tables (as the catalog records them): RC4-SHA serves SSL 3.0 and TLS 1.0, 3DES TLS 1.0.
+    assert {"SSL 3.0", "TLS 1.0"} <= _suite(os_key, "TLS_RSA_WITH_RC4_128_SHA").protocols
+    assert "TLS 1.0" in _suite(os_key, "TLS_RSA_WITH_3DES_EDE_CBC_SHA").protocols
+    # ...and with strong crypto on, the engine would have said that MailStore refuses them.
+    settings.dotnet_strong_crypto = True
+    assert [f.code for f in check_settings(settings, os_key) if f.code == "strong-crypto-refuses"] == [
+        "strong-crypto-refuses"]
+
+
 def test_xp_compatible_keeps_the_seed_suites_first():
-    assert PROFILES["xp_compatible"]["cipher_suites"][:2] == PROFILES["recommended"]["cipher_suites"]
+    assert PROFILES["xp_compatible"]["cipher_suites"][:2] == PROFILES["recommended"]["cipher_suites"][:2]
+
+
+def test_recommended_keeps_the_seed_suites_first_then_the_browser_suites():
+    # google/boringssl@a0689af2 ssl/ssl_cipher.cc and nss-dev/nss@9d75dfde lib/ssl/ssl3con.c: no browser offers the
+    # seed's CBC-SHA384 suite; both offer ECDHE_RSA AES-GCM (plugins/module_utils/clients.py).
+    assert PROFILES["recommended"]["cipher_suites"] == [
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]
 
 
 def test_modern_on_2016_skips_tls13_with_a_warning_naming_the_os():

@@ -50,6 +50,7 @@ def test_full_settings_are_normalised() -> None:
             "ecc_curves": ["nistp384", "NistP256"],
             "dh_min_key_bits": {"server": 2048, "Client": 3072},
             "dotnet_strong_crypto": True,
+            "dotnet_system_default_tls_versions": False,
             "winhttp_secure_protocols": ["TLS 1.3", "TLS 1.2"],
             "fips_algorithm_policy": False,
         }
@@ -71,6 +72,7 @@ def test_full_settings_are_normalised() -> None:
     assert settings.ecc_curves == ("NistP384", "NistP256")
     assert settings.dh_min_key_bits == {"server": 2048, "client": 3072}
     assert settings.dotnet_strong_crypto is True
+    assert settings.dotnet_system_default_tls_versions is False
     assert settings.winhttp_secure_protocols == ("TLS 1.2", "TLS 1.3")
     assert settings.fips_algorithm_policy is False
 
@@ -117,7 +119,7 @@ def test_field_of_remembers_how_the_user_wrote_the_name() -> None:
                 "colour",
                 "unknown option 'colour': valid options are protocols, protocol_sides, ciphers, hashes, "
                 "key_exchanges, cipher_suites, ecc_curves, dh_min_key_bits, dotnet_strong_crypto, "
-                "winhttp_secure_protocols, fips_algorithm_policy",
+                "dotnet_system_default_tls_versions, winhttp_secure_protocols, fips_algorithm_policy",
             ),
         ),
         (
@@ -284,6 +286,11 @@ def test_field_of_remembers_how_the_user_wrote_the_name() -> None:
         (
             {"dotnet_strong_crypto": "yes please"},
             Finding(ERROR, "wrong-type", "dotnet_strong_crypto", "must be true or false, got the string 'yes please'"),
+        ),
+        (
+            {"dotnet_system_default_tls_versions": 1},
+            Finding(ERROR, "wrong-type", "dotnet_system_default_tls_versions",
+                    "must be true or false, got the number 1"),
         ),
         (
             {"fips_algorithm_policy": 1},
