@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 r"""The ``Windows Registry Editor Version 5.00`` (.reg) format: write, read, and restore-from-backup.
 
-A backup is a .reg file that ``reg import`` (or a double click) turns back into the state before a change:
-old values rewritten, values that did not exist deleted (``"Name"=-``) and keys that did not exist deleted
-(``[-KEY]``) -- the same shape IIS Crypto's ``/backup`` writes (a real IIS Crypto 3.x /backup .reg file,
-BanterBoy/PSNartacIISCrypto RegBackupHOTH.reg, deletes ``Ciphers\NULL`` ... with ``[-HKEY_LOCAL_MACHINE\...]``
+A backup is a .reg file that ``reg import`` (or a double click) turns back into the state before a change, touching
+only what the change wrote: old values rewritten, values that did not exist deleted (``"Name"=-``) and the leaf
+keys the change created deleted (``[-KEY]``), their parents left in place -- the same shape IIS Crypto's
+``/backup`` writes (a real IIS Crypto 3.x /backup .reg file, BanterBoy/PSNartacIISCrypto RegBackupHOTH.reg,
+deletes ``Ciphers\NULL`` ... and ``Protocols\TLS 1.0\Client``/``Server`` with ``[-HKEY_LOCAL_MACHINE\...]``
 because those keys were absent, and writes ``"Enabled"=-`` under ``Protocols\SSL 2.0\Client`` because that key
 existed without the value).
 
@@ -176,9 +177,22 @@ def encode_reg(text: str) -> bytes:
 
 
 def decode_reg(data: bytes) -> str:
-    """Text of a .reg file: UTF-16 with a BOM (regedit), UTF-8 with or without BOM, else Windows-1252 (ANSI)."""
+    """Text of a .reg file: UTF-16 with a BOM (regedit), UTF-8 with or without BOM, else Windows-1252 (ANSI).
+
+    UTF-16 without a byte order mark (every other byte NUL in the first characters) is refused with a
+    RegFileError that says so: read as ANSI it would only give a garbled header.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise RegFileError("decode_reg takes the bytes of a .reg file, got %s" % type(data).__name__)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
+    head = data[:64]
+    if len(head) >= 4 and (not any(head[1::2]) or not any(head[0::2])):
+        order = "little" if not any(head[1::2]) else "big"
+        raise RegFileError(
+            "the file is UTF-16 (%s-endian) text without a byte order mark; regedit writes UTF-16LE with the mark "
+            "FF FE: export it again with regedit, or save it as 'Unicode' (UTF-16 LE with BOM) or UTF-8" % order
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
     try:
@@ -300,6 +314,9 @@ def _parse_key(path: str, where: str) -> str:
 
 def parse_reg(text: str) -> list[RegOp]:
     """The ops of a .reg text (str: decode bytes with ``decode_reg`` first). Raises RegFileError with the line."""
+    if not isinstance(text, str):
+        hint = ": decode the file's bytes with decode_reg first" if isinstance(text, (bytes, bytearray)) else ""
+        raise RegFileError("parse_reg takes the text of a .reg file (str), got %s%s" % (type(text).__name__, hint))
     lines = _logical_lines(text)
     if not lines or lines[0][1] != REG_HEADER:
         found = lines[0][1] if lines else "an empty file"
@@ -360,27 +377,23 @@ def changes_to_ops(changes: Iterable[Change]) -> list[RegOp]:
     return ops
 
 
-def _topmost_missing(key: str, snapshot: Snapshot) -> str | None:
-    """The highest key on the path to ``key`` (itself included) that the snapshot knows did not exist."""
-    for candidate in (*parent_keys(key), key.strip("\\")):
-        if snapshot.key_exists(candidate) is False:
-            return candidate
-    return None
-
-
 def backup_ops(changes: Iterable[Change], snapshot: Snapshot) -> list[RegOp]:
-    """Ops that restore, from the state after ``changes``, the state ``snapshot`` recorded before them.
+    """Ops that undo ``changes`` and nothing else: from the state after them back to what ``snapshot`` recorded.
 
-    Key deletions come first (IIS Crypto's backup order, as in RegBackupHOTH.reg), then the values to restore, grouped
-    by key in the order the changes name them. A key the snapshot knows nothing about counts as existing.
+    Only what the changes wrote is restored: a key that held a changed value and did not exist before (a leaf key
+    the change created) is deleted (``[-KEY]``); in a key that existed, each changed value gets its prior data back
+    or, when it did not exist, is deleted (``"Name"=-``). Parents the change had to create are left in place,
+    empty: deleting them would also delete whatever a GPO or another tool put under them since (IIS Crypto's own
+    /backup deletes the ``Client``/``Server`` leaf keys and writes ``"Functions"=-``, RegBackupHOTH.reg). Key
+    deletions come first, as in that file, then the values, grouped by key in the order the changes name them.
+    A key the snapshot knows nothing about counts as existing.
     """
     deleted: dict[str, str] = {}
     restores: dict[str, list[RegOp]] = {}
     seen: set[ValueId] = set()
     for change in changes:
-        missing = _topmost_missing(change.key, snapshot)
-        if missing is not None:
-            deleted.setdefault(key_id(missing), missing)
+        if snapshot.key_exists(change.key) is False:
+            deleted.setdefault(key_id(change.key), change.key.strip("\\"))
             continue
         vid = value_id(change.key, change.name)
         if vid in seen:
@@ -391,9 +404,7 @@ def backup_ops(changes: Iterable[Change], snapshot: Snapshot) -> list[RegOp]:
             prior = RegValue(change.key, change.name, change.prior_type or change.type, change.before)
         op: RegOp = SetValue(prior) if prior is not None else DeleteValue(change.key, change.name)
         restores.setdefault(key_id(change.key), []).append(op)
-    ops: list[RegOp] = [
-        DeleteKey(key) for kid, key in deleted.items() if not any(p in deleted for p in parent_keys(kid))
-    ]
+    ops: list[RegOp] = [DeleteKey(key) for key in deleted.values()]
     for key_ops in restores.values():
         ops.extend(key_ops)
     return ops

@@ -71,46 +71,137 @@ def test_templates_are_valid_win_schannel_options(text):
     assert parsed.hashes["SHA256"] == "enabled"
 
 
-def test_4x_template_keeps_newer_os_items_without_os_key():
-    settings, findings = parse_ictpl(TEMPLATE_4X)
+def test_real_structure_yields_settings_not_warnings():
+    # The old reader took <item> and read these files as zero settings with one warning per item.
+    for text in (TEMPLATE_33, TEMPLATE_4X):
+        template = read_ictpl(text)
+        assert template.findings == []
+        assert set(template.settings) >= {"protocols", "ciphers", "hashes", "key_exchanges", "cipher_suites"}
+
+
+def test_4x_template_keeps_newer_os_items_and_their_minimum_without_os_key():
+    template = read_ictpl(TEMPLATE_4X)
+    settings = template.settings
     assert settings["protocols"]["TLS 1.2"] == "enabled"
     assert settings["protocols"]["TLS 1.3"] == "enabled"
     assert settings["hashes"]["SHA"] == "disabled"
     assert settings["dh_min_key_bits"] == {"server": 3072}
     assert settings["cipher_suites"][:2] == ["TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"]
-    assert findings == [
-        Finding(WARNING, "ictpl-unmanaged", 'advanced/item[@name="Enable HTTP3"]',
-                "'Enable HTTP3' is not a Schannel setting and is not applied by win_schannel: set it on the host "
-                "separately"),
-        Finding(WARNING, "ictpl-unmanaged", 'advanced/item[@name="Enable AltSvc"]',
-                "'Enable AltSvc' is not a Schannel setting and is not applied by win_schannel: set it on the host "
-                "separately"),
+    # Enable HTTP3 / Enable AltSvc carry no value in IIS Crypto 4.x templates: not set, nothing said.
+    assert template.findings == []
+    assert template.minimum_os == {
+        "protocols.TLS 1.3.server": "2022",
+        "protocols.TLS 1.3.client": "2022",
+        "cipher_suites": "2022",
+    }
+
+
+@pytest.mark.parametrize("os_key", ["2008r2", "2012r2", "2016", "2019"])
+def test_template_read_once_renders_per_os_without_the_2022_items(os_key):
+    # IIS Crypto applies minimumOSVersion="Windows2022" items only there: no 2022 suite list on 2016/2019.
+    template = read_ictpl(TEMPLATE_4X)
+    settings, findings = template.for_os(os_key)
+    assert "cipher_suites" not in settings
+    assert "TLS 1.3" not in settings["protocols"]
+    assert settings["protocols"]["TLS 1.2"] == "enabled"
+    assert [f.field for f in findings] == [
+        'serverProtocols/templateItem[@name="TLS 1.3"]',
+        'clientProtocols/templateItem[@name="TLS 1.3"]',
+        'cipherSuites/templateItem[@name="Configured Cipher Suites"]',
     ]
+    assert (settings, findings) == parse_ictpl(TEMPLATE_4X, os_key)
+
+
+@pytest.mark.parametrize("os_key", ["2022", "2025"])
+def test_template_read_once_renders_2022_items_on_2022_and_later(os_key):
+    template = read_ictpl(TEMPLATE_4X)
+    assert template.for_os(os_key) == (template.settings, [])
+    settings, findings = parse_ictpl(TEMPLATE_4X, os_key)
+    assert settings["protocols"]["TLS 1.3"] == "enabled"
+    assert settings["cipher_suites"][0] == "TLS_AES_256_GCM_SHA384"
+    assert findings == []
+
+
+def test_for_os_refuses_an_unknown_os_key():
+    with pytest.raises(KeyError, match="unknown OS key '2003'"):
+        read_ictpl(TEMPLATE_4X).for_os("2003")
+
+
+def test_suite_list_variants_per_minimum_os():
+    text = _template(extra="<cipherSuites>"
+                           "<templateItem name='Configured Cipher Suites' value='TLS_RSA_WITH_AES_128_CBC_SHA'/>"
+                           "<templateItem name='Configured Cipher Suites' minimumOSVersion='Windows2022' "
+                           "value='TLS_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA'/></cipherSuites>")
+    template = read_ictpl(text)
+    assert template.findings == []
+    assert template.for_os("2019") == ({"cipher_suites": ["TLS_RSA_WITH_AES_128_CBC_SHA"]}, [])
+    assert template.for_os("2022") == (
+        {"cipher_suites": ["TLS_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA"]}, [])
 
 
 def test_4x_template_on_2016_skips_windows2022_items_with_a_warning():
     settings, findings = parse_ictpl(TEMPLATE_4X, "2016")
     assert "TLS 1.3" not in settings["protocols"]
-    skipped = [f for f in findings if f.code == "ictpl-os-skipped"]
-    assert [f.field for f in skipped] == [
-        'serverProtocols/item[@name="TLS 1.3"]',
-        'clientProtocols/item[@name="TLS 1.3"]',
-        'advanced/item[@name="Enable HTTP3"]',
-        'advanced/item[@name="Enable AltSvc"]',
-    ]
-    assert skipped[0].severity == WARNING
-    assert skipped[0].message == (
+    assert {f.code for f in findings} == {"ictpl-os-skipped"}
+    assert findings[0] == Finding(
+        WARNING, "ictpl-os-skipped", 'serverProtocols/templateItem[@name="TLS 1.3"]',
         'skipped on Windows Server 2016: the template applies it from Windows Server 2022 on '
-        '(minimumOSVersion="Windows2022")'
+        '(minimumOSVersion="Windows2022")',
     )
-    assert not [f for f in findings if f.code == "ictpl-unmanaged"]
 
 
-@pytest.mark.parametrize("os_key", ["2022", "2025"])
-def test_4x_template_on_2022_and_later_keeps_tls13(os_key):
-    settings, findings = parse_ictpl(TEMPLATE_4X, os_key)
-    assert settings["protocols"]["TLS 1.3"] == "enabled"
-    assert {f.code for f in findings} == {"ictpl-unmanaged"}
+def test_valueless_items_are_not_set():
+    text = _template("<ciphers><templateItem name='NULL'/><templateItem name='AES 128/128' value='-1'/></ciphers>",
+                     extra="<advanced><templateItem name='Enable HTTP3' minimumOSVersion='Windows2022'/>"
+                           "</advanced>")
+    assert parse_ictpl(text) == ({"ciphers": {"AES 128/128": "enabled"}}, [])
+    assert parse_ictpl(text, "2016") == ({"ciphers": {"AES 128/128": "enabled"}}, [])
+
+
+def test_turned_on_http3_is_reported_as_unmanaged():
+    text = _template("<ciphers><templateItem name='NULL' value='0'/></ciphers>",
+                     extra="<advanced><templateItem name='Enable HTTP3' value='1'/></advanced>")
+    assert parse_ictpl(text)[1] == [
+        Finding(WARNING, "ictpl-unmanaged", 'advanced/templateItem[@name="Enable HTTP3"]',
+                "'Enable HTTP3' is not a Schannel setting and is not applied by win_schannel: set it on the host "
+                "separately"),
+    ]
+
+
+NO_SETTINGS = Finding(
+    ERROR, "ictpl-no-settings", "iisCryptoTemplate",
+    "the template holds no setting win_schannel can apply (no <templateItem name=... value=...> in "
+    "<clientProtocols>, <serverProtocols>, <ciphers>, <hashes>, <keyExchanges>, <advanced> or <cipherSuites>): "
+    "applying it would change nothing; export it again from IIS Crypto",
+)
+
+
+def test_template_in_the_old_item_spelling_is_refused_not_an_empty_success():
+    # The spelling this reader used to take; IIS Crypto writes <templateItem> (no source for <item>).
+    old = TEMPLATE_33.replace("<templateItem ", "<item ")
+    settings, findings = parse_ictpl(old)
+    assert settings == {}
+    assert findings[-1] == NO_SETTINGS
+    assert {f.code for f in findings[:-1]} == {"ictpl-unknown-element"}
+
+
+@pytest.mark.parametrize("extra", [
+    "",
+    "<advanced><templateItem name='Enable HTTP3' value='1'/><templateItem name='DHE Minimum Key Length' "
+    "value='0'/></advanced>",
+    "<cipherSuites><templateItem name='Configured Cipher Suites'/></cipherSuites>",
+])
+def test_template_without_any_setting_is_an_error(extra):
+    settings, findings = parse_ictpl(_template(extra=extra))
+    assert settings == {}
+    assert findings[-1] == NO_SETTINGS
+
+
+@pytest.mark.parametrize(("text", "got"), [(None, "nothing (None)"), (42, "a int"), (["<x/>"], "a list")])
+def test_not_a_text_is_a_clear_error(text, got):
+    assert parse_ictpl(text) == ({}, [Finding(
+        ERROR, "ictpl-input", "iisCryptoTemplate",
+        "the template must be the text of an .ictpl file (str or bytes), got %s: read the file first" % got)])
 
 
 def test_bytes_with_bom_are_accepted():
@@ -122,7 +213,7 @@ def test_bytes_with_bom_are_accepted():
 
 
 def test_protocol_in_one_list_only_manages_that_side():
-    text = _template("<serverProtocols><item name='TLS 1.0' value='0'/></serverProtocols>")
+    text = _template("<serverProtocols><templateItem name='TLS 1.0' value='0'/></serverProtocols>")
     assert parse_ictpl(text) == ({"protocols": {"TLS 1.0": {"server": "disabled"}}}, [])
 
 
@@ -139,38 +230,35 @@ def test_protocol_in_one_list_only_manages_that_side():
         ('<!DOCTYPE x [<!ENTITY a "aaaa">]><iisCryptoTemplate version="3"/>',
          Finding(ERROR, "ictpl-xml", "iisCryptoTemplate",
                  "the template contains a DTD; IIS Crypto templates have none: remove it")),
-        (_template("<ciphers><item name='RC4 128' value='0'/></ciphers>"),
-         Finding(ERROR, "ictpl-unknown-item", 'ciphers/item[@name="RC4 128"]',
+        (_template("<ciphers><templateItem name='RC4 128' value='0'/></ciphers>"),
+         Finding(ERROR, "ictpl-unknown-item", 'ciphers/templateItem[@name="RC4 128"]',
                  "unknown cipher 'RC4 128': did you mean 'RC4 128/128'?: fix the name in the template or remove the "
                  "item")),
-        (_template("<hashes><item name='SHA 256' value='2'/></hashes>"),
-         Finding(ERROR, "ictpl-bad-value", 'hashes/item[@name="SHA 256"]',
+        (_template("<hashes><templateItem name='SHA 256' value='2'/></hashes>"),
+         Finding(ERROR, "ictpl-bad-value", 'hashes/templateItem[@name="SHA 256"]',
                  "value '2' is not an IIS Crypto item state: use -1 or 1 (enabled) or 0 (disabled)")),
-        (_template("<hashes><item value='0'/></hashes>"),
-         Finding(ERROR, "ictpl-bad-item", "hashes/item",
-                 '<item> without a name attribute: give it name="..." or remove it')),
-        (_template("<keyExchanges><item name='ECDH'/></keyExchanges>"),
-         Finding(ERROR, "ictpl-bad-value", 'keyExchanges/item[@name="ECDH"]',
-                 '<item> without a value attribute: add value="-1" or value="0"')),
-        (_template("<hashes><item name='SHA 256' value='0'/><item name='SHA256' value='-1'/></hashes>"),
-         Finding(ERROR, "ictpl-duplicate", 'hashes/item[@name="SHA256"]',
+        (_template("<hashes><templateItem value='0'/></hashes>"),
+         Finding(ERROR, "ictpl-bad-item", "hashes/templateItem",
+                 '<templateItem> without a name attribute: give it name="..." or remove it')),
+        (_template("<hashes><templateItem name='SHA 256' value='0'/><templateItem name='SHA256' value='-1'/></hashes>"),
+         Finding(ERROR, "ictpl-duplicate", 'hashes/templateItem[@name="SHA256"]',
                  "names the same hash as another item ('SHA256'): keep one")),
-        (_template("<ciphers><item name='NULL' value='0'/><item name='null' value='0'/></ciphers>"),
-         Finding(ERROR, "ictpl-duplicate", 'ciphers/item[@name="null"]', "appears twice in <ciphers>: keep one "
-                 "<item> per name")),
-        (_template(extra="<advanced><item name='DHE Minimum Key Length' value='big'/></advanced>"),
-         Finding(ERROR, "ictpl-bad-value", 'advanced/item[@name="DHE Minimum Key Length"]',
+        (_template("<ciphers><templateItem name='NULL' value='0'/><templateItem name='null' value='0'/></ciphers>"),
+         Finding(ERROR, "ictpl-duplicate", 'ciphers/templateItem[@name="null"]', "appears twice in <ciphers>: keep one "
+                 "<templateItem> per name")),
+        (_template(extra="<advanced><templateItem name='DHE Minimum Key Length' value='big'/></advanced>"),
+         Finding(ERROR, "ictpl-bad-value", 'advanced/templateItem[@name="DHE Minimum Key Length"]',
                  "value 'big' is not a key length: use 1024, 2048, 3072 or 4096")),
-        (_template(extra="<advanced><item name='Turbo' value='1'/></advanced>"),
-         Finding(ERROR, "ictpl-unknown-item", 'advanced/item[@name="Turbo"]',
+        (_template(extra="<advanced><templateItem name='Turbo' value='1'/></advanced>"),
+         Finding(ERROR, "ictpl-unknown-item", 'advanced/templateItem[@name="Turbo"]',
                  "unknown advanced setting 'Turbo': known are DHE Minimum Key Length, FIPS Algorithm Policy, "
                  "Override Enabled, Enable HTTP3, Enable AltSvc; remove the item")),
-        (_template(extra="<cipherSuites><item name='Suites' value='A'/></cipherSuites>"),
-         Finding(ERROR, "ictpl-unknown-item", 'cipherSuites/item[@name="Suites"]',
-                 "unknown cipher suite setting 'Suites': the list belongs in <item name=\"Configured Cipher Suites\" "
-                 "value=\"A,B\"/>")),
-        (_template("<ciphers><item name='NULL' value='0' minimumOSVersion='Vista'/></ciphers>"),
-         Finding(ERROR, "ictpl-bad-os-version", 'ciphers/item[@name="NULL"]',
+        (_template(extra="<cipherSuites><templateItem name='Suites' value='A'/></cipherSuites>"),
+         Finding(ERROR, "ictpl-unknown-item", 'cipherSuites/templateItem[@name="Suites"]',
+                 "unknown cipher suite setting 'Suites': the list belongs in <templateItem "
+                 "name=\"Configured Cipher Suites\" value=\"A,B\"/>")),
+        (_template("<ciphers><templateItem name='NULL' value='0' minimumOSVersion='Vista'/></ciphers>"),
+         Finding(ERROR, "ictpl-bad-os-version", 'ciphers/templateItem[@name="NULL"]',
                  'minimumOSVersion="Vista" is not a Windows Server version: use e.g. "Windows2022" or '
                  '"Windows2012R2"')),
     ],
@@ -181,24 +269,27 @@ def test_bad_templates_give_findings_not_tracebacks(text, finding):
 
 
 def test_unknown_elements_and_versions_are_warnings():
+    # Only unknown elements: refused (ictpl-no-settings), never an empty success.
     text = _template("<ciphers><cipher name='NULL'/></ciphers><extras/>", version='version="4"')
     settings, findings = parse_ictpl(text)
-    assert settings == {"ciphers": {}}
+    assert settings == {}
     assert findings == [
         Finding(WARNING, "ictpl-version", "iisCryptoTemplate",
                 "template format version '4'; this reader knows version=\"3\" and reads it as such"),
         Finding(WARNING, "ictpl-unknown-element", "extras",
                 "element <extras> is not part of an IIS Crypto template: ignored"),
         Finding(WARNING, "ictpl-unknown-element", "ciphers/cipher",
-                "element <cipher> is not part of an IIS Crypto template section: ignored"),
+                "element <cipher> is not part of an IIS Crypto template section (settings are <templateItem> "
+                "elements): ignored"),
+        NO_SETTINGS,
     ]
 
 
 def test_minimum_os_version_r2_and_unknown_os_key():
-    text = _template("<ciphers><item name='NULL' value='0' minimumOSVersion='Windows2012R2'/></ciphers>")
+    text = _template("<ciphers><templateItem name='NULL' value='0' minimumOSVersion='Windows2012R2'/></ciphers>")
     assert parse_ictpl(text, "2008r2") == (
-        {"ciphers": {}},
-        [Finding(WARNING, "ictpl-os-skipped", 'ciphers/item[@name="NULL"]',
+        {},
+        [Finding(WARNING, "ictpl-os-skipped", 'ciphers/templateItem[@name="NULL"]',
                  'skipped on Windows Server 2008 R2: the template applies it from Windows Server 2012 R2 on '
                  '(minimumOSVersion="Windows2012R2")')],
     )
@@ -209,9 +300,9 @@ def test_minimum_os_version_r2_and_unknown_os_key():
 
 
 def test_empty_suite_list_means_no_policy_and_fips_on():
-    text = _template(extra="<advanced><item name='FIPS Algorithm Policy' value='1'/>"
-                           "<item name='DHE Minimum Key Length' value='0'/></advanced>"
-                           "<cipherSuites><item name='Configured Cipher Suites' value=''/></cipherSuites>")
+    text = _template(extra="<advanced><templateItem name='FIPS Algorithm Policy' value='1'/>"
+                           "<templateItem name='DHE Minimum Key Length' value='0'/></advanced>"
+                           "<cipherSuites><templateItem name='Configured Cipher Suites' value=''/></cipherSuites>")
     assert parse_ictpl(text) == ({"fips_algorithm_policy": True, "cipher_suites": []}, [])
 
 

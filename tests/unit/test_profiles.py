@@ -27,7 +27,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
     changes_to_ops,
     parse_reg,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import value_id
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_MULTI_SZ, value_id
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
 from tests.profiles import DEFAULTS_FILE, role_defaults
 
@@ -144,9 +144,14 @@ def test_profile_renders_without_errors(profile, os_key):
     _ignored, _ignored, findings = _render(profile, os_key)
     assert [f for f in findings if f.severity == ERROR] == []
     # fips_140 enables 3DES, which .NET strong crypto refuses from 2022 on (the profile's comment says so).
-    strong = {"strong-crypto-refuses"} if (profile, os_key) in (("fips_140", "2022"), ("fips_140", "2025")) else set()
-    assert {f.code for f in findings} <= ALLOWED_WARNINGS | strong
-    assert strong <= {f.code for f in findings}
+    expected = set()
+    if (profile, os_key) in (("fips_140", "2022"), ("fips_140", "2025")):
+        expected.add("strong-crypto-refuses")
+    # recommended's curve order exists from 2016 on; before, the suite suffix picks the curve (manage-tls.md).
+    if profile == "recommended" and os_key in ("2008r2", "2012r2"):
+        expected.add("ecc-curves-unsupported")
+    assert {f.code for f in findings} <= ALLOWED_WARNINGS | expected
+    assert expected <= {f.code for f in findings}
     for finding in findings:
         if finding.code in ("protocol-unsupported", "suite-unavailable", "winhttp-protocol-unsupported"):
             assert catalog.OS_INFO[os_key].label in finding.message
@@ -243,7 +248,12 @@ def test_fresh_host_converges_and_backup_restores_it(profile, os_key):
     assert '"Functions"=' in diff["after"]
     after = apply_reg_ops(changes_to_ops(changes), state0.copy())
     assert compute_changes(desired, after.snapshot(managed_keys(desired))) == []
-    assert apply_reg_ops(parse_reg(backup_reg(changes, snapshot)), after) == state0
+    restored = apply_reg_ops(parse_reg(backup_reg(changes, snapshot)), after)
+    assert restored.content() == state0.content()
+    # Only the leaf keys holding our values are deleted; parents the apply created stay, empty.
+    leaves = {c.key.casefold() for c in changes}
+    assert not restored.keys() & (leaves - state0.keys())
+    assert all(any(leaf.startswith(extra + "\\") for leaf in leaves) for extra in restored.keys() - state0.keys())
 
 
 # ------------------------------------------------------------------------------------------ per profile
@@ -263,6 +273,22 @@ def test_recommended_seed_names_collapse_from_2016(os_key):
         "which cipher_suites[0] already puts in the order: it is listed once, at the first place"
         % catalog.OS_INFO[os_key].label,
     ) in findings
+
+
+@pytest.mark.parametrize("os_key", ["2016", "2019", "2022", "2025"])
+def test_recommended_carries_the_seeds_curve_choice_over_as_the_curve_order(os_key):
+    # The seed's _P521 before _P384 = P-521 then P-384 only; from 2016 the suffix is gone and the EccCurves
+    # policy decides (cipher-suites-in-schannel.md; manage-tls.md), REG_MULTI_SZ in the policy key.
+    _ignored, desired, _ignored = _render("recommended", os_key)
+    value = desired[value_id(POLICY, "EccCurves")]
+    assert (value.type, value.data) == (REG_MULTI_SZ, ("NistP521", "NistP384"))
+
+
+@pytest.mark.parametrize("os_key", ["2008r2", "2012r2"])
+def test_recommended_leaves_the_curve_to_the_suffix_before_2016(os_key):
+    _ignored, desired, findings = _render("recommended", os_key)
+    assert value_id(POLICY, "EccCurves") not in desired
+    assert [f.code for f in findings if f.code == "ecc-curves-unsupported"] == ["ecc-curves-unsupported"]
 
 
 @pytest.mark.parametrize("os_key", ["2008r2", "2012r2"])

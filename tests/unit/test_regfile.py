@@ -224,25 +224,33 @@ def _changes() -> list[Change]:
     ]
 
 
-def test_backup_restores_exact_prior_state_including_keys_that_did_not_exist():
+def _undone(restored: RegistryState, state0: RegistryState, created_parents: set[str]) -> None:
+    """``restored`` has exactly ``state0``'s values; its only extra keys are the empty parents a change created."""
+    assert restored.content() == state0.content()
+    assert restored.keys() - state0.keys() == {p.casefold() for p in created_parents}
+    assert state0.keys() <= restored.keys()
+
+
+def test_backup_restores_prior_values_and_deletes_the_leaf_keys_it_created():
     state0 = _state0()
     changes = _changes()
     snapshot = state0.snapshot([c.key for c in changes])
     after = apply_reg_ops(changes_to_ops(changes), state0.copy())
     assert after.key_exists(TLS12_SERVER)
-    assert after.key_exists(SCHANNEL + r"\Protocols\TLS 1.2")
     assert after != state0
     text = backup_reg(changes, snapshot)
     restored = apply_reg_ops(parse_reg(decode_reg(encode_reg(text))), after)
-    assert restored == state0
-    assert not restored.key_exists(SCHANNEL + r"\Protocols\TLS 1.2")
+    assert not restored.key_exists(TLS12_SERVER)
+    assert not restored.key_exists(SCHANNEL + r"\Hashes\SHA256")
+    # The parent the change had to create stays, empty (IIS Crypto's /backup deletes only Client/Server).
+    _undone(restored, state0, {SCHANNEL + r"\Protocols\TLS 1.2"})
 
 
-def test_backup_deletes_topmost_missing_key_first_then_restores_values():
+def test_backup_deletes_created_leaf_keys_first_then_restores_values():
     changes = _changes()
     ops = backup_ops(changes, _state0().snapshot([c.key for c in changes]))
     assert ops == [
-        DeleteKey(SCHANNEL + r"\Protocols\TLS 1.2"),
+        DeleteKey(TLS12_SERVER),
         DeleteKey(SCHANNEL + r"\Hashes\SHA256"),
         DeleteValue(SSL2_CLIENT, "Enabled"),
         SetValue(RegValue(SSL2_CLIENT, "DisabledByDefault", REG_DWORD, 1)),
@@ -251,16 +259,46 @@ def test_backup_deletes_topmost_missing_key_first_then_restores_values():
     ]
 
 
-def test_backup_of_a_fresh_key_chain_deletes_only_its_top():
+def test_backup_of_a_fresh_key_chain_deletes_only_the_leaf_keys():
     state0 = RegistryState.from_values([], keys=["SOFTWARE\\Microsoft"])
     changes = [
         Change(r"SOFTWARE\Microsoft\.NETFramework\v4.0.30319", "SchUseStrongCrypto", REG_DWORD, None, 1),
         Change(r"SOFTWARE\Microsoft\.NETFramework\v2.0.50727", "SchUseStrongCrypto", REG_DWORD, None, 1),
     ]
     snapshot = state0.snapshot([c.key for c in changes])
-    assert backup_ops(changes, snapshot) == [DeleteKey(r"SOFTWARE\Microsoft\.NETFramework")]
+    assert backup_ops(changes, snapshot) == [
+        DeleteKey(r"SOFTWARE\Microsoft\.NETFramework\v4.0.30319"),
+        DeleteKey(r"SOFTWARE\Microsoft\.NETFramework\v2.0.50727"),
+    ]
     after = apply_reg_ops(changes_to_ops(changes), state0.copy())
-    assert apply_reg_ops(parse_reg(backup_reg(changes, snapshot)), after) == state0
+    _undone(apply_reg_ops(parse_reg(backup_reg(changes, snapshot)), after), state0,
+            {r"SOFTWARE\Microsoft\.NETFramework"})
+
+
+def test_value_added_under_a_created_parent_after_the_backup_survives_the_restore():
+    # A host without SOFTWARE\Policies\Microsoft\Cryptography: the suite order creates the whole chain. A GPO
+    # then writes the curve order policy beside it; restoring our backup must not take that with it.
+    cryptography = r"SOFTWARE\Policies\Microsoft\Cryptography"
+    state0 = RegistryState.from_values([], keys=[r"SOFTWARE\Policies\Microsoft"])
+    changes = [Change(POLICY, "Functions", REG_SZ, None, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")]
+    snapshot = state0.snapshot([POLICY])
+    assert snapshot.key_exists(cryptography) is False
+    backup = backup_reg(changes, snapshot)
+    after = apply_reg_ops(changes_to_ops(changes), state0.copy())
+    gpo = [
+        RegValue(cryptography + r"\Configuration", "Owner", REG_SZ, "gpo"),
+        RegValue(cryptography + r"\Configuration\SSL\00010003", "Functions", REG_SZ, "NistP384"),
+    ]
+    for value in gpo:
+        after.set_value(value)
+    restored = apply_reg_ops(parse_reg(backup), after)
+    assert not restored.key_exists(POLICY)
+    assert restored.key_exists(cryptography + r"\Configuration\SSL")
+    for value in gpo:
+        assert restored.get(value.key, value.name) == value
+    # The backup that the old code wrote ([-...\Cryptography]) would have deleted both.
+    assert "[-HKEY_LOCAL_MACHINE\\%s]" % POLICY in backup
+    assert "[-HKEY_LOCAL_MACHINE\\%s]" % cryptography not in backup
 
 
 def test_backup_keeps_type_of_prior_value_and_matches_case_insensitively():
@@ -281,3 +319,37 @@ def test_backup_without_the_value_in_the_snapshot_uses_the_changes_prior_type():
     changes = [Change("SOFTWARE\\X", "Functions", REG_SZ, ("A",), "B", before_type=REG_MULTI_SZ)]
     snapshot = RegistryState.from_values([], keys=["SOFTWARE\\X"]).snapshot([])
     assert backup_ops(changes, snapshot) == [SetValue(RegValue("SOFTWARE\\X", "Functions", REG_MULTI_SZ, ("A",)))]
+
+
+# ------------------------------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"Windows Registry Editor Version 5.00\r\n",
+         "parse_reg takes the text of a .reg file (str), got bytes: decode the file's bytes with decode_reg first"),
+        (None, "parse_reg takes the text of a .reg file (str), got NoneType"),
+    ],
+)
+def test_parse_reg_of_something_other_than_text_is_a_clear_error(data, message):
+    with pytest.raises(RegFileError) as exc:
+        parse_reg(data)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(("codec", "order"), [("utf-16-le", "little"), ("utf-16-be", "big")])
+def test_utf16_without_a_byte_order_mark_is_named_as_such(codec, order):
+    text = dump_reg([SetValue(RegValue("SOFTWARE\\X", "A", REG_DWORD, 1))])
+    with pytest.raises(RegFileError) as exc:
+        decode_reg(text.encode(codec))
+    assert str(exc.value) == (
+        "the file is UTF-16 (%s-endian) text without a byte order mark; regedit writes UTF-16LE with the mark "
+        "FF FE: export it again with regedit, or save it as 'Unicode' (UTF-16 LE with BOM) or UTF-8" % order
+    )
+    assert parse_reg(decode_reg(b"\xff\xfe" + text.encode("utf-16-le"))) == parse_reg(text)
+
+
+def test_decode_reg_of_text_is_a_clear_error():
+    with pytest.raises(RegFileError, match=r"^decode_reg takes the bytes of a \.reg file, got str$"):
+        decode_reg("Windows Registry Editor Version 5.00")
