@@ -2,10 +2,10 @@
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from tests.winsim import windows_facts as windows
 from tests.winsim.host import SimulatedWindows
 
-SCHANNEL = catalog.SCHANNEL_KEY
+SCHANNEL = windows.SCHANNEL_KEY
 
 
 def call(host, method, *params):
@@ -32,7 +32,7 @@ def make(tmp_path):
         h.close()
 
 
-@pytest.mark.parametrize("os_key", catalog.OS_KEYS)
+@pytest.mark.parametrize("os_key", tuple(windows.WINDOWS_VERSIONS))
 def test_fresh_registry(make, os_key):
     host = make(os_key)
     assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL)) == [
@@ -41,9 +41,9 @@ def test_fresh_registry(make, os_key):
         ("uValue", 1), ("ReturnValue", 0)]
     assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL + r"\Protocols\SSL 2.0\Client"),
                 ("sValueName", "DisabledByDefault")) == [("uValue", 1), ("ReturnValue", 0)]
-    assert call(host, "GetMultiStringValue", ("sSubKeyName", catalog.SUITE_LOCAL_KEY), ("sValueName", "Functions")
-                ) == [("sValue", list(catalog.default_suite_order(os_key))), ("ReturnValue", 0)]
-    assert call(host, "EnumValues", ("sSubKeyName", catalog.SUITE_POLICY_KEY)) == [("ReturnValue", 2)]
+    assert call(host, "GetMultiStringValue", ("sSubKeyName", windows.SUITE_LOCAL_KEY), ("sValueName", "Functions")
+                ) == [("sValue", list(windows.default_suite_order(os_key))), ("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", windows.SUITE_POLICY_KEY)) == [("ReturnValue", 2)]
     for view in ("", "Wow6432Node\\"):
         for version in ("v2.0.50727", "v4.0.30319"):
             key = f"SOFTWARE\\{view}Microsoft\\.NETFramework\\{version}"
@@ -54,14 +54,14 @@ def test_fresh_registry(make, os_key):
                 ("sValueName", "Enabled")) == [("uValue", 0), ("ReturnValue", 0)]
 
 
-@pytest.mark.parametrize("os_key", catalog.OS_KEYS)
+@pytest.mark.parametrize("os_key", tuple(windows.WINDOWS_VERSIONS))
 def test_win32_operatingsystem(make, os_key):
     host = make(os_key)
     props = host.os_instance()
     names = [n for n, _ignored in props]
     assert names == sorted(names, key=str.casefold)
     info = dict(props)
-    os_info = catalog.OS_INFO[os_key]
+    os_info = windows.WINDOWS_VERSIONS[os_key]
     assert (info["Caption"], info["Version"], info["BuildNumber"]) == (os_info.caption, os_info.version,
                                                                        str(os_info.build))
     assert info["OSArchitecture"] == "64-bit"
@@ -128,8 +128,8 @@ def test_policy_functions_order_respected_and_unknown_names_ignored(make):
     host = make("2019")
     order = ["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384", "NOT_A_SUITE",
              "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_CBC_SHA"]
-    call(host, "CreateKey", ("sSubKeyName", catalog.SUITE_POLICY_KEY))
-    call(host, "SetStringValue", ("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+    call(host, "CreateKey", ("sSubKeyName", windows.SUITE_POLICY_KEY))
+    call(host, "SetStringValue", ("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "Functions"),
          ("sValue", ",".join(order)))
     host.boot()
     summary = host.tls_summary
@@ -142,8 +142,8 @@ def test_policy_functions_order_respected_and_unknown_names_ignored(make):
 def test_policy_functions_read_up_to_1023_characters(make):
     host = make("2022")
     text = "TLS_RSA_WITH_AES_128_CBC_SHA," * 36 + "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"  # starts past char 1023
-    call(host, "CreateKey", ("sSubKeyName", catalog.SUITE_POLICY_KEY))
-    call(host, "SetStringValue", ("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+    call(host, "CreateKey", ("sSubKeyName", windows.SUITE_POLICY_KEY))
+    call(host, "SetStringValue", ("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "Functions"),
          ("sValue", text))
     host.boot()
     assert host.tls_summary["suites"] == ["TLS_RSA_WITH_AES_128_CBC_SHA"]
@@ -151,7 +151,7 @@ def test_policy_functions_read_up_to_1023_characters(make):
 
 def test_local_functions_used_without_policy(make):
     host = make("2016")
-    call(host, "SetMultiStringValue", ("sSubKeyName", catalog.SUITE_LOCAL_KEY), ("sValueName", "Functions"),
+    call(host, "SetMultiStringValue", ("sSubKeyName", windows.SUITE_LOCAL_KEY), ("sValueName", "Functions"),
          ("sValue", "TLS_RSA_WITH_AES_256_GCM_SHA384"), ("sValue", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA"))
     host.boot()
     assert host.tls_summary["order_source"] == "local"
@@ -194,9 +194,9 @@ def test_tls13_on_2022_by_default(make):
 
 def test_tls13_enabled_without_suites_is_flagged(make):
     host = make("2022")
-    order = [s for s in catalog.default_suite_order("2022") if not s.startswith("TLS_AES_")]
-    call(host, "CreateKey", ("sSubKeyName", catalog.SUITE_POLICY_KEY))
-    call(host, "SetStringValue", ("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+    order = [s for s in windows.default_suite_order("2022") if not s.startswith("TLS_AES_")]
+    call(host, "CreateKey", ("sSubKeyName", windows.SUITE_POLICY_KEY))
+    call(host, "SetStringValue", ("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "Functions"),
          ("sValue", ",".join(order)))
     host.boot()
     assert "TLS 1.3" in host.tls_summary["protocols"]
@@ -205,16 +205,16 @@ def test_tls13_enabled_without_suites_is_flagged(make):
 
 def test_curves_policy_and_suffix_order(make):
     host = make("2019")
-    call(host, "CreateKey", ("sSubKeyName", catalog.SUITE_POLICY_KEY))
-    call(host, "SetMultiStringValue", ("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "EccCurves"),
+    call(host, "CreateKey", ("sSubKeyName", windows.SUITE_POLICY_KEY))
+    call(host, "SetMultiStringValue", ("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "EccCurves"),
          ("sValue", "nistp384"), ("sValue", "Bogus"), ("sValue", "NistP256"))
     host.boot()
     assert host.tls_summary["curves"] == ["NistP384", "NistP256"]
     old = make("2012r2")
-    call(old, "CreateKey", ("sSubKeyName", catalog.SUITE_POLICY_KEY))
-    call(old, "SetStringValue", ("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+    call(old, "CreateKey", ("sSubKeyName", windows.SUITE_POLICY_KEY))
+    call(old, "SetStringValue", ("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "Functions"),
          ("sValue", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384"))
-    call(old, "SetMultiStringValue", ("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "EccCurves"),
+    call(old, "SetMultiStringValue", ("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "EccCurves"),
          ("sValue", "NistP256"))  # no curve order setting before 2016
     old.boot()
     assert old.tls_summary["curves"] == ["NistP521", "NistP384"]

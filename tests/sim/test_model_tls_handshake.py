@@ -6,14 +6,14 @@ import threading
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
 from tests.winsim import legacy_tls
+from tests.winsim import windows_facts as windows
 from tests.winsim.host import SimulatedWindows
 from tests.winsim.pki import FleetPki
 
 ADDRESS = "127.20.250.1"
-SCHANNEL = catalog.SCHANNEL_KEY
+SCHANNEL = windows.SCHANNEL_KEY
 
 
 class Listener:
@@ -127,9 +127,9 @@ def test_registry_edits_after_reboot(tmp_path, serve):
     key = SCHANNEL + r"\Protocols\TLS 1.0\Server"
     host.call_stdregprov("CreateKey", [("sSubKeyName", key)])
     host.call_stdregprov("SetDWORDValue", [("sSubKeyName", key), ("sValueName", "Enabled"), ("uValue", "0")])
-    host.call_stdregprov("CreateKey", [("sSubKeyName", catalog.SUITE_POLICY_KEY)])
+    host.call_stdregprov("CreateKey", [("sSubKeyName", windows.SUITE_POLICY_KEY)])
     order = "TLS_RSA_WITH_AES_128_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"
-    host.call_stdregprov("SetStringValue", [("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+    host.call_stdregprov("SetStringValue", [("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "Functions"),
                                             ("sValue", order)])
     host.boot()
     listener = serve(host)
@@ -148,9 +148,9 @@ def test_registry_edits_after_reboot(tmp_path, serve):
 
 def test_tls13_enabled_without_tls13_suites_fails_like_windows(tmp_path, serve):
     host = SimulatedWindows("tls13none", "2022", tmp_path)
-    order = ",".join(s for s in catalog.default_suite_order("2022") if not s.startswith("TLS_AES_"))
-    host.call_stdregprov("CreateKey", [("sSubKeyName", catalog.SUITE_POLICY_KEY)])
-    host.call_stdregprov("SetStringValue", [("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+    order = ",".join(s for s in windows.default_suite_order("2022") if not s.startswith("TLS_AES_"))
+    host.call_stdregprov("CreateKey", [("sSubKeyName", windows.SUITE_POLICY_KEY)])
+    host.call_stdregprov("SetStringValue", [("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "Functions"),
                                             ("sValue", order)])
     host.boot()
     listener = serve(host)

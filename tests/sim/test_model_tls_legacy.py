@@ -14,14 +14,14 @@ from tlslite import HandshakeSettings, TLSConnection
 from tlslite.constants import CipherSuite
 from tlslite.errors import TLSAbruptCloseError, TLSRemoteAlert
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
+from tests.winsim import windows_facts as windows
 from tests.winsim.auth import UserStore
 from tests.winsim.host import SimulatedWindows
 from tests.winsim.pki import FleetPki
 from tests.winsim.runtime import HTTPS_PORT, FleetSettings, HostRuntime
 
-SCHANNEL = catalog.SCHANNEL_KEY
+SCHANNEL = windows.SCHANNEL_KEY
 ORDER = "TLS_RSA_WITH_RC4_128_SHA,TLS_RSA_WITH_3DES_EDE_CBC_SHA,TLS_RSA_WITH_AES_128_CBC_SHA"
 RC4, TDES, AES = "TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"
 PORT = 8460
@@ -40,8 +40,8 @@ def configure(host: SimulatedWindows, *, legacy: bool) -> None:
     set_dword(host, ssl3, "DisabledByDefault", 0 if legacy else 1)
     for cipher in ("RC4 128/128", "Triple DES 168"):
         set_dword(host, f"{SCHANNEL}\\Ciphers\\{cipher}", "Enabled", 0xFFFFFFFF if legacy else 0)
-    host.call_stdregprov("CreateKey", [("sSubKeyName", catalog.SUITE_POLICY_KEY)])
-    host.call_stdregprov("SetStringValue", [("sSubKeyName", catalog.SUITE_POLICY_KEY), ("sValueName", "Functions"),
+    host.call_stdregprov("CreateKey", [("sSubKeyName", windows.SUITE_POLICY_KEY)])
+    host.call_stdregprov("SetStringValue", [("sSubKeyName", windows.SUITE_POLICY_KEY), ("sValueName", "Functions"),
                                             ("sValue", ORDER)])
     host.boot()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.winsim.control import ControlClient, ControlClientError
 from tests.winsim.faults import FAULT_KINDS, FaultSpecError, parse_host_fault
+from tests.winsim.host_settings import SWITCHES, HostSettingError, parse_setting
 from tests.winsim.server import DEFAULT_OS, OS_CHOICES, ServeOptions, serve
 
 DESCRIPTION = """\
@@ -30,6 +31,14 @@ EPILOG = (
     + "\n".join(f"  {kind:<16}{text}" for kind, text in FAULT_KINDS.items())
     + """
 
+
+settings (serve --setting HOST=NAME:on|off, HOST may be '*'; or POST /v1/hosts/<name>/settings while running;
+or write the registry value over WMI): each is the registry value Windows reads (HKLM)
+"""
+    + "\n".join(f"  {name:<22}{s.key}\\{s.value} (absent = {'on' if s.default else 'off'})"
+                for name, s in SWITCHES.items())
+    + """
+
 state directory (kept across restarts, the same hosts come back with their registry and certificates):
   users.txt      accounts, one DOMAIN:USER:PASSWORD line each (empty DOMAIN = local account; created on first
                  start with Administrator and a random password; also pyspnego's NTLM_USER_FILE)
@@ -41,7 +50,8 @@ state directory (kept across restarts, the same hosts come back with their regis
 control channel (HTTP/JSON at the url in control.json; Python client tests/winsim/control.py):
   GET  /v1/hosts, /v1/hosts/<name>, /v1/counters[?host=<name>]
   POST /v1/faults {"host", "fault"}, /v1/faults/clear {"host", "kind"}, /v1/counters/reset,
-       /v1/hosts/<name>/allow-unencrypted {"allowed"}, /v1/hosts/<name>/power-on
+       /v1/hosts/<name>/allow-unencrypted {"allowed"}, /v1/hosts/<name>/power-on,
+       /v1/hosts/<name>/settings {"name", "on"}
 counters per host: connections, requests, wsman_calls, bytes_in, bytes_out, auth_challenges, auth_failures,
   faults_sent, resets, boots, methods {"StdRegProv.GetDWORDValue": n, ...}, tls_handshakes {port: n}
 
@@ -66,6 +76,13 @@ def _host_fault(text: str):
     try:
         return parse_host_fault(text)
     except FaultSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _host_setting(text: str):
+    try:
+        return parse_setting(text)
+    except HostSettingError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -94,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "https = 5986 validating the certificate against <state-dir>/ca.pem")
     s.add_argument("--fault", type=_host_fault, action="append", default=[], metavar="HOST=KIND[:ARG]",
                    help="switch a fault on at start (repeatable); kinds below")
+    s.add_argument("--setting", type=_host_setting, action="append", default=[], metavar="HOST=NAME:on|off",
+                   help="write a host setting's registry value at start (repeatable); names below")
 
     f = sub.add_parser("fault", help="switch faults on or off in a running fleet")
     f.add_argument("--state-dir", type=Path, required=True)
@@ -164,10 +183,11 @@ def main(argv: list[str] | None = None) -> int:
                 state_dir=args.state_dir.resolve(), inventory=args.inventory.resolve(), hosts=args.hosts,
                 os_mix=args.os_mix or ((args.os,) if args.os else (DEFAULT_OS,)), first_ip=args.first_ip,
                 latency_ms=args.latency_ms,
-                reboot_seconds=args.reboot_seconds, scheme=args.inventory_scheme, faults=args.fault)
+                reboot_seconds=args.reboot_seconds, scheme=args.inventory_scheme, faults=args.fault,
+                settings=args.setting)
             asyncio.run(serve(opts))
             return 0
         return {"fault": _cmd_fault, "counters": _cmd_counters, "hosts": _cmd_hosts}[args.command](args)
-    except (ControlClientError, FaultSpecError, ValueError) as exc:
+    except (ControlClientError, FaultSpecError, HostSettingError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -69,6 +69,10 @@ class ControlClient:
     def set_allow_unencrypted(self, host: str, allowed: bool) -> dict:
         return self._call("POST", f"/v1/hosts/{host}/allow-unencrypted", {"allowed": allowed})
 
+    def set_setting(self, host: str, name: str, on: bool) -> dict:
+        """``set_setting("ms002", "remote-shell", False)``: write the registry value behind a host setting."""
+        return self._call("POST", f"/v1/hosts/{host}/settings", {"name": name, "on": on})
+
     def power_on(self, host: str) -> dict:
         return self._call("POST", f"/v1/hosts/{host}/power-on", {})
 

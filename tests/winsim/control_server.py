@@ -8,9 +8,11 @@ Routes (all JSON; errors are ``{"error": "..."}`` with 400/404):
   POST /v1/faults        {"host": name|"*", "fault": "KIND[:ARG]"}   -> {"hosts": [host, ...]}
   POST /v1/faults/clear  {"host": name|"*", "kind": KIND|null}       -> {"hosts": [host, ...]}  (null = all)
   POST /v1/hosts/<name>/allow-unencrypted {"allowed": bool}          -> host
+  POST /v1/hosts/<name>/settings {"name": SETTING, "on": bool}        -> host  (host_settings.py: remote-shell,
+                                                                         allow-basic, allow-unencrypted, ...)
   POST /v1/hosts/<name>/power-on                                     -> host  (after a WMI shutdown)
 A host is {"name", "ip", "os", "state" (up|down|rebooting|hung|off), "faults": [...], "boot_count",
-"last_boot" (ISO 8601), "allow_unencrypted"}.
+"last_boot" (ISO 8601), "allow_unencrypted", "settings": {name: bool}}.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import json
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from tests.winsim import httpwire
+from tests.winsim import host_settings, httpwire
 from tests.winsim.counters import totals
 from tests.winsim.faults import FaultSpecError, parse_fault
 from tests.winsim.runtime import HostRuntime
@@ -42,6 +44,7 @@ def host_info(host: HostRuntime) -> dict:
         "boot_count": host.model.boot_count,
         "last_boot": host.model.last_boot.isoformat(),
         "allow_unencrypted": host.allow_unencrypted(),
+        "settings": host_settings.describe(host.model),
     }
 
 
@@ -121,6 +124,7 @@ class ControlServer:
             ("POST", ("faults", "*")): self._clear_fault,
             ("POST", ("hosts", "*", "allow-unencrypted")): self._allow_unencrypted,
             ("POST", ("hosts", "*", "power-on")): self._power_on,
+            ("POST", ("hosts", "*", "settings")): self._setting,
         }
 
     async def _list_hosts(self, parts, data, query) -> dict:
@@ -163,10 +167,20 @@ class ControlServer:
 
     async def _allow_unencrypted(self, parts, data, query) -> dict:
         host = self._host(parts[1])
-        host.set_allow_unencrypted(bool(data.get("allowed")))
+        host.set_setting("allow-unencrypted", bool(data.get("allowed")))
         return host_info(host)
 
     async def _power_on(self, parts, data, query) -> dict:
         host = self._host(parts[1])
         await host.power_on()
+        return host_info(host)
+
+    async def _setting(self, parts, data, query) -> dict:
+        host = self._host(parts[1])
+        name = str(data.get("name", "")).casefold()
+        try:
+            on = host_settings.parse_switch(name, data.get("on"))
+        except host_settings.HostSettingError as exc:
+            raise ControlError(400, str(exc)) from None
+        host.set_setting(name, on)
         return host_info(host)

@@ -22,12 +22,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-
 from . import legacy_tls, os_profiles, tls
 from .registry_store import Registry, RegistryStore
 from .schannel_view import SchannelView, compute_view
 from .stdregprov import StdRegProv, WmiMethodError, WmiValue
+from .windows_facts import WINDOWS_VERSIONS
 
 if TYPE_CHECKING:
     from .pki import HostCertificates
@@ -44,8 +43,8 @@ class SimulatedWindows:
     """A Windows Server host of ``os_key`` named ``name``, persisted under ``state_dir/hosts/<name>``."""
 
     def __init__(self, name: str, os_key: str, state_dir: Path) -> None:
-        if os_key not in catalog.OS_INFO:
-            raise ValueError(f"unknown OS key {os_key!r}; expected one of {', '.join(catalog.OS_KEYS)}")
+        if os_key not in WINDOWS_VERSIONS:
+            raise ValueError(f"unknown OS key {os_key!r}; expected one of {', '.join(WINDOWS_VERSIONS)}")
         self.name = name
         self.os_key = os_key
         self.state_dir = Path(state_dir)

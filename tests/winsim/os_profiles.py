@@ -8,16 +8,17 @@ Fresh registry (only the keys the collection reads or writes; everything else of
   with only ``DisabledByDefault``=1 — the OS-shipped value. The backup's OS is unknown; the simulator ships that
   key on every OS (choice: it is harmless where SSL 2.0 is not supported, 2016+).
 - ``Local\\SSL\\00010002`` ``Functions`` (REG_MULTI_SZ) = the OS's enabled-by-default suites in default priority
-  order (catalog ``default_suite_order``); the CNG local list (AD FS Manage-SSL-Protocols-in-AD-FS.md;
-  MicrosoftDocs/win32 prioritizing-schannel-cipher-suites.md). No policy ``00010002`` key (IIS Crypto's backup
-  deletes the policy ``Functions`` value, so it was absent); ``SOFTWARE\\Policies\\Microsoft`` exists as on any
+  order (windows_facts ``default_suite_order``, from the OS's suite page); the CNG local list (AD FS
+  Manage-SSL-Protocols-in-AD-FS.md; MicrosoftDocs/win32 prioritizing-schannel-cipher-suites.md). No policy
+  ``00010002`` key (IIS Crypto's backup deletes the policy ``Functions`` value, so it was absent);
+  ``SOFTWARE\\Policies\\Microsoft`` exists as on any
   installed Windows.
 - .NET ``v2.0.50727`` and ``v4.0.30319`` keys under ``SOFTWARE\\Microsoft\\.NETFramework`` and its Wow6432Node view,
   without ``SchUseStrongCrypto``/``SystemDefaultTlsVersions`` (SChannelDsc TLS12State and Hass v1.10 add these
   values); the WinHttp key (both views) without ``DefaultSecureProtocols``; ``Lsa\\FipsAlgorithmPolicy``
   ``Enabled`` = 0 (as in RegBackupHOTH.reg).
 
-Win32_OperatingSystem: captions/versions/builds from the catalog (contract values); the other properties are the
+Win32_OperatingSystem: captions/versions/builds from windows_facts ``WINDOWS_VERSIONS``; the other properties are the
 common ones of a default Server install (real Server 2012 WQL capture, tariksetia/txwinrm
 txwinrm/test/data/server_2012/Win32_OperatingSystem_star_000.xml), listed in WMI's case-insensitive alphabetical
 property order as in that capture.
@@ -27,12 +28,11 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, REG_MULTI_SZ
-
+from . import windows_facts as windows
 from .registry_store import Registry
+from .windows_facts import REG_DWORD, REG_MULTI_SZ
 
-SCHANNEL = catalog.SCHANNEL_KEY
+SCHANNEL = windows.SCHANNEL_KEY
 NET_FRAMEWORK_KEYS = tuple(
     f"SOFTWARE\\{view}Microsoft\\.NETFramework\\{version}"
     for view in ("", "Wow6432Node\\")
@@ -57,8 +57,8 @@ def fresh_registry(os_key: str) -> Registry:
     ssl2_client = f"{SCHANNEL}\\Protocols\\SSL 2.0\\Client"
     reg.create_key(ssl2_client)
     reg.set_value(ssl2_client, "DisabledByDefault", REG_DWORD, 1)
-    reg.create_key(catalog.SUITE_LOCAL_KEY)
-    reg.set_value(catalog.SUITE_LOCAL_KEY, "Functions", REG_MULTI_SZ, list(catalog.default_suite_order(os_key)))
+    reg.create_key(windows.SUITE_LOCAL_KEY)
+    reg.set_value(windows.SUITE_LOCAL_KEY, "Functions", REG_MULTI_SZ, windows.default_suite_order(os_key))
     reg.create_key(POLICIES_KEY)
     for key in (*NET_FRAMEWORK_KEYS, *WINHTTP_KEYS):
         reg.create_key(key)
@@ -74,13 +74,13 @@ def computer_name(host_name: str) -> str:
 
 def os_instance_key(os_key: str) -> str:
     """Win32_OperatingSystem.Name, the class key: "<Caption>|<WindowsDirectory>|<system partition>"."""
-    return f"{catalog.OS_INFO[os_key].caption}|{WINDOWS_DIRECTORY}|{SYSTEM_PARTITION}"
+    return f"{windows.WINDOWS_VERSIONS[os_key].caption}|{WINDOWS_DIRECTORY}|{SYSTEM_PARTITION}"
 
 
 def os_properties(os_key: str, host_name: str, last_boot: datetime.datetime,
                   now: datetime.datetime) -> list[tuple[str, object]]:
     """Win32_OperatingSystem properties in WMI's order; datetimes are UTC."""
-    info = catalog.OS_INFO[os_key]
+    info = windows.WINDOWS_VERSIONS[os_key]
     service_pack = 1 if os_key == "2008r2" else 0  # 6.1.7601 is Service Pack 1 (build 7601)
     props: dict[str, object] = {
         "BootDevice": "\\Device\\HarddiskVolume1",

@@ -26,14 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
-    REG_BINARY,
-    REG_DWORD,
-    REG_EXPAND_SZ,
-    REG_MULTI_SZ,
-    REG_QWORD,
-    REG_SZ,
-)
+from .windows_facts import REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ
 
 ValueData = int | str | list[str] | list[int]
 VALUE_TYPES = frozenset({REG_SZ, REG_EXPAND_SZ, REG_BINARY, REG_DWORD, REG_MULTI_SZ, REG_QWORD})

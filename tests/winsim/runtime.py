@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import HKLM
-from tests.winsim import httpwire, legacy_tls
+from tests.winsim import host_settings, httpwire, legacy_tls
 from tests.winsim.auth import AUTH_ERRORS, NtlmSession, UserStore, parse_authorization
 from tests.winsim.counters import HostCounters
 from tests.winsim.faults import FaultSpec, HostFaults
@@ -41,11 +40,6 @@ HTTP_PORT = 5985
 HTTPS_PORT = 5986
 MAILSTORE_PORTS = (8460, 8462, 8463)
 IDLE_TIMEOUT = 120.0  # HTTP.sys idle connection timeout (netsh http show timeout: IdleConnectionTimeout 120 s)
-
-# Group Policy "Allow unencrypted traffic" for the WinRM service (WindowsRemoteManagement.admx):
-# HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service, REG_DWORD AllowUnencryptedTraffic = 1.
-WINRM_POLICY_KEY = r"SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
-ALLOW_UNENCRYPTED_VALUE = "AllowUnencryptedTraffic"
 
 
 @dataclass(frozen=True)
@@ -258,16 +252,15 @@ class HostRuntime:
 
     # --- WinRM configuration ----------------------------------------------------------------------------------
 
-    def allow_unencrypted(self) -> bool:
-        out = dict(self.model.call_stdregprov("GetDWORDValue", [
-            ("hDefKey", str(HKLM)), ("sSubKeyName", WINRM_POLICY_KEY), ("sValueName", ALLOW_UNENCRYPTED_VALUE)]))
-        return out.get("ReturnValue") == 0 and out.get("uValue") == 1
+    def setting(self, name: str) -> bool:
+        """A registry-backed switch as the host's registry holds it now (host_settings.py)."""
+        return host_settings.read_switch(self.model, name)
 
-    def set_allow_unencrypted(self, allowed: bool) -> None:
-        base = [("hDefKey", str(HKLM)), ("sSubKeyName", WINRM_POLICY_KEY)]
-        self.model.call_stdregprov("CreateKey", base)
-        self.model.call_stdregprov(
-            "SetDWORDValue", [*base, ("sValueName", ALLOW_UNENCRYPTED_VALUE), ("uValue", "1" if allowed else "0")])
+    def set_setting(self, name: str, on: bool) -> None:
+        host_settings.write_switch(self.model, name, on)
+
+    def allow_unencrypted(self) -> bool:
+        return self.setting("allow-unencrypted")
 
     def new_enumeration(self, items: list[str]) -> str:
         context = "uuid:" + str(uuid.uuid4()).upper()

@@ -6,7 +6,7 @@ recognize any changes under the SCHANNEL registry key, you must restart the comp
 simulator therefore computes this view only in ``SimulatedWindows.boot()`` and persists it with the boot state.
 
 Rules (server side only: the listeners are MailStore's .NET SslStream servers using the system defaults):
-- Protocol P is offered iff P is supported on the OS (catalog PROTOCOLS defaults; an unsupported protocol is never
+- Protocol P is offered iff P is supported on the OS (windows_facts.PROTOCOL_DEFAULTS; an unsupported protocol is never
   offered whatever the registry says — "Enabling TLS 1.3 on earlier versions of Windows is not a safe system
   configuration", protocols-in-tls-ssl--schannel-ssp-.md) and, under ``Protocols\\P\\Server``,
   (``Enabled`` present ? Enabled != 0 : OS default) and (``DisabledByDefault`` present ? == 0 : OS default).
@@ -24,8 +24,8 @@ Rules (server side only: the listeners are MailStore's .NET SslStream servers us
   ``KeyExchangeAlgorithms\\X`` ``Enabled`` != 0; absent = enabled, except the NULL cipher ("By default, it is
   turned off", KB245030). A value of another type than REG_DWORD counts as absent (choice).
 - NULL-cipher suites are "Only used when application explicitly requests" and PSK suites need
-  SCH_USE_PRESHAREDKEY_ONLY (suite pages, catalog ``explicit_only`` / authentication PSK): never offered here.
-- A kept suite is offered on the enabled protocols it supports (catalog ``protocols``).
+  SCH_USE_PRESHAREDKEY_ONLY (suite pages; windows_facts ``explicit_only`` / ``psk``): never offered here.
+- A kept suite is offered on the enabled protocols its OS's page lists for it (windows_facts ``protocols``).
 - Curves: on 2016+ the policy ``EccCurves`` (REG_MULTI_SZ) if present, else the OS default order (manage-tls.md;
   tls-elliptic-curves-in-windows-10-1607-and-later.md); unknown names are ignored. On 2008 R2 / 2012 R2 the curves
   are the suffixes of the offered ECDHE suites in order of first appearance (cipher-suites-in-schannel.md: "cipher
@@ -40,15 +40,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, REG_MULTI_SZ, REG_SZ
-from ansible_collections.fleetsec.schannel.plugins.module_utils.suites import OsSuite
-
+from . import windows_facts as windows
 from .registry_store import Registry
+from .windows_facts import REG_DWORD, REG_MULTI_SZ, REG_SZ, WindowsSuite
 
 _ALGORITHM_PARENTS = {"cipher": "Ciphers", "hash": "Hashes", "key_exchange": "KeyExchangeAlgorithms"}
-_ALGORITHM_TABLES = {"cipher": catalog.CIPHERS, "hash": catalog.HASHES, "key_exchange": catalog.KEY_EXCHANGES}
-DH_KEY = f"{catalog.SCHANNEL_KEY}\\KeyExchangeAlgorithms\\Diffie-Hellman"
+DH_KEY = f"{windows.SCHANNEL_KEY}\\KeyExchangeAlgorithms\\Diffie-Hellman"
 
 
 @dataclass
@@ -95,44 +92,42 @@ def _flag(value: int | None, default: bool) -> bool:
 
 def offered_protocols(reg: Registry, os_key: str) -> list[str]:
     out = []
-    for name, info in catalog.PROTOCOLS.items():
-        defaults = info.defaults.get(os_key)
-        if info.dtls or info.wire_version is None or defaults is None:
+    for name, (_client, server_default) in windows.PROTOCOL_DEFAULTS[os_key].items():
+        if name not in windows.STREAM_PROTOCOLS:
             continue
-        key = catalog.protocol_key(name, "Server")
-        enabled = _flag(_dword(reg, key, "Enabled"), defaults.server)
+        key = f"{windows.SCHANNEL_KEY}\\Protocols\\{name}\\Server"
+        enabled = _flag(_dword(reg, key, "Enabled"), server_default)
         dbd = _dword(reg, key, "DisabledByDefault")
-        not_disabled_by_default = defaults.server if dbd is None else dbd == 0
+        not_disabled_by_default = server_default if dbd is None else dbd == 0
         if enabled and not_disabled_by_default:
             out.append(name)
-    return out
+    return sorted(out, key=windows.STREAM_PROTOCOLS.index)
 
 
-def _algorithm_enabled(reg: Registry, os_key: str, kind: str, name: str | None) -> bool:
-    if name is None:  # no registry key governs this part of the suite (catalog CipherSuite docstring)
+def _algorithm_enabled(reg: Registry, kind: str, name: str | None) -> bool:
+    if name is None:  # no registry key governs this part of the suite (windows_facts module docstring)
         return True
-    info = _ALGORITHM_TABLES[kind][name]
-    key = f"{catalog.SCHANNEL_KEY}\\{_ALGORITHM_PARENTS[kind]}\\{info.registry_key[os_key]}"
+    key = f"{windows.SCHANNEL_KEY}\\{_ALGORITHM_PARENTS[kind]}\\{name}"
     return _flag(_dword(reg, key, "Enabled"), default=name != "NULL")
 
 
 def suite_order(reg: Registry, os_key: str) -> tuple[list[str], str]:
     """The configured priority list (raw names) and where it came from."""
-    policy = reg.get_value(catalog.SUITE_POLICY_KEY, "Functions")
+    policy = reg.get_value(windows.SUITE_POLICY_KEY, "Functions")
     if policy is not None and policy.type == REG_SZ:
-        return str(policy.data)[: catalog.SUITE_FUNCTIONS_MAX_CHARS].split(","), "policy"
-    local = reg.get_value(catalog.SUITE_LOCAL_KEY, "Functions")
+        return str(policy.data)[: windows.FUNCTIONS_MAX_CHARS].split(","), "policy"
+    local = reg.get_value(windows.SUITE_LOCAL_KEY, "Functions")
     if local is not None and local.type == REG_MULTI_SZ:
         return [str(n) for n in local.data], "local"  # type: ignore[union-attr]
-    return list(catalog.default_suite_order(os_key)), "default"
+    return windows.default_suite_order(os_key), "default"
 
 
-def _curves(reg: Registry, os_key: str, suites: list[tuple[OsSuite, list[str]]]) -> list[str]:
-    if catalog.curve_order_supported(os_key):
-        by_fold = {c.casefold(): c for c, info in catalog.ECC_CURVES.items() if os_key in info.supported}
-        policy = reg.get_value(catalog.SUITE_POLICY_KEY, "EccCurves")
+def _curves(reg: Registry, os_key: str, suites: list[tuple[WindowsSuite, list[str]]]) -> list[str]:
+    if os_key in windows.WINDOWS_10_FAMILY:
+        by_fold = {c.casefold(): c for c in windows.SUPPORTED_CURVES_WIN10}
+        policy = reg.get_value(windows.SUITE_POLICY_KEY, "EccCurves")
         if policy is None or policy.type != REG_MULTI_SZ:
-            return list(catalog.default_curve_order(os_key))
+            return list(windows.DEFAULT_CURVES_WIN10)
         out: list[str] = []
         for name in policy.data:  # type: ignore[union-attr]
             curve = by_fold.get(str(name).casefold())
@@ -142,7 +137,7 @@ def _curves(reg: Registry, os_key: str, suites: list[tuple[OsSuite, list[str]]])
     out = []
     for os_suite, _ignored in suites:
         if os_suite.curve is not None:
-            curve = catalog.curve_for_suffix(os_suite.curve)
+            curve = windows.SUFFIX_CURVES[os_suite.curve]
             if curve not in out:
                 out.append(curve)
     return out
@@ -152,7 +147,7 @@ def compute_view(reg: Registry, os_key: str) -> SchannelView:
     """The effective server-side Schannel configuration of ``reg`` on ``os_key`` (rules: module docstring)."""
     protocols = offered_protocols(reg, os_key)
     names, source = suite_order(reg, os_key)
-    known = {s.windows_name.casefold(): s for s in catalog.os_suites(os_key)}
+    known = {s.windows_name.casefold(): s for s in windows.os_suites(os_key)}
     seen: set[str] = set()
     ignored: list[str] = []
     dropped: list[dict] = []
@@ -166,16 +161,16 @@ def compute_view(reg: Registry, os_key: str) -> SchannelView:
         if os_suite.windows_name in seen:
             continue
         seen.add(os_suite.windows_name)
-        suite = os_suite.suite
+        suite = os_suite
         reason = None
         if os_suite.explicit_only:
             reason = "only used when the application explicitly requests it"
-        elif suite.authentication == "PSK":
+        elif suite.psk:
             reason = "PSK suites need SCH_USE_PRESHAREDKEY_ONLY"
         else:
             for kind, algorithm in (("cipher", suite.cipher), ("hash", suite.hash),
                                     ("key_exchange", suite.key_exchange)):
-                if not _algorithm_enabled(reg, os_key, kind, algorithm):
+                if not _algorithm_enabled(reg, kind, algorithm):
                     reason = f"{kind.replace('_', ' ')} {algorithm} disabled"
                     break
         suite_protocols = [p for p in protocols if p in suite.protocols]
@@ -188,12 +183,12 @@ def compute_view(reg: Registry, os_key: str) -> SchannelView:
     curves = _curves(reg, os_key, kept)
     offered = []
     for os_suite, suite_protocols in kept:
-        suite = os_suite.suite
+        suite = os_suite
         if not curves and (suite.key_exchange == "ECDH" or "TLS 1.3" in suite.protocols):
             dropped.append({"suite": os_suite.windows_name, "reason": "no ECC curve enabled"})
             continue
         offered.append(OfferedSuite(os_suite.windows_name, suite.name, suite.code, suite.openssl_name,
                                     suite.authentication, suite_protocols))
-    dh_default = 2048 if catalog.curve_order_supported(os_key) else 1024  # 2016+ vs before (module docstring)
+    dh_default = 2048 if os_key in windows.WINDOWS_10_FAMILY else 1024  # 2016+ vs before (module docstring)
     dh_bits = _dword(reg, DH_KEY, "ServerMinKeyBitLength") or dh_default
     return SchannelView(os_key, protocols, offered, curves, dh_bits, source, dropped, ignored)

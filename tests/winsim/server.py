@@ -45,6 +45,7 @@ class ServeOptions:
     reboot_seconds: float = 0.5
     scheme: str = "http"
     faults: list[tuple[str, FaultSpec]] = field(default_factory=list)
+    settings: list[tuple[str, str, bool]] = field(default_factory=list)  # (host or "*", name, on)
 
 
 def raise_nofile_limit() -> int:
@@ -110,6 +111,11 @@ async def serve(opts: ServeOptions) -> None:
         if name not in hosts:
             raise ValueError(f"--fault names unknown host {name!r}")
         hosts[name].faults.set(spec)
+    for name, setting, on in opts.settings:
+        if name != "*" and name not in hosts:
+            raise ValueError(f"--setting names unknown host {name!r}")
+        for host in hosts.values() if name == "*" else [hosts[name]]:
+            host.set_setting(setting, on)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -26,17 +26,8 @@ import datetime
 import re
 from collections.abc import Callable
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
-    HKLM,
-    REG_BINARY,
-    REG_DWORD,
-    REG_EXPAND_SZ,
-    REG_MULTI_SZ,
-    REG_QWORD,
-    REG_SZ,
-)
-
 from .registry_store import Registry, split_path
+from .windows_facts import HKLM, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ
 
 WmiValue = str | int | bool | datetime.datetime | None | list[str | int]
 

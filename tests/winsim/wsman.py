@@ -201,6 +201,8 @@ def wmi_method_fault(code: str, message: str) -> WsmanFault:
 def _shell(host: HostRuntime, req: WsmanRequest, endpoint: str) -> Outcome:
     action = req.action
     if action == f"{NS_X}/Create":
+        if not host.setting("remote-shell"):
+            raise _remote_shells_not_allowed()
         shell_id = str(uuid.uuid4()).upper()
         host.shells.add(shell_id)
         # pywinrm conftest open_shell_response capture.
@@ -222,6 +224,23 @@ def _shell(host: HostRuntime, req: WsmanRequest, endpoint: str) -> Outcome:
         raise _action_not_supported("This simulated Windows host runs no commands: only shell Create/Delete, WMI "
                                     "methods, Get and WQL enumeration are served.")
     raise _action_not_supported(f"Action {action} is not supported on a shell.")
+
+
+def _remote_shells_not_allowed() -> WsmanFault:
+    # Group Policy "Allow Remote Shell Access" disabled (WinRS AllowRemoteShellAccess = 0): MS-WSMV 2.2.4.42
+    # WinrsType: "If false, new Remote Shell connections MUST be rejected by the server" with a wsman:InternalError
+    # fault (DSP0226 11.5.18: s:Receiver / w:InternalError). Code 2150859180 = 0x803381AC
+    # ERROR_WSMAN_REMOTESHELLS_NOT_ALLOWED (wsmerror.h, as transcribed by the Windows SDK metadata, e.g.
+    # microsoft/windows-rs Win32::System::RemoteManagement); the text Windows prints for it is quoted in user
+    # reports of blocked remoting (jpboyce/cb_cis_windows_2016 issue 5). Only new shells are refused: WMI over
+    # WS-Man keeps working (centreon-plugins issue 4412, Server 2019 with the policy disabled).
+    return WsmanFault(
+        "s:Receiver",
+        "w:InternalError",
+        "The WS-Management service cannot process the request. The service is configured to not accept any remote "
+        "shell requests.",
+        2150859180,
+    )
 
 
 def _shell_not_found(shell_id: str) -> WsmanFault:
