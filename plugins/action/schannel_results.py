@@ -97,6 +97,17 @@ class ActionModule(ActionBase):
         return result
 
 
+SCHANNEL_PREFIX = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\"
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    """``Protocols/TLS 1.0/Server Enabled: 1 -> 0`` (absent for a missing value); the full key is in the file."""
+    key = str(change.get("key") or "")
+    key = key[len(SCHANNEL_PREFIX):] if key.startswith(SCHANNEL_PREFIX) else key
+    before, after = (("absent" if v is None else repr(v)) for v in (change.get("before"), change.get("after")))
+    return "%s %s: %s -> %s" % (key.replace("\\", "/"), change.get("name"), before, after)
+
+
 def summary_lines(records: dict[str, dict[str, Any]]) -> list[str]:
     """The counts, then each host that is not compliant with what is wrong there: the play's closing output."""
     counts = Counter(record["status"] for record in records.values())
@@ -110,9 +121,7 @@ def summary_lines(records: dict[str, dict[str, Any]]) -> list[str]:
         changes = record.get("drift") or []
         lines.append("%s: %s (%s; %d value(s) %s)" % (
             host, record["status"], os_label, len(changes), "to change" if record["mode"] == "check" else "changed"))
-        for change in changes:
-            lines.append("    %s\\%s: %r -> %r" % (change.get("key"), change.get("name"), change.get("before"),
-                                                   change.get("after")))
+        lines += ["    %s" % describe_change(change) for change in changes]
         if record["reboot"]["pending"]:
             lines.append("    applied, reboot pending: Schannel uses the new settings after the next reboot")
         for error in record.get("errors") or []:

@@ -138,6 +138,7 @@ def build(
     readback = apply.get("readback") if isinstance(apply.get("readback"), Mapping) else None
     if readback is not None and not readback.get("ok", True) and not apply.get("failed"):
         errors.append(_readback_error(readback))
+    check = run.mode == "check"
     performed = False
     elapsed = None
     if _ran(reboot):
@@ -152,10 +153,13 @@ def build(
             errors.append(_error("tls_scan", tls))
         elif tls.get("verdict") != "pass":
             errors.append(_tls_error(tls))
+    # In check mode win_schannel counts the reboot the drift would need as pending; only a reboot owed to values
+    # already written (the marker on the host) is pending in the record.
     pending = bool(apply.get("reboot_pending")) and not performed
+    if check and apply.get("reboot_required"):
+        pending = False
     changes = list(apply.get("changes") or [])
     finished = finished or _now()
-    check = run.mode == "check"
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
