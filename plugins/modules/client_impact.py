@@ -86,9 +86,9 @@ options:
     type: float
     default: 5.0
 notes:
-  - Check mode is supported and changes nothing: the module never writes.
-  - Assumption stated with its source in the code and README, unsettled in Microsoft's documents: MailStore's
-    .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1), as .NET clients do.
+  - Check mode is supported and changes nothing, since the module never writes.
+  - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and the README,
+    that MailStore's .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1), as .NET clients do.
 seealso:
   - module: fleetsec.schannel.win_schannel
   - module: fleetsec.schannel.tls_scan
