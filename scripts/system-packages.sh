@@ -3,6 +3,7 @@
 # skips itself without it). Needs root or passwordless sudo; otherwise it says what to install and fails.
 set -euo pipefail
 packages=(shellcheck)
+packages+=(chromium chromium-driver)  # the HTML report test drives a real headless browser (tests/browser)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.winsim.control import ControlClient, ControlClientError
 from tests.winsim.faults import FAULT_KINDS, FaultSpecError, parse_host_fault
-from tests.winsim.host_settings import SWITCHES, HostSettingError, parse_setting
+from tests.winsim.host_settings import HOST_OPTIONS, SWITCHES, HostSettingError, parse_host_option, parse_setting
 from tests.winsim.server import DEFAULT_OS, OS_CHOICES, ServeOptions, serve
 
 DESCRIPTION = """\
@@ -37,6 +37,11 @@ or write the registry value over WMI): each is the registry value Windows reads 
 """
     + "\n".join(f"  {name:<22}{s.key}\\{s.value} (absent = {'on' if s.default else 'off'})"
                 for name, s in SWITCHES.items())
+    + """
+
+
+host options (serve --host-option HOST=NAME:VALUE, HOST may be '*'; the machine as installed, given at start):
+""" + "\n".join(f"  {name:<22}{' | '.join(values)} (default {values[0]})" for name, values in HOST_OPTIONS.items())
     + """
 
 state directory (kept across restarts, the same hosts come back with their registry and certificates):
@@ -86,6 +91,13 @@ def _host_setting(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _host_option(text: str):
+    try:
+        return parse_host_option(text)
+    except HostSettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.winsim", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -113,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="switch a fault on at start (repeatable); kinds below")
     s.add_argument("--setting", type=_host_setting, action="append", default=[], metavar="HOST=NAME:on|off",
                    help="write a host setting's registry value at start (repeatable); names below")
+    s.add_argument("--host-option", type=_host_option, action="append", default=[], metavar="HOST=NAME:VALUE",
+                   help="certificate kind or MailStore process bitness of a host (repeatable); names below")
 
     f = sub.add_parser("fault", help="switch faults on or off in a running fleet")
     f.add_argument("--state-dir", type=Path, required=True)
@@ -184,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                 os_mix=args.os_mix or ((args.os,) if args.os else (DEFAULT_OS,)), first_ip=args.first_ip,
                 latency_ms=args.latency_ms,
                 reboot_seconds=args.reboot_seconds, scheme=args.inventory_scheme, faults=args.fault,
-                settings=args.setting)
+                settings=args.setting, host_options=args.host_option)
             asyncio.run(serve(opts))
             return 0
         return {"fault": _cmd_fault, "counters": _cmd_counters, "hosts": _cmd_hosts}[args.command](args)

@@ -1,10 +1,11 @@
 """One simulated host on the network: its listeners, connections, authentication, faults and reboots.
 
 Ports: 5985 WinRM HTTP, 5986 WinRM HTTPS, 8460/8462/8463 MailStore Server TLS. Every
-TLS listener, WinRM's 5986 included (WinRM over HTTPS uses Schannel too), serves the SSLContext the Windows model
-builds from its Schannel registry as of the last boot; a reboot rebuilds them. When the view offers pairs OpenSSL
-cannot serve (SSL 3.0, RC4, 3DES), each accepted socket's ClientHello is peeked at first and the pairs OpenSSL
-cannot serve are handshaken by tlslite-ng (legacy_tls.py, ``TlsListener``); the connection handler after the
+TLS listener serves what the Windows model builds from its Schannel registry as of the last boot; a reboot rebuilds
+them. 5986 is HTTP.sys (native Schannel, the registry alone); the MailStore ports are a .NET process, which adds
+SCH_USE_STRONG_CRYPTO when ``SchUseStrongCrypto`` is set (host.py). Each accepted socket's ClientHello is peeked at
+first (legacy_tls.py, ``TlsListener``): Schannel's refusals are answered with its alert, the pairs OpenSSL cannot
+serve (SSL 3.0, RC4, 3DES) are handshaken by tlslite-ng, the rest by OpenSSL; the connection handler after the
 handshake is the same for both stacks.
 """
 
@@ -148,16 +149,18 @@ class HostRuntime:
         self.state = "starting"  # a second clear_fault arriving meanwhile must not listen twice
         # Building the contexts parses keys and, once per state dir, runs `openssl dhparam`: off the event loop,
         # which serves every other host meanwhile.
+        winrm_tls = await asyncio.to_thread(self.model.tls_context, self.certs, "winrm")
+        winrm_router = await asyncio.to_thread(self.model.hello_router, self.certs, "winrm")
         tls = await asyncio.to_thread(self.model.tls_context, self.certs)
-        legacy = await asyncio.to_thread(self.model.legacy_tls_server, self.certs)
+        router = await asyncio.to_thread(self.model.hello_router, self.certs)
         servers: list = []
         try:
             servers.append(await self._serve(partial(self._wsman_connection, "http", HTTP_PORT), HTTP_PORT, None))
             servers.append(TlsListener(partial(self._wsman_connection, "https", HTTPS_PORT),
-                                       self._listen_socket(HTTPS_PORT), tls, legacy))
+                                       self._listen_socket(HTTPS_PORT), winrm_tls, winrm_router))
             for port in MAILSTORE_PORTS:
                 servers.append(TlsListener(partial(self._mailstore_connection, port), self._listen_socket(port), tls,
-                                           legacy))
+                                           router))
         except BaseException:
             for server in servers:
                 server.close()
@@ -433,20 +436,17 @@ class HostRuntime:
 
 
 class TlsListener:
-    """A TLS port: accepts TCP itself so that a ClientHello can be routed to OpenSSL or tlslite-ng (legacy_tls.py).
-
-    With ``legacy`` None (the view offers nothing OpenSSL cannot serve) every socket goes straight to OpenSSL, as
-    ``asyncio.start_server(ssl=...)`` would do. Same interface as ``asyncio.Server`` for ``HostRuntime``:
+    """A TLS port: accepts TCP itself so that each ClientHello can be refused as Schannel refuses it or routed to
+    OpenSSL or tlslite-ng (legacy_tls.py). Same interface as ``asyncio.Server`` for ``HostRuntime``:
     ``close()`` stops accepting and drops sockets still being routed or handshaken (by either stack);
     ``wait_closed()``.
     """
 
-    def __init__(self, handler, sock: socket.socket, ctx: ssl.SSLContext,
-                 legacy: legacy_tls.LegacyServer | None) -> None:
+    def __init__(self, handler, sock: socket.socket, ctx: ssl.SSLContext, router: legacy_tls.HelloRouter) -> None:
         self.handler = handler
         self.sock = sock
         self.ctx = ctx
-        self.legacy = legacy
+        self.router = router
         self._routing: set[asyncio.Task] = set()
         self._accepting = asyncio.get_running_loop().create_task(self._accept())
         # Closed when the accept task ends, however it ends: a task cancelled before its first step never runs the
@@ -484,10 +484,11 @@ class TlsListener:
         conn.setblocking(False)
         handed = False
         try:
-            pin = None
-            if self.legacy is not None:
-                pin = self.legacy.route(await legacy_tls.peek_first_record(conn))
-            if pin is None:
+            pin = self.router.route(await legacy_tls.peek_first_record(conn))
+            if isinstance(pin, legacy_tls.Refusal):
+                handed = True
+                legacy_tls.refuse(conn, pin)
+            elif pin is None:
                 await self._connect(conn, self.ctx)
                 handed = True
             else:
@@ -515,8 +516,7 @@ class TlsListener:
         Owns ``conn``: the thread closes it once started, this coroutine before that.
         """
         loop = asyncio.get_running_loop()
-        legacy = self.legacy
-        assert legacy is not None
+        legacy = self.router
         try:
             outer, inner = socket.socketpair()
         except OSError:

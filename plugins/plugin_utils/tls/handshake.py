@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 
 try:
@@ -88,8 +89,13 @@ def require_tlslite() -> None:
         raise InputError(MISSING_TLSLITE, code="tlslite-missing")
 
 
+_CATALOG_NAMES = {s.code: s.name for s in catalog.SUITES.values()}
+
+
 def suite_name(code: int) -> str:
-    """IANA name of a suite code point (tlslite-ng's table), or its hex form."""
+    """IANA name of a suite code point (the Schannel catalog, then tlslite-ng's table), or its hex form."""
+    if code in _CATALOG_NAMES:
+        return _CATALOG_NAMES[code]
     if tls_constants is not None and code in tls_constants.CipherSuite.ietfNames:
         return tls_constants.CipherSuite.ietfNames[code]
     return "0x%04X" % code
