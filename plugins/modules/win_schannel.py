@@ -57,7 +57,7 @@ options:
     type: list
     elements: str
   dh_min_key_bits:
-    description: Minimum Diffie-Hellman key sizes, C({server: 2048, client: 2048}).
+    description: "Minimum Diffie-Hellman key sizes, C({server: 2048, client: 2048})."
     type: dict
   dotnet_strong_crypto:
     description: C(SchUseStrongCrypto) for .NET 2.0 and 4.x, 64- and 32-bit views.

@@ -204,3 +204,7 @@ def test_compliance_verifies_by_tls_handshakes(pair: Playbooks):
         assert record["status"] == "compliant"
         assert record["verification"]["tls"]["verdict"] == "pass"
         assert record["verification"]["tls"]["handshakes"] > 0
+    report = run.run_dir / "report"
+    assert sorted(p.name for p in report.iterdir()) == [
+        "compliance-report.html", "compliance-report.json", "compliance-report.junit.xml"]
+    assert "fleet report: %s" % (report / "compliance-report.html") in run.stdout
