@@ -208,3 +208,18 @@ def test_compliance_verifies_by_tls_handshakes(pair: Playbooks):
     assert sorted(p.name for p in report.iterdir()) == [
         "compliance-report.html", "compliance-report.json", "compliance-report.junit.xml"]
     assert "fleet report: %s" % (report / "compliance-report.html") in run.stdout
+
+
+def test_a_required_client_cut_off_fails_before_any_host_is_touched(pair: Playbooks):
+    pair.fleet.control.reset_counters()
+    refused = pair.run("harden", schannel_required_clients=["windows_xp"])
+    assert refused.returncode == 2, refused.output
+    assert "windows_xp" in refused.stdout
+    assert refused.results == {}
+    assert set(pair.requests().values()) == {0}, "a host was contacted"
+
+    allowed = pair.run("harden", schannel_required_clients=["windows_10", "chrome"], schannel_os_keys=["2019", "2022"])
+    assert allowed.returncode == 0, allowed.output
+    impact = allowed.results["ms001"]["verification"]["client_impact"]
+    assert impact["required_cut_off"] == []
+    assert {c["id"] for c in impact["clients"]} >= {"windows_10", "chrome"}
