@@ -49,10 +49,14 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Writes the result files in check mode too (they record the check); no host is touched.
   diff_mode:
     support: none
+    description: No diff; nothing on a host changes.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller and uses no connection.
 notes:
   - An action plugin; it uses no connection.
 """
