@@ -76,6 +76,9 @@ class Playbooks:
     def boots(self) -> dict[str, int]:
         return {name: c["boots"] for name, c in self.fleet.control.counters()["hosts"].items()}
 
+    def wsman_calls(self) -> dict[str, int]:
+        return {name: c["wsman_calls"] for name, c in self.fleet.control.counters()["hosts"].items()}
+
     def requests(self) -> dict[str, int]:
         return {name: c["requests"] for name, c in self.fleet.control.counters()["hosts"].items()}
 
