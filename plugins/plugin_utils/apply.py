@@ -250,4 +250,3 @@ def settings_from_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """The policy options of win_schannel's arguments: those given (None = not managed)."""
     module_options = {"backup", "backup_dir", "allow_lockout"}
     return {k: v for k, v in args.items() if k not in module_options and v is not None}
-
