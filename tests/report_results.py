@@ -29,6 +29,7 @@ _PROFILES = profiles()  # read once: the role's defaults file is large
 def profile(name: str) -> dict[str, Any]:
     return copy.deepcopy(_PROFILES[name])
 
+
 CAPTIONS = {k: catalog.OS_INFO[k].caption for k in catalog.OS_KEYS}
 
 

@@ -27,7 +27,7 @@ description:
   - Files are written with mode 0600 in directories with mode 0700. Check mode writes the report too, because it
     changes nothing on any host.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   report_dir:
     description: The directory the role writes its run directories to (C(schannel_report_dir)).

@@ -104,8 +104,8 @@ def _trend(report: FleetReport) -> str:
     def xy(index: int, value: int) -> tuple[float, float]:
         return left + index * step, top + (height - top - bottom) * (1 - value / top_value)
 
-    parts = ['<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>' % (left, height - bottom, width - 10,
-                                                                       height - bottom),
+    axis = height - bottom
+    parts = ['<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>' % (left, axis, width - 10, axis),
              '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>' % (left, top, left, height - bottom),
              '<text x="%d" y="%d" text-anchor="end">%d</text>' % (left - 4, top + 4, top_value),
              '<text x="%d" y="%d" text-anchor="end">0</text>' % (left - 4, height - bottom + 4)]
