@@ -190,6 +190,8 @@ def _ciphers(names: Iterable[str]) -> set[str]:
 def predict(client: Client, offer: HostOffer) -> Prediction:
     """Whether ``client`` connects to a listener offering ``offer``, with what, or why not."""
     def cut(reason: str, protocol: str | None, detail: str) -> Prediction:
+        if client.note:  # what the row's source says about the client, e.g. how Windows 7 gets TLS 1.2
+            detail = "%s. %s" % (detail, client.note)
         return Prediction(client.id, client.name, False, protocol, None, None, reason, detail, client.unsettled)
 
     common = [p for p in reversed(offer.protocols) if p in client.protocols]

@@ -65,8 +65,10 @@ def harden_and_reboot(fleet: Fleet, name: str, profile_name: str) -> None:
     assert fleet.control.host(name)["boot_count"] == boots + 1
 
 
-def run_playbook(fleet: Fleet, tmp: Path, playbook: str, variables: dict) -> tuple[subprocess.CompletedProcess,
-                                                                                  dict[str, dict]]:
+PlaybookRun = tuple[subprocess.CompletedProcess, dict[str, dict]]
+
+
+def run_playbook(fleet: Fleet, tmp: Path, playbook: str, variables: dict) -> PlaybookRun:
     """ansible-playbook tests/sim/playbooks/<playbook>; (process, each host's last task result from the tree)."""
     tree = tmp / "tree"
     (tmp / "vars.json").write_text(json.dumps(variables))

@@ -53,8 +53,9 @@ def test_recommended_cuts_off_xp_and_the_tls10_only_clients(os_key):
     for client_id in ("windows_vista", "windows_7", "dotnet_legacy_win7"):
         assert (result[client_id].connects, result[client_id].protocol, result[client_id].reason) == (
             False, "TLS 1.0", "no common suite"), client_id
-        assert result[client_id].detail.startswith("on TLS 1.0, the highest version both enable, the host has no "
-                                                  "usable suite; the client's own suites for TLS 1.0 are refused")
+        assert result[client_id].detail.startswith(
+            "on TLS 1.0, the highest version both enable, the host has no usable suite; the client's own suites for "
+            "TLS 1.0 are refused")
     assert result["windows_7_tls12"].connects
 
 
@@ -196,6 +197,15 @@ def test_required_clients_that_connect_pass():
     assert result["cut_off"] == ["windows_xp"]
     assert result["required_cut_off"] == []
     assert result["proof"] is None
+    assert result["summary"] == "applying these settings on Windows Server 2019 cuts off: Windows XP SP3 (Schannel) " \
+        "(needs RC4 or 3DES)"
+
+
+def test_the_summary_names_the_profile_when_given():
+    result = _run(clients=["windows_xp", "windows_vista"], profile="recommended")
+    assert result["summary"] == (
+        "applying `recommended` on Windows Server 2019 cuts off: Windows XP SP3 (Schannel) (needs RC4 or 3DES); "
+        "Windows Vista / Server 2008 (Schannel) (no common suite)")
 
 
 def test_unknown_client_ids_and_os_are_named_with_a_fix():
