@@ -17,13 +17,14 @@ DESCRIPTION = """\
 Simulated fleet of Windows Server (MailStore Server) hosts for testing fleetsec.schannel.
 
 One process serves every host, each on its own loopback address (127.20.0.1, 127.20.0.2, ...) with the real ports:
-  5985  WinRM HTTP  - NTLM with WinRM message encryption; Basic only if the host allows unencrypted traffic
-  5986  WinRM HTTPS - Basic and NTLM over TLS (certificate signed by <state-dir>/ca.pem)
+  5985  WinRM HTTP  - NTLM with WinRM message encryption; Basic only with allow-basic and allow-unencrypted
+  5986  WinRM HTTPS - NTLM over TLS, Basic only with allow-basic (certificate signed by <state-dir>/ca.pem)
   8460, 8462, 8463  MailStore Server TLS ports
 WinRM speaks WS-Management: cmd shell Create/Delete (commands are refused with a SOAP fault), WMI StdRegProv
 methods on root/default and root/cimv2, Win32_OperatingSystem Get / WQL Enumerate+Pull / Win32Shutdown / Reboot.
 5986 and the MailStore ports offer the TLS protocols and suites the host's Schannel registry allowed at its last
-boot; a WMI reboot takes the host away for --reboot-seconds and rebuilds them.
+boot (the MailStore ports also follow .NET SchUseStrongCrypto); a WMI reboot takes the host away for
+--reboot-seconds and rebuilds them.
 """
 
 EPILOG = (
