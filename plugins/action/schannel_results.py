@@ -83,7 +83,7 @@ class ActionModule(ActionBase):
         result.update(
             changed=False,
             written=written,
-            run_dir=str(host_result.result_path(args["report_dir"], run.run_id, "x").parent),
+            run_dir=str(host_result.run_dir(args["report_dir"], run.run_id)),
             statuses={host: record["status"] for host, record in records.items()},
             counts=dict(Counter(record["status"] for record in records.values())),
         )

@@ -195,8 +195,12 @@ def build(
     }
 
 
+def run_dir(report_dir: str | os.PathLike, run_id: str) -> Path:
+    return Path(report_dir).expanduser() / run_id
+
+
 def result_path(report_dir: str | os.PathLike, run_id: str, host: str) -> Path:
-    return Path(report_dir).expanduser() / run_id / ("%s.json" % host)
+    return run_dir(report_dir, run_id) / ("%s.json" % host)
 
 
 def write(report_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path:
