@@ -6,6 +6,8 @@ the hosts as read back over WinRM (WMI StdRegProv), and the simulator's boot and
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol i
 from tests.profiles import profile
 from tests.winsim.fleet import Fleet
 
-from .conftest import ALL_OS, Playbooks
+from .conftest import ALL_OS, ANSIBLE_PLAYBOOK, Playbooks
 
 FIXTURES = Path(__file__).resolve().parent.parent / "unit" / "fixtures"
 SSL3_SERVER = catalog.SCHANNEL_KEY + "\\Protocols\\SSL 3.0\\Server"
@@ -229,3 +231,19 @@ def test_a_required_client_cut_off_fails_before_any_host_is_touched(pair: Playbo
     impact = allowed.results["ms001"]["verification"]["client_impact"]
     assert impact["required_cut_off"] == []
     assert {c["id"] for c in impact["clients"]} >= {"windows_10", "chrome"}
+
+
+def test_each_play_of_one_run_records_its_own_run(pair: Playbooks):
+    playbook = pair.work / "check-then-harden.yml"
+    playbook.write_text("- ansible.builtin.import_playbook: fleetsec.schannel.drift\n"
+                        "- ansible.builtin.import_playbook: fleetsec.schannel.harden\n")
+    proc = subprocess.run(
+        [str(ANSIBLE_PLAYBOOK), "-i", str(pair.fleet.inventory), str(playbook), "-e", json.dumps({
+            "schannel_report_dir": str(pair.report_dir), "schannel_backup_dir": str(pair.backup_dir),
+            "schannel_fail_on_drift": False})],
+        cwd=pair.work, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    runs = sorted(pair.report_dir.iterdir())
+    assert len(runs) == 2, runs
+    statuses = [{p.stem: json.loads(p.read_text())["status"] for p in run.glob("*.json")} for run in runs]
+    assert {tuple(sorted(set(s.values()))) for s in statuses} == {("drifted",), ("changed",)}
