@@ -21,6 +21,7 @@ ARGUMENT_SPEC = {
     "overrides": {"type": "raw", "default": {}},
     "os_keys": {"type": "raw", "default": list(catalog.OS_KEYS)},
     "run_id": {"type": "str"},
+    "batch": {"type": "list", "elements": "str", "default": []},
 }
 
 
@@ -45,6 +46,7 @@ class ActionModule(ActionBase):
             return result
         result.update(resolved.as_dict())
         result["run_id"] = run_id
+        result["batch"] = args["batch"]
         result["started"] = now.isoformat(timespec="seconds").replace("+00:00", "Z")
         result["changed"] = False
         return result

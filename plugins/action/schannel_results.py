@@ -66,8 +66,8 @@ class ActionModule(ActionBase):
         records: dict[str, dict[str, Any]] = {}
         for host in args["hosts"]:
             path = host_result.result_path(args["report_dir"], run.run_id, host)
-            if path.exists():
-                if args["summary"]:
+            if args["summary"]:  # read only: a host this run did not reach may hold results of an earlier play
+                if path.exists():
                     records[host] = host_result.read(path)
                 continue
             hostvars = all_vars.get(host, {})
@@ -87,9 +87,14 @@ class ActionModule(ActionBase):
             statuses={host: record["status"] for host, record in records.items()},
             counts=dict(Counter(record["status"] for record in records.values())),
         )
-        # Where the run is recorded, for the playbooks' closing play (which runs on localhost, after serial batches).
+        # Where the run is recorded, for the playbooks' closing play (which runs on localhost, after serial batches):
+        # the hosts of every batch of this play so far.
+        previous = (all_vars.get("localhost") or {}).get("ansible_facts", {}).get("schannel_last_run") or {}
+        hosts = list(args["hosts"])
+        if (previous.get("run") or {}).get("run_id") == run.run_id and previous.get("context") == args["context"]:
+            hosts = previous["hosts"] + [host for host in hosts if host not in previous["hosts"]]
         result["ansible_facts"] = {"schannel_last_run": {
-            "report_dir": args["report_dir"], "run": plan, "playbook": args["playbook"], "hosts": args["hosts"],
+            "report_dir": args["report_dir"], "run": plan, "playbook": args["playbook"], "hosts": hosts,
             "mode": run.mode, "context": args["context"],
         }}
         if args["summary"]:

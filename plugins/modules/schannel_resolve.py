@@ -42,6 +42,13 @@ options:
   run_id:
     description: The run id of the play; a UTC timestamp C(YYYYMMDDTHHMMSSZ) when left out.
     type: str
+  batch:
+    description:
+      - The hosts of the play's current serial batch, returned as given, so that the results of exactly these hosts
+        are recorded at the end of the batch (registered results of an earlier play in the same run are not).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -101,6 +108,11 @@ run_id:
   returned: success
   type: str
   sample: 20261202T050000Z
+batch:
+  description: O(batch), as given.
+  returned: success
+  type: list
+  elements: str
 started:
   description: When the id was taken, ISO-8601 UTC.
   returned: success

@@ -7,8 +7,8 @@ short_description: Write the per-host result files of a fleetsec.schannel run on
 version_added: 0.1.0
 description:
   - Runs on the controller only. The C(fleetsec.schannel.schannel) role calls it once per play (or serial batch)
-    with C(run_once), and the playbooks once more at the end with O(summary=true).
-  - For each host in O(hosts) that has results in this run and no result file yet, writes
+    with C(run_once), and the playbooks once more at the end with O(summary=true) to read them back.
+  - For each host in O(hosts) (the hosts of the current serial batch) that has results, writes
     C(<report_dir>/<run_id>/<host>.json) (schema C(fleetsec.schannel/host-result) version 1; file mode 0600,
     directories 0700) from the role's registered results of that host (C(schannel_apply),
     C(schannel_reboot_result), C(schannel_tls), C(schannel_impact)).
@@ -35,7 +35,8 @@ options:
     elements: str
     required: true
   summary:
-    description: Also read the files already written for O(hosts) and return a readable summary of the run.
+    description:
+      - Write nothing; read the files written for O(hosts) in this run and return a readable summary of the run.
     type: bool
     default: false
   mode:

@@ -141,6 +141,13 @@ def build(
     check = run.mode == "check"
     performed = False
     elapsed = None
+    # Registered results outlive their play: a reboot counts only when it started from the boot this run's apply
+    # saw, and a TLS scan only when the apply succeeded (the scan runs after it, or not at all).
+    boot_seen = (apply.get("os") or {}).get("last_boot")
+    if not (_ran(reboot) and boot_seen and reboot.get("boot_time_before") in (None, boot_seen)):
+        reboot = None
+    if apply.get("failed") or apply.get("unreachable"):
+        tls = None
     if _ran(reboot):
         if reboot.get("failed") or reboot.get("unreachable"):
             errors.append(_error("reboot", reboot))

@@ -116,3 +116,15 @@ def test_written_file_is_private_and_complete(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert host_result.read(path) == record
     assert [p.name for p in path.parent.iterdir()] == ["ms001.json"]  # no temporary file left behind
+
+
+def test_results_left_by_an_earlier_play_are_not_taken_for_this_run():
+    stale_reboot = {"changed": True, "rebooted": True, "elapsed": 9.0, "boot_time_before": "2026-11-30T01:00:00Z"}
+    record = build(run(), "ms001", "a", applied(reboot_pending=True), reboot=stale_reboot)
+    assert record["reboot"]["performed"] is False
+    assert record["status"] == "reboot_pending"
+    fresh_reboot = dict(stale_reboot, boot_time_before=OS_2019["last_boot"])
+    assert build(run(), "ms001", "a", applied(reboot_pending=True), reboot=fresh_reboot)["status"] == "compliant"
+    failed = {"failed": True, "msg": "access denied", "os": OS_2019}
+    stale_tls = {"verdict": "pass", "ports": {}, "findings": [], "handshakes": 3}
+    assert build(run(), "ms001", "a", failed, tls=stale_tls)["verification"]["tls"] is None
