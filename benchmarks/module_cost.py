@@ -6,10 +6,13 @@ Windows version, single-threaded, for a profile of roles/schannel/defaults/main.
 * requests per host for a fresh host (as the OS ships it), a compliant one (after an apply) and a drifted one
   (compliant, then SSL 3.0 and RC4 switched back on by hand), each in check mode and applied; beside them the
   floor the issue sets: managed values + 3 for a compliant check, fewer than the managed values for a fresh check,
-  and reads + writes + keys created + 3 for an apply (read-back Gets counted as reads);
+  and reads + writes + keys created + 3 for an apply; the apply's cost above that floor is shown apart: EnumKeys
+  that learn whether the keys to write exist (so a restore deletes exactly the keys that were created) and the
+  read-back (one Get per value written);
 * controller CPU per WS-Man request (this process, user + system from /proc; the simulator is another process)
   over ``--rounds`` compliant check runs, and with ``--profile`` the functions that spend it (cProfile timed by
-  process CPU time, so waiting for the host does not count).
+  process CPU time, so waiting for the host does not count) and the Python function calls per request, which unlike
+  CPU time on a shared machine do not vary from run to run.
 
     .venv/bin/python benchmarks/module_cost.py                 # every OS, recommended
     .venv/bin/python benchmarks/module_cost.py --os 2019 --profile
@@ -78,8 +81,12 @@ def run(fleet: Fleet, name: str, settings: dict, backup_dir: str, check: bool) -
     reads = sum(v for k, v in calls.items() if k.startswith(("Get", "Enum")))
     writes = sum(v for k, v in calls.items() if k.startswith(("Set", "Delete")))
     gets = sum(v for k, v in calls.items() if k.startswith("Get"))
-    return {"total": sum(calls.values()), "reads": reads, "gets": gets, "writes": writes,
-            "created": calls.get("CreateKey", 0), "changes": len(result["changes"]), "calls": calls}
+    wrote = not check and bool(result["changes"])
+    readback = len(result["changes"]) if wrote else 0  # one Get per value written
+    lookups = calls.get("EnumKey", 0) - 1 if wrote else 0  # EnumKeys beyond the Protocols one: key existence
+    return {"total": sum(calls.values()), "reads": reads - readback - lookups, "gets": gets, "writes": writes,
+            "created": calls.get("CreateKey", 0), "readback": readback, "lookups": lookups,
+            "changes": len(result["changes"]), "calls": calls}
 
 
 def drift_by_hand(fleet: Fleet, name: str) -> None:
@@ -92,7 +99,8 @@ def drift_by_hand(fleet: Fleet, name: str) -> None:
 
 
 def cost_table(fleet: Fleet, settings: dict, backup_dir: str) -> list[str]:
-    lines = ["| OS | state | check | apply (reads / writes / keys created) | managed values | floor check / apply |",
+    lines = ["| OS | state | managed values | check (floor) | apply (floor) | apply: reads, key lookups, writes, "
+             "keys created, read-back |",
              "| --- | --- | --- | --- | --- | --- |"]
     for host in fleet.hosts:
         rows = {}
@@ -107,9 +115,9 @@ def cost_table(fleet: Fleet, settings: dict, backup_dir: str) -> list[str]:
         for state, (check, apply) in rows.items():
             floor_check = "%d" % (managed + 3) if state != "fresh" else "< %d" % managed
             floor_apply = apply["reads"] + apply["writes"] + apply["created"] + 3
-            lines.append("| %s | %s | %d | %d (%d / %d / %d) | %d | %s / %d |" % (
-                host.os, state, check["total"], apply["total"], apply["reads"], apply["writes"], apply["created"],
-                managed, floor_check, floor_apply))
+            lines.append("| %s | %s | %d | %d (%s) | %d (%d) | %d, %d, %d, %d, %d |" % (
+                host.os, state, managed, check["total"], floor_check, apply["total"], floor_apply, apply["reads"],
+                apply["lookups"], apply["writes"], apply["created"], apply["readback"]))
     return lines
 
 
@@ -136,7 +144,11 @@ def cpu_per_request(fleet: Fleet, name: str, settings: dict, backup_dir: str, *,
              " %d requests each)%s" % figures]
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
+        stats = pstats.Stats(profiler, stream=out)
+        # Unlike CPU time on a shared machine, the number of Python function calls per request is deterministic:
+        # the figure to compare before and after a change.
+        lines.append("Python function calls per WS-Man request: %d" % (stats.total_calls / (requests * repeat)))
+        stats.sort_stats("tottime").print_stats(18)
         lines.append(out.getvalue())
     return lines
 

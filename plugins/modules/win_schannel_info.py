@@ -64,8 +64,11 @@ state:
   returned: success
   type: dict
   sample: {protocols: {TLS 1.2: {server: enabled, client: enabled}}, ciphers: {RC4 128/128: disabled}}
-values:
-  description: The raw values read, with their registry types.
+raw_values:
+  description:
+    - The raw values read, with their registry types.
+    - The same list is also returned under the key C(values); read that one as C(result["values"]), since
+      C(result.values) is the dictionary method in Jinja.
   returned: success
   type: list
   elements: dict

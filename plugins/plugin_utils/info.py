@@ -20,6 +20,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import (
     WINHTTP_KEYS,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import Change, RegValue, key_id, value_id
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import PROTOCOLS_CONTAINER
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import change_as_dict
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import (
@@ -32,7 +33,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov impor
 
 STATE_OPTIONS = ("protocols", "ciphers", "hashes", "key_exchanges", "cipher_suites", "ecc_curves", "dh_min_key_bits",
                  "dotnet_strong_crypto", "winhttp_secure_protocols", "fips_algorithm_policy")
-PROTOCOLS_CONTAINER = catalog.SCHANNEL_KEY + "\\Protocols"
 
 
 def option_of(key: str, name: str) -> str:
@@ -71,7 +71,9 @@ def read_info(session: Session, options: Iterable[str] | None = None) -> dict[st
     marker = snapshot.values.pop(value_id(MARKER[0], MARKER[1]), None)
     state = {k: v for k, v in describe_state(snapshot, facts.os_key).items() if k in chosen}
     values = [value_as_dict(v) for v in sorted(snapshot.values.values(), key=lambda v: v.id)]
-    return {"changed": False, "os": os_result(facts), "state": state, "values": values,
+    # "values" is the agreed name; "raw_values" is the same list under a name Jinja's dot notation can reach
+    # (result.values is the dict method).
+    return {"changed": False, "os": os_result(facts), "state": state, "values": values, "raw_values": values,
             "reboot_pending": marker_pending(marker, facts)}
 
 

@@ -113,6 +113,27 @@ def client_for_protocol(
         "classify": classify,
     }
     if reconnect is not None:
-        options["reconnect"] = lambda: reconnect().send_message
+        options["reconnect"] = lambda: sender(reconnect())
     options.update(kwargs)
-    return WsmanClient(protocol.send_message, **options)
+    return WsmanClient(sender(protocol), **options)
+
+
+def sender(protocol: Any) -> Callable[[str], bytes]:
+    """``protocol.send_message``, minus requests' per-request rescan of the environment for proxies.
+
+    pywinrm resolves the environment's proxies, CA bundle and no_proxy for its endpoint once, when it builds its
+    requests session (winrm/transport.py ``build_session``: ``merge_environment_settings``), and then sends prepared
+    requests with ``Session.send``, which with ``trust_env`` on resolves the environment's proxies again for every
+    request (requests/sessions.py ``resolve_proxies``: three scans of ``os.environ``, a tenth of the controller's CPU
+    per request in benchmarks/module_cost.py --profile). Once the session exists it already holds what the
+    environment said, so ``trust_env`` is turned off for it; authentication and encryption stay pywinrm's.
+    """
+
+    def send(message: str) -> bytes:
+        answer = protocol.send_message(message)
+        session = getattr(protocol.transport, "session", None)
+        if session is not None and session.trust_env:
+            session.trust_env = False
+        return answer
+
+    return send

@@ -50,6 +50,7 @@ def test_each_fault_fails_its_host_alone_with_its_code(fleet, control, tmp_path)
     control.set_fault("ms001", "access-denied")
     control.set_fault("ms002", "fault-after:3")
     control.set_fault("ms003", "down")
+    control.set_fault("ms004", "slow:20")  # slow is not a failure
     ms004_before = host_registry(fleet, "ms004")
     proc, summary = play(fleet, tmp_path, "faults", [harden(tmp_path)], "--limit", "ms001,ms002,ms003,ms004")
     assert proc.returncode == 4, proc.stdout + proc.stderr  # some unreachable (and failed)

@@ -161,6 +161,7 @@ def test_info_reports_the_hardened_state_in_option_shape(story):
         assert info["state"]["ciphers"]["RC4 128/128"] == "disabled"
         assert info["reboot_pending"] is True
         assert {"key", "name", "type", "data"} == set(info["values"][0])
+        assert info["raw_values"] == info["values"]
         assert info["calls"]["total"] < 120
 
 

@@ -191,7 +191,7 @@ def test_no_protocol_in_common_is_an_error_naming_both_sides():
 
 def test_no_suite_in_common_is_an_error():
     raw = {"protocols": {"TLS 1.2": "enabled"}, "cipher_suites": ["TLS_RSA_WITH_AES_128_CBC_SHA"]}
-    errors, _ = lockout_problems(settings(raw), "2019", CONTROLLER, None)
+    errors, _warnings = lockout_problems(settings(raw), "2019", CONTROLLER, None)
     assert "no cipher suite the host would offer for TLS 1.2" in errors[0]
 
 
