@@ -33,12 +33,10 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact im
     ImpactOptions,
     run_client_impact,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import parse_or_raise  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import client_for_protocol  # noqa: E402
 from tests.profiles import profile, profiles  # noqa: E402
-from tests.sim.wsman_client import OS_URI, enumerate_wql, invoke  # noqa: E402
+from tests.sim.hardening import harden_and_reboot  # noqa: E402
 from tests.winsim.fleet import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.112.1"
@@ -48,30 +46,20 @@ def prediction_cost(rounds: int) -> tuple[int, float]:
     """(predictions per matrix, CPU seconds per matrix) for every profile x OS x client."""
     settings = {name: parse_or_raise(raw) for name, raw in profiles().items()}
     start = time.process_time()
-    for _ in range(rounds):
+    matrix = client_matrix(settings)
+    for _round in range(rounds - 1):
         matrix = client_matrix(settings)
     seconds = (time.process_time() - start) / rounds
     count = sum(len(per_os) for per_profile in matrix.values() for per_os in per_profile.values())
     return count, seconds
 
 
-def harden_and_reboot(fleet: Fleet, name: str, profile_name: str) -> None:
-    proto = fleet.protocol(name)
-    client = client_for_protocol(proto)
-    for change in assess(client, parse_or_raise(profile(profile_name))).changes:
-        write_change(StdRegProv(client), change)
-    key = enumerate_wql(proto, "select Name from Win32_OperatingSystem", optimize=True).find(
-        f".//{{{OS_URI}}}Name").text
-    invoke(proto, OS_URI, "Win32Shutdown", [("Flags", "6"), ("Reserved", "0")], selectors={"Name": key})
-    fleet.control.wait_for_state(name, "rebooting", timeout=10)
-    fleet.control.wait_for_state(name, "up", timeout=30)
-
-
 def proof_cost(profile_name: str, ports: list[int]) -> list[tuple[str, int, float, int]]:
     """Per OS: (os, ClientHellos sent, wall seconds, disagreements)."""
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, Fleet(Path(tmp), hosts=len(catalog.OS_KEYS), os_mix=catalog.OS_KEYS,
-                                                      first_ip=FIRST_IP, reboot_seconds=0.5) as fleet:
+    with tempfile.TemporaryDirectory() as tmp, Fleet(
+            Path(tmp), hosts=len(catalog.OS_KEYS), os_mix=catalog.OS_KEYS, first_ip=FIRST_IP, reboot_seconds=0.5,
+    ) as fleet:
         # ECDSA-only hello to a fresh host: accepted only if the simulated hosts present an ECDSA certificate
         ecdsa = offer(fleet.hosts[0].ip, ports[0], ["TLS 1.0", "TLS 1.1", "TLS 1.2"], (0xC02C, 0xC02B, 0xC00A, 0xC009))
         certificates = ("RSA", "ECDSA") if ecdsa.accepted else ("RSA",)

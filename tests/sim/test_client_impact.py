@@ -17,13 +17,10 @@ import pytest
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact import ImpactOptions, run_client_impact
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
 from tests.profiles import profile
+from tests.sim.hardening import harden_and_reboot
 from tests.sim.test_ansible_playbook import recap
-from tests.sim.wsman_client import OS_URI, enumerate_wql, invoke
 from tests.winsim.fleet import REPO_ROOT, Fleet
 
 HERE = Path(__file__).parent
@@ -47,22 +44,6 @@ def certificates(impact_fleet):
     host = impact_fleet.host(HOSTS["2019"])
     outcome = offer(host.ip, 8462, ["TLS 1.0", "TLS 1.1", "TLS 1.2"], ECDSA_ONLY)
     return ["RSA", "ECDSA"] if outcome.accepted else ["RSA"]
-
-
-def harden_and_reboot(fleet: Fleet, name: str, profile_name: str) -> None:
-    """Write the profile's values over WinRM (StdRegProv) and reboot over WMI: Schannel reads them at boot."""
-    proto = fleet.protocol(name)
-    client = client_for_protocol(proto)
-    reg = StdRegProv(client)
-    for change in assess(client, parse_or_raise(profile(profile_name))).changes:
-        write_change(reg, change)
-    boots = fleet.control.host(name)["boot_count"]
-    key = enumerate_wql(proto, "select Name from Win32_OperatingSystem", optimize=True).find(
-        f".//{{{OS_URI}}}Name").text
-    invoke(proto, OS_URI, "Win32Shutdown", [("Flags", "6"), ("Reserved", "0")], selectors={"Name": key})
-    fleet.control.wait_for_state(name, "rebooting", timeout=10)
-    fleet.control.wait_for_state(name, "up", timeout=30)
-    assert fleet.control.host(name)["boot_count"] == boots + 1
 
 
 PlaybookRun = tuple[subprocess.CompletedProcess, dict[str, dict]]
