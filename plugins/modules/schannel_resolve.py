@@ -15,7 +15,7 @@ description:
     read from or written to any host.
   - Takes the run id of the play, a UTC timestamp, when none is given.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   profile:
     description: Name of the profile to apply, a key of O(profiles). Ignored when O(template) is given.

@@ -14,7 +14,7 @@ description:
     C(schannel_reboot_result), C(schannel_tls), C(schannel_impact)).
   - Writes in check mode too, since the record of a drift check is what the check is for. It never touches a host.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   report_dir:
     description: Directory holding one sub-directory per run.
