@@ -1,6 +1,8 @@
-"""The schannel role resolves a profile plus overrides into explicit settings, or refuses an unknown profile.
+"""The schannel role's first step resolves a profile plus overrides into explicit settings, or refuses an unknown
+profile, on the controller (``fleetsec.schannel.schannel_resolve`` with the role's defaults).
 
-Runs the real role through ansible-playbook on localhost (no Windows host is needed for this step).
+Runs ansible-playbook on localhost (no Windows host is needed for this step); the whole role against simulated
+hosts is tested in tests/role/test_playbooks.py.
 """
 
 from __future__ import annotations
@@ -12,21 +14,28 @@ import sys
 from pathlib import Path
 
 from tests.collection_path import COLLECTIONS_ROOT
-from tests.profiles import profile
+from tests.profiles import DEFAULTS_FILE, profile
 
 PLAYBOOK = """
 - name: Resolve the Schannel profile
   hosts: localhost
   gather_facts: false
-  roles:
-    - role: fleetsec.schannel.schannel
+  vars_files:
+    - %s
   tasks:
+    - name: Resolve as the role does
+      fleetsec.schannel.schannel_resolve:
+        profile: "{{ schannel_profile }}"
+        profiles: "{{ schannel_profiles }}"
+        overrides: "{{ schannel_overrides }}"
+        os_keys: "{{ schannel_os_keys }}"
+      register: plan
     - name: Save the resolved settings
       ansible.builtin.copy:
-        content: "{{ schannel_settings | to_json }}"
+        content: "{{ plan.settings | to_json }}"
         dest: "{{ out_file }}"
         mode: "0600"
-"""
+""" % DEFAULTS_FILE
 
 
 def run_role(tmp_path: Path, **extra_vars) -> subprocess.CompletedProcess:
@@ -43,7 +52,9 @@ def run_role(tmp_path: Path, **extra_vars) -> subprocess.CompletedProcess:
 
 def test_overrides_merge_into_the_chosen_profile(tmp_path):
     overrides = {"ciphers": {"Triple DES 168": "disabled"}, "cipher_suites": ["TLS_AES_256_GCM_SHA384"]}
-    result = run_role(tmp_path, schannel_profile="modern", schannel_overrides=overrides)
+    # A TLS 1.3-only suite order is an error where TLS 1.3 does not exist: checked for 2022 and 2025 only.
+    result = run_role(tmp_path, schannel_profile="modern", schannel_overrides=overrides,
+                      schannel_os_keys=["2022", "2025"])
     assert result.returncode == 0, result.stdout + result.stderr
     settings = json.loads((tmp_path / "settings.json").read_text())
     modern = profile("modern")

@@ -1,0 +1,134 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of fleetsec.schannel.schannel_results: every host's result file of a run, in one task."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import RunInfo
+
+ARGUMENT_SPEC = {
+    "report_dir": {"type": "path", "required": True},
+    "run": {"type": "dict", "required": True},
+    "playbook": {"type": "str", "required": True, "choices": ["harden", "drift", "compliance", "restore"]},
+    "hosts": {"type": "list", "elements": "str", "required": True},
+    "summary": {"type": "bool", "default": False},
+    "context": {"type": "dict", "default": {}},
+    "mode": {"type": "str", "choices": ["check", "apply"]},
+}
+# What the role registers on each host (roles/schannel/tasks/main.yml, handlers/main.yml).
+APPLY_VAR = "schannel_apply"
+REBOOT_VAR = "schannel_reboot_result"
+TLS_VAR = "schannel_tls"
+IMPACT_VAR = "schannel_impact"
+
+
+def _impact_for(hostvars: Any, apply: Any) -> Any:
+    """The pre-flight client_impact result for the host's Windows version (the role runs it once per version)."""
+    impact = hostvars.get(IMPACT_VAR)
+    if not isinstance(impact, dict) or not isinstance(apply, dict):
+        return None
+    os_key = (apply.get("os") or {}).get("key")
+    for item in impact.get("results") or []:
+        if item.get("item") == os_key and not item.get("skipped"):
+            return {k: item.get(k) for k in ("clients", "cut_off", "required_cut_off", "disagreements")}
+    return None
+
+
+class ActionModule(ActionBase):
+    """Writes on the controller, check mode included: the record of a check is the point of a check run."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        plan = args["run"]
+        run = RunInfo(
+            run_id=plan["run_id"],
+            playbook=args["playbook"],
+            mode=args["mode"] or ("check" if self._play_context.check_mode else "apply"),
+            profile=plan.get("profile"),
+            template=plan.get("template"),
+            settings=plan.get("settings") or {},
+            settings_digest=plan.get("settings_digest") or "",
+            started=plan.get("started") or "",
+        )
+        all_vars = task_vars.get("hostvars", {})
+        written: list[str] = []
+        records: dict[str, dict[str, Any]] = {}
+        for host in args["hosts"]:
+            path = host_result.result_path(args["report_dir"], run.run_id, host)
+            if args["summary"]:  # read only: a host this run did not reach may hold results of an earlier play
+                if path.exists():
+                    records[host] = host_result.read(path)
+                continue
+            hostvars = all_vars.get(host, {})
+            apply = hostvars.get(APPLY_VAR)
+            if apply is None:
+                continue  # not reached yet in this run (a later serial batch), or not a host of this play
+            record = host_result.build(
+                run, host, str(hostvars.get("ansible_host") or host), apply,
+                reboot=hostvars.get(REBOOT_VAR), tls=hostvars.get(TLS_VAR), impact=_impact_for(hostvars, apply),
+            )
+            written.append(str(host_result.write(args["report_dir"], record)))
+            records[host] = record
+        result.update(
+            changed=False,
+            written=written,
+            run_dir=str(host_result.run_dir(args["report_dir"], run.run_id)),
+            statuses={host: record["status"] for host, record in records.items()},
+            counts=dict(Counter(record["status"] for record in records.values())),
+        )
+        # Where the run is recorded, for the playbooks' closing play (which runs on localhost, after serial batches):
+        # the hosts of every batch of this play so far.
+        previous = (all_vars.get("localhost") or {}).get("ansible_facts", {}).get("schannel_last_run") or {}
+        hosts = list(args["hosts"])
+        if (previous.get("run") or {}).get("run_id") == run.run_id and previous.get("context") == args["context"]:
+            hosts = previous["hosts"] + [host for host in hosts if host not in previous["hosts"]]
+        result["ansible_facts"] = {"schannel_last_run": {
+            "report_dir": args["report_dir"], "run": plan, "playbook": args["playbook"], "hosts": hosts,
+            "mode": run.mode, "context": args["context"],
+        }}
+        if args["summary"]:
+            result["lines"] = summary_lines(records)
+        return result
+
+
+SCHANNEL_PREFIX = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\"
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    """``Protocols/TLS 1.0/Server Enabled: 1 -> 0`` (absent for a missing value); the full key is in the file."""
+    key = str(change.get("key") or "")
+    key = key[len(SCHANNEL_PREFIX):] if key.startswith(SCHANNEL_PREFIX) else key
+    before, after = (("absent" if v is None else repr(v)) for v in (change.get("before"), change.get("after")))
+    return "%s %s: %s -> %s" % (key.replace("\\", "/"), change.get("name"), before, after)
+
+
+def summary_lines(records: dict[str, dict[str, Any]]) -> list[str]:
+    """The counts, then each host that is not compliant with what is wrong there: the play's closing output."""
+    counts = Counter(record["status"] for record in records.values())
+    lines = ["%d host(s): %s" % (len(records), ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))]
+    compliant = sorted(host for host, record in records.items() if record["status"] == "compliant")
+    if compliant:
+        lines.append("compliant: %s" % ", ".join(compliant))
+    for host in sorted(set(records) - set(compliant)):
+        record = records[host]
+        os_label = ((record.get("os") or {}).get("caption") or "Windows version unknown").strip()
+        changes = record.get("drift") or []
+        lines.append("%s: %s (%s; %d value(s) %s)" % (
+            host, record["status"], os_label, len(changes), "to change" if record["mode"] == "check" else "changed"))
+        lines += ["    %s" % describe_change(change) for change in changes]
+        if record["reboot"]["pending"]:
+            lines.append("    applied, reboot pending: Schannel uses the new settings after the next reboot")
+        for error in record.get("errors") or []:
+            lines.append("    error: %s" % error.get("message"))
+    return lines

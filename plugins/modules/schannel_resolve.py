@@ -1,0 +1,120 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: schannel_resolve
+short_description: Resolve the schannel role's profile or IIS Crypto template plus overrides into checked settings
+version_added: 0.1.0
+description:
+  - Runs on the controller only, once per play (the C(fleetsec.schannel.schannel) role calls it with C(run_once)).
+    It picks the profile (or reads the IIS Crypto C(.ictpl) template instead), merges the overrides on top, and checks
+    the result with the policy engine for every Windows version in O(os_keys).
+  - Fails, naming the role variable and the field to fix, on an unknown profile, an unreadable or malformed
+    template, overrides of the wrong type, unknown names, or settings that are an error on one of the Windows
+    versions (for example a cipher suite list longer than the 1,023 characters Windows accepts). Nothing is
+    read from or written to any host.
+  - Takes the run id of the play, a UTC timestamp, when none is given.
+author:
+  - fleetsec.schannel contributors (@fleetsec)
+options:
+  profile:
+    description: Name of the profile to apply, a key of O(profiles). Ignored when O(template) is given.
+    type: str
+    default: recommended
+  profiles:
+    description: Profile name to M(fleetsec.schannel.win_schannel) options (the role's C(schannel_profiles)).
+    type: raw
+    default: {}
+  template:
+    description:
+      - An IIS Crypto C(.ictpl) template applied instead of a profile; found as Ansible finds files (the role's
+        or playbook's C(files/) directory, or a path).
+    type: str
+  overrides:
+    description:
+      - Options merged on top of the profile or template; a mapping is merged key by key, a list replaces.
+    type: raw
+    default: {}
+  os_keys:
+    description: The Windows versions the settings are checked for.
+    type: raw
+    default: ["2008r2", "2012r2", "2016", "2019", "2022", "2025"]
+  run_id:
+    description: The run id of the play; a UTC timestamp C(YYYYMMDDTHHMMSSZ) when left out.
+    type: str
+  batch:
+    description:
+      - The hosts of the play's current serial batch, returned as given, so that the results of exactly these hosts
+        are recorded at the end of the batch (registered results of an earlier play in the same run are not).
+    type: list
+    elements: str
+    default: []
+attributes:
+  check_mode:
+    support: full
+    description: Resolves only; nothing is written anywhere, so check mode changes nothing.
+  diff_mode:
+    support: none
+    description: No diff; nothing on a host changes.
+  platform:
+    support: full
+    platforms: all
+    description: Runs on the controller and uses no connection.
+notes:
+  - An action plugin; it uses no connection.
+"""
+
+EXAMPLES = r"""
+- name: Resolve the settings once for the whole play
+  fleetsec.schannel.schannel_resolve:
+    profile: modern
+    profiles: "{{ schannel_profiles }}"
+    overrides:
+      ciphers:
+        Triple DES 168: disabled
+  run_once: true
+  register: plan
+"""
+
+RETURN = r"""
+settings:
+  description: The M(fleetsec.schannel.win_schannel) options every host gets.
+  returned: success
+  type: dict
+settings_digest:
+  description: C(sha256:) and the hex digest of the settings as canonical JSON.
+  returned: success
+  type: str
+  sample: sha256:3b1f...
+profile:
+  description: The profile applied, or null when a template was.
+  returned: success
+  type: str
+template:
+  description: The template applied, as given, or null.
+  returned: success
+  type: str
+template_name:
+  description: The name in the template's header, or null.
+  returned: success
+  type: str
+findings:
+  description: What the policy engine warns about, per Windows version (shown by the role with -v).
+  returned: success
+  type: list
+  elements: str
+run_id:
+  description: The run id, as given or taken now.
+  returned: success
+  type: str
+  sample: 20261202T050000Z
+batch:
+  description: O(batch), as given.
+  returned: success
+  type: list
+  elements: str
+started:
+  description: When the id was taken, ISO-8601 UTC.
+  returned: success
+  type: str
+"""

@@ -1,0 +1,234 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The per-host result file of one run (schema ``fleetsec.schannel/host-result``, version 1).
+
+``build`` turns what the role's tasks returned for one host (win_schannel or win_schannel_restore, the reboot,
+tls_scan, client_impact) into the record that compliance_report reads; ``write`` stores it as
+``<report_dir>/<run_id>/<host>.json`` (file 0600, directories 0700: the record names hosts, addresses and
+backup paths). Nothing here talks to a host.
+
+Status, one per host (the first that holds):
+
+| status | when |
+| --- | --- |
+| unreachable | the host could not be reached or authenticated |
+| failed | a task failed (refused settings, WS-Man/WMI fault, read-back differs, no return from reboot, TLS scan) |
+| drifted | check mode found values to change |
+| reboot_pending | the settings are in the registry; Schannel reads them at boot, and the host has not rebooted since |
+| changed | this run wrote values (and rebooted when needed) |
+| compliant | nothing to change, nothing pending |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "fleetsec.schannel/host-result"
+SCHEMA_VERSION = 1
+STATUSES = ("compliant", "drifted", "changed", "reboot_pending", "failed", "unreachable")
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What every host of one run shares."""
+
+    run_id: str
+    playbook: str
+    mode: str  # check | apply
+    profile: str | None
+    template: str | None
+    settings: Mapping[str, Any]
+    settings_digest: str
+    started: str  # ISO-8601 UTC, when the play (or its serial batch) resolved its settings
+
+
+def _ran(result: Any) -> bool:
+    """A registered task result that exists and was not skipped."""
+    return isinstance(result, Mapping) and bool(result) and not result.get("skipped")
+
+
+def _error(task: str, result: Mapping[str, Any]) -> dict[str, Any]:
+    error = result.get("error") if isinstance(result.get("error"), Mapping) else {}
+    return {
+        "type": error.get("type") or ("HostUnreachable" if result.get("unreachable") else "TaskFailed"),
+        "message": "%s: %s" % (task, error.get("message") or result.get("msg") or "failed without a message"),
+        "code": error.get("code"),
+    }
+
+
+def _readback_error(readback: Mapping[str, Any]) -> dict[str, Any]:
+    names = ["%s\\%s" % (d.get("key"), d.get("name")) for d in readback.get("differences") or []]
+    return {
+        "type": "ReadbackMismatch",
+        "message": "read-back after the write differs from the settings: %s" % (", ".join(names) or "(unnamed)"),
+        "code": "readback-differs",
+    }
+
+
+def _tls_error(tls: Mapping[str, Any]) -> dict[str, Any]:
+    findings = tls.get("findings") or []
+    what = "; ".join(str(f.get("message") or f.get("id")) for f in findings[:5])
+    more = " (and %d more)" % (len(findings) - 5) if len(findings) > 5 else ""
+    return {
+        "type": "TlsVerification",
+        "message": "TLS scan verdict %s: %s%s" % (tls.get("verdict"), what or "no finding given", more),
+        "code": "tls-%s" % tls.get("verdict"),
+    }
+
+
+def _tls_summary(tls: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: tls.get(key) for key in ("verdict", "ports", "findings", "handshakes")}
+
+
+def _status(mode: str, apply: Mapping[str, Any], errors: list[dict[str, Any]], unreachable: bool,
+            pending: bool) -> str:
+    if unreachable:
+        return "unreachable"
+    if errors:
+        return "failed"
+    if mode == "check":
+        return "drifted" if apply.get("changes") else "reboot_pending" if pending else "compliant"
+    if pending:
+        return "reboot_pending"
+    return "changed" if apply.get("changes") else "compliant"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _seconds(started: str, finished: str) -> float | None:
+    try:
+        delta = datetime.fromisoformat(finished.replace("Z", "+00:00")) - datetime.fromisoformat(
+            started.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return round(delta.total_seconds(), 1)
+
+
+def build(
+    run: RunInfo,
+    host: str,
+    address: str,
+    apply: Any,
+    *,
+    reboot: Any = None,
+    tls: Any = None,
+    impact: Any = None,
+    finished: str | None = None,
+) -> dict[str, Any]:
+    """One host's record from its task results (each a registered result, or None when the task never ran)."""
+    apply = apply if _ran(apply) else {}
+    errors: list[dict[str, Any]] = []
+    warnings = [str(w) for w in apply.get("warnings") or []]
+    unreachable = False
+    if not apply:
+        errors.append({"type": "NoResult", "message": "the host stopped before its Schannel settings were read",
+                       "code": None})
+    elif apply.get("failed") or apply.get("unreachable"):
+        errors.append(_error("apply", apply))
+        unreachable = bool(apply.get("unreachable"))
+    readback = apply.get("readback") if isinstance(apply.get("readback"), Mapping) else None
+    if readback is not None and not readback.get("ok", True) and not apply.get("failed"):
+        errors.append(_readback_error(readback))
+    check = run.mode == "check"
+    performed = False
+    elapsed = None
+    # Registered results outlive their play: a reboot counts only when it started from the boot this run's apply
+    # saw, and a TLS scan only when the apply succeeded (the scan runs after it, or not at all).
+    boot_seen = (apply.get("os") or {}).get("last_boot")
+    if not (_ran(reboot) and boot_seen and reboot.get("boot_time_before") in (None, boot_seen)):
+        reboot = None
+    if apply.get("failed") or apply.get("unreachable"):
+        tls = None
+    if _ran(reboot):
+        if reboot.get("failed") or reboot.get("unreachable"):
+            errors.append(_error("reboot", reboot))
+        performed = bool(reboot.get("rebooted"))
+        elapsed = reboot.get("elapsed")
+    tls_record = None
+    if _ran(tls):
+        tls_record = _tls_summary(tls)
+        if tls.get("failed") and tls.get("verdict") is None:
+            errors.append(_error("tls_scan", tls))
+        elif tls.get("verdict") != "pass":
+            errors.append(_tls_error(tls))
+    # In check mode win_schannel counts the reboot the drift would need as pending; only a reboot owed to values
+    # already written (the marker on the host) is pending in the record.
+    pending = bool(apply.get("reboot_pending")) and not performed
+    if check and apply.get("reboot_required"):
+        pending = False
+    changes = list(apply.get("changes") or [])
+    finished = finished or _now()
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run.run_id,
+        "playbook": run.playbook,
+        "mode": run.mode,
+        "host": host,
+        "address": address,
+        "os": apply.get("os"),
+        "profile": run.profile,
+        "template": run.template,
+        "settings": dict(run.settings),
+        "settings_digest": run.settings_digest,
+        "status": _status(run.mode, apply, errors, unreachable, pending),
+        "drift": changes,
+        "changes": [] if check else changes,
+        "backup_file": apply.get("backup_file"),
+        "reboot": {
+            "required": bool(apply.get("reboot_required")),
+            "pending": pending,
+            "performed": performed,
+            "elapsed": elapsed,
+        },
+        "verification": {
+            "readback": dict(readback) if readback is not None else None,
+            "tls": tls_record,
+            "client_impact": dict(impact) if isinstance(impact, Mapping) else None,
+        },
+        "errors": errors,
+        "warnings": warnings,
+        "timings": {"started": run.started, "finished": finished, "seconds": _seconds(run.started, finished)},
+        "calls": (apply.get("calls") or {}).get("total") if isinstance(apply.get("calls"), Mapping) else None,
+    }
+
+
+def run_dir(report_dir: str | os.PathLike, run_id: str) -> Path:
+    return Path(report_dir).expanduser() / run_id
+
+
+def result_path(report_dir: str | os.PathLike, run_id: str, host: str) -> Path:
+    return run_dir(report_dir, run_id) / ("%s.json" % host)
+
+
+def write(report_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path:
+    """Store the record atomically (a reader never sees half a file); file 0600 in directories 0700."""
+    path = result_path(report_dir, record["run_id"], record["host"])
+    for directory in (path.parent.parent, path.parent):
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    handle, temporary = tempfile.mkstemp(prefix=".%s." % record["host"], suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(record, stream, indent=2, sort_keys=False, default=str)
+            stream.write("\n")
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
+
+
+def read(path: str | os.PathLike) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)

@@ -1,0 +1,130 @@
+"""The per-host result file: status per outcome, the contract's shape, and how it is stored."""
+
+import stat
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import RunInfo, build
+
+OS_2019 = {"caption": "Microsoft Windows Server 2019 Standard", "version": "10.0.17763", "build": 17763,
+           "key": "2019", "last_boot": "2026-12-02T04:00:00Z"}
+CHANGE = {"key": r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\SSL 3.0\Server",
+          "name": "Enabled", "type": "REG_DWORD", "before": 1, "after": 0}
+
+
+def run(mode="apply", playbook="harden"):
+    return RunInfo("20261202T050000Z", playbook, mode, "recommended", None, {"hashes": {"MD5": "disabled"}},
+                   "sha256:ab", "2026-12-02T05:00:00Z")
+
+
+def applied(**extra):
+    result = {"changed": False, "changes": [], "os": OS_2019, "reboot_required": False, "reboot_pending": False,
+              "warnings": ["w"], "backup_file": None, "readback": {"ok": True, "differences": []},
+              "calls": {"total": 65, "by_operation": {}}}
+    result.update(extra)
+    return result
+
+
+def test_record_has_the_contract_shape():
+    record = build(run(), "ms001", "127.20.0.1", applied(), finished="2026-12-02T05:00:03Z")
+    assert list(record) == [
+        "schema", "schema_version", "run_id", "playbook", "mode", "host", "address", "os", "profile", "template",
+        "settings", "settings_digest", "status", "drift", "changes", "backup_file", "reboot", "verification",
+        "errors", "warnings", "timings", "calls",
+    ]
+    assert record["schema"] == "fleetsec.schannel/host-result"
+    assert record["schema_version"] == 1
+    assert record["status"] == "compliant"
+    assert record["timings"] == {"started": "2026-12-02T05:00:00Z", "finished": "2026-12-02T05:00:03Z",
+                                 "seconds": 3.0}
+    assert record["calls"] == 65
+    assert record["verification"] == {"readback": {"ok": True, "differences": []}, "tls": None,
+                                      "client_impact": None}
+
+
+def test_check_mode_reports_drift_and_changes_nothing():
+    record = build(run("check", "drift"), "ms001", "a", applied(changed=True, changes=[CHANGE], readback=None))
+    assert record["status"] == "drifted"
+    assert record["drift"] == [CHANGE]
+    assert record["changes"] == []
+
+
+def test_a_pending_reboot_is_not_compliant_in_a_check():
+    record = build(run("check", "drift"), "ms001", "a", applied(reboot_pending=True, readback=None))
+    assert record["status"] == "reboot_pending"
+    assert record["reboot"] == {"required": False, "pending": True, "performed": False, "elapsed": None}
+
+
+def test_applied_with_reboot_performed_is_changed_and_no_longer_pending():
+    record = build(run(), "ms001", "a", applied(changed=True, changes=[CHANGE], reboot_required=True,
+                                                reboot_pending=True, backup_file="/b/ms001/x.json"),
+                   reboot={"changed": True, "rebooted": True, "elapsed": 42.5})
+    assert record["status"] == "changed"
+    assert record["changes"] == [CHANGE]
+    assert record["backup_file"] == "/b/ms001/x.json"
+    assert record["reboot"] == {"required": True, "pending": False, "performed": True, "elapsed": 42.5}
+
+
+def test_applied_without_reboot_stays_pending():
+    record = build(run(), "ms001", "a", applied(changed=True, changes=[CHANGE], reboot_required=True,
+                                                reboot_pending=True),
+                   reboot={"skipped": True, "changed": False})
+    assert record["status"] == "reboot_pending"
+    assert record["reboot"]["performed"] is False
+
+
+def test_failures_keep_type_message_and_code():
+    failed = {"failed": True, "msg": "access denied", "error": {"type": "HostError", "message": "access denied",
+                                                                "code": 5}}
+    record = build(run(), "ms001", "a", failed)
+    assert record["status"] == "failed"
+    assert record["errors"] == [{"type": "HostError", "message": "apply: access denied", "code": 5}]
+    unreachable = {"unreachable": True, "msg": "connection refused", "changed": False}
+    assert build(run(), "ms001", "a", unreachable)["status"] == "unreachable"
+
+
+def test_a_readback_that_differs_fails_the_host_naming_the_values():
+    record = build(run(), "ms001", "a", applied(changed=True, changes=[CHANGE],
+                                                readback={"ok": False, "differences": [CHANGE]}))
+    assert record["status"] == "failed"
+    assert record["errors"][0]["code"] == "readback-differs"
+    assert r"SSL 3.0\Server\Enabled" in record["errors"][0]["message"]
+
+
+def test_a_failed_reboot_or_tls_verdict_fails_the_host():
+    record = build(run(), "ms001", "a", applied(changed=True, changes=[CHANGE], reboot_pending=True),
+                   reboot={"failed": True, "msg": "timed out after 600 s waiting for WinRM"})
+    assert record["status"] == "failed"
+    assert record["errors"][0]["message"].startswith("reboot: timed out")
+    tls = {"verdict": "fail", "ports": {}, "handshakes": 12,
+           "findings": [{"id": "protocol-offered", "message": "TLS 1.0 accepted on 8460"}]}
+    record = build(run("check", "compliance"), "ms001", "a", applied(readback=None), tls=tls)
+    assert record["status"] == "failed"
+    assert record["verification"]["tls"] == {"verdict": "fail", "ports": {}, "findings": tls["findings"],
+                                             "handshakes": 12}
+    assert "TLS 1.0 accepted on 8460" in record["errors"][0]["message"]
+
+
+def test_no_result_at_all_is_a_failure_saying_so():
+    assert build(run(), "ms001", "a", None)["errors"][0]["type"] == "NoResult"
+
+
+def test_written_file_is_private_and_complete(tmp_path):
+    record = build(run(), "ms001", "127.20.0.1", applied())
+    path = host_result.write(tmp_path / "reports", record)
+    assert path == tmp_path / "reports" / "20261202T050000Z" / "ms001.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert host_result.read(path) == record
+    assert [p.name for p in path.parent.iterdir()] == ["ms001.json"]  # no temporary file left behind
+
+
+def test_results_left_by_an_earlier_play_are_not_taken_for_this_run():
+    stale_reboot = {"changed": True, "rebooted": True, "elapsed": 9.0, "boot_time_before": "2026-11-30T01:00:00Z"}
+    record = build(run(), "ms001", "a", applied(reboot_pending=True), reboot=stale_reboot)
+    assert record["reboot"]["performed"] is False
+    assert record["status"] == "reboot_pending"
+    fresh_reboot = dict(stale_reboot, boot_time_before=OS_2019["last_boot"])
+    assert build(run(), "ms001", "a", applied(reboot_pending=True), reboot=fresh_reboot)["status"] == "compliant"
+    failed = {"failed": True, "msg": "access denied", "os": OS_2019}
+    stale_tls = {"verdict": "pass", "ports": {}, "findings": [], "handshakes": 3}
+    assert build(run(), "ms001", "a", failed, tls=stale_tls)["verification"]["tls"] is None
