@@ -52,8 +52,12 @@ class Session:
     endpoint: Endpoint
 
 
-def open_session(connection: Any, max_reconnects: int = 3) -> Session:
-    """The WS-Man client for a task's connection; InputError for a connection type other than winrm."""
+def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None = None) -> Session:
+    """The WS-Man client for a task's connection; InputError for a connection type other than winrm.
+
+    ``timeout`` (seconds) overrides the operation and read timeouts, for short probes such as waiting for a host to
+    come back from a reboot.
+    """
     kind = getattr(connection, "transport", None)
     if kind != SUPPORTED:
         raise InputError(
@@ -78,7 +82,7 @@ def open_session(connection: Any, max_reconnects: int = 3) -> Session:
     url = urlunsplit((connection._winrm_scheme, "%s:%d" % (netloc_host, connection._winrm_port),
                       connection._winrm_path, "", ""))
     kwargs = dict(connection._winrm_kwargs)
-    timeout = connection._winrm_connection_timeout
+    timeout = timeout or connection._winrm_connection_timeout
     if timeout:  # as _winrm_connect: the read timeout must outlast the operation timeout
         kwargs["operation_timeout_sec"] = timeout
         kwargs["read_timeout_sec"] = timeout + 10

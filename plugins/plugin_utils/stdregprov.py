@@ -415,6 +415,8 @@ def _known_missing(key: str, children: Mapping[str, set[str] | None], snapshot: 
         if kid.startswith(container + "\\"):
             child = kid[len(container) + 1:].split("\\", 1)[0]
             if names is None or child not in names:
+                if names is not None:  # the topmost missing key: a restore deletes it with everything below
+                    snapshot.missing_keys.add(container + "\\" + child)
                 return True
     return False
 

@@ -1,0 +1,22 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_schannel_restore: thin action plugin; the job is plugin_utils.restore.run_restore (documentation: modules/)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import WsmanAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.restore import run_restore
+
+
+class ActionModule(WsmanAction):
+    ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
+        "backup_file": {"type": "path", "required": True},
+        "allow_lockout": {"type": "bool", "default": False},
+    }
+
+    def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        return run_restore(session, args["backup_file"], self.inventory_name(task_vars),
+                           allow_lockout=args["allow_lockout"], check_mode=bool(self._task.check_mode))

@@ -1,0 +1,85 @@
+#!/usr/bin/python
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This is a documentation stub: the module runs on the controller as an action plugin (plugins/action).
+
+DOCUMENTATION = r"""
+---
+module: win_schannel_restore
+short_description: Put a Windows host's Schannel values back exactly as a win_schannel backup recorded them
+version_added: 0.1.0
+description:
+  - Takes a backup JSON that M(fleetsec.schannel.win_schannel) wrote and puts every value it recorded back as it
+    was, with its registry type, deleting the values and keys that did not exist before, over WMI C(StdRegProv)
+    (no PowerShell, no remote shell).
+  - Writes only what differs, so running it twice changes nothing the second time.
+  - Runs the same lock-out pre-flight as win_schannel on the state the host will hold afterwards.
+  - The backup must have been written for the same inventory host.
+author:
+  - fleetsec.schannel contributors
+options:
+  backup_file:
+    description: Path on the controller of the backup JSON (the C(.json) beside the C(.reg) of one run).
+    type: path
+    required: true
+  allow_lockout:
+    description: Restore even when the result would cut an HTTPS/CredSSP management channel; a warning says so.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Reports what the restore would change; writes nothing.
+  diff_mode:
+    support: full
+    description: The values restored, before and after.
+  platform:
+    platforms: windows
+seealso:
+  - module: fleetsec.schannel.win_schannel
+"""
+
+EXAMPLES = r"""
+- name: Put back what a hardening run changed
+  fleetsec.schannel.win_schannel_restore:
+    backup_file: "{{ schannel.backup_file }}"
+"""
+
+RETURN = r"""
+changed:
+  description: Whether values were (or in check mode would be) written or deleted.
+  returned: always
+  type: bool
+diff:
+  description: The values restored, before and after, in C(.reg) notation.
+  returned: success
+  type: dict
+changes:
+  description: One entry per value written or deleted (values under a deleted key included).
+  returned: success
+  type: list
+  elements: dict
+deleted_keys:
+  description: Keys deleted because they did not exist before the backed-up change.
+  returned: success
+  type: list
+  elements: str
+reboot_required:
+  description: The restore changed something Schannel reads at boot.
+  returned: success
+  type: bool
+os:
+  description: The host's OS.
+  returned: when the host answered
+  type: dict
+warnings:
+  description: Warnings (lock-out overridden, management connection changes).
+  returned: success
+  type: list
+  elements: str
+calls:
+  description: WS-Man requests this task cost, in total and per operation.
+  returned: always
+  type: dict
+"""
