@@ -33,7 +33,6 @@ DEPTHS = ("compliance", "full")
 def _first_contact(prober: Prober, result: PortResult) -> None:
     """One handshake offering everything on every version: is the port there, and its certificate."""
     outcome = prober.offer(list(VERSIONS), [c for v in VERSIONS for c in universe(v)])
-    result.reachable = True
     if outcome.certificate:
         result.certificate = outcome.certificate
 
@@ -71,14 +70,13 @@ def scan_port(host: str, port: int, expectation: Expectation, *, depth: str, tim
                        server_name=server_name)
         else:
             compliance_scan(prober, expectation, result)
-            result.reachable = True
         server_preference(prober, result)
     except PortUnreachable as exc:
-        result.reachable = False
         result.detail = str(exc)
     except PortDeadline as exc:
         result.complete = False
         result.detail = str(exc)
+    result.reachable = prober.answered
     result.handshakes += prober.handshakes
     result.seconds = time.monotonic() - started
     return result
