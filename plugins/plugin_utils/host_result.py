@@ -154,6 +154,9 @@ def build(
             errors.append(_tls_error(tls))
     pending = bool(apply.get("reboot_pending")) and not performed
     changes = list(apply.get("changes") or [])
+    # A write that stopped part-way: the host holds only what was written (the rest is in the partial record).
+    partial = apply.get("partial") if isinstance(apply.get("partial"), Mapping) else None
+    written = list(partial.get("written") or []) if partial is not None else changes
     finished = finished or _now()
     check = run.mode == "check"
     return {
@@ -171,7 +174,7 @@ def build(
         "settings_digest": run.settings_digest,
         "status": _status(run.mode, apply, errors, unreachable, pending),
         "drift": changes,
-        "changes": [] if check else changes,
+        "changes": [] if check else written,
         "backup_file": apply.get("backup_file"),
         "reboot": {
             "required": bool(apply.get("reboot_required")),
