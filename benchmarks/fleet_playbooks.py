@@ -13,7 +13,7 @@ versions) and runs, in this order, with the same inventory and the same forks:
                    followed by ``fleetsec.schannel.compliance_report`` over the run when the collection has it.
 
 Per run it reports wall time, controller CPU (ansible-playbook and every process it started: user + system, from
-``RUSAGE_CHILDREN``), the peak controller memory (the largest summed RSS of the ansible-playbook process tree,
+``RUSAGE_CHILDREN``), the peak controller memory (the largest summed PSS of the ansible-playbook process tree,
 sampled every 100 ms from /proc), the simulator's CPU in the same interval (its /proc stat), WS-Man calls and bytes
 per host from the simulator's counters, TLS handshakes per host and host statuses from the run's result files,
 and the ratio of the wall time to the floor's.
@@ -102,7 +102,7 @@ class RunFigures:
 
 
 class TreeMemorySampler(threading.Thread):
-    """Peak of the summed RSS of a process and its descendants, sampled from /proc (a measurement, not a wait)."""
+    """Peak of the summed PSS of a process and its descendants, sampled from /proc (a measurement, not a wait)."""
 
     def __init__(self, root_pid: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
@@ -112,7 +112,7 @@ class TreeMemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self._done.wait(self.interval):
-            self.peak_kib = max(self.peak_kib, tree_rss_kib(self.root_pid))
+            self.peak_kib = max(self.peak_kib, tree_pss_kib(self.root_pid))
 
     def stop(self) -> int:
         self._done.set()
@@ -120,32 +120,38 @@ class TreeMemorySampler(threading.Thread):
         return self.peak_kib
 
 
-def tree_rss_kib(root_pid: int) -> int:
+def tree_pss_kib(root_pid: int) -> int:
+    """Proportional set size (PSS) of a process and its descendants, in KiB: Ansible's forks share most of their
+    pages with the parent (copy-on-write), so summing their RSS would count the same memory once per fork."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-            statm = Path(entry.path, "statm").read_text().split()
-        except OSError:  # the process ended while we looked
-            continue
-        parents[int(entry.name)] = int(stat[1])
-        rss[int(entry.name)] = int(statm[1]) * page_kib
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:  # the process ended while we looked
+                continue
     tree, frontier = {root_pid}, [root_pid]
     while frontier:
         pid = frontier.pop()
         children = [p for p, parent in parents.items() if parent == pid and p not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree)
+    return sum(pss_kib(pid) for pid in tree)
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def run_playbook(playbook: str, fleet: Fleet, work: Path, forks: int, extra_vars: dict) -> tuple[int, float, float,
                                                                                                     int]:
-    """Run one playbook; returns (exit code, wall s, controller CPU s, peak tree RSS KiB)."""
+    """Run one playbook; returns (exit code, wall s, controller CPU s, peak tree PSS KiB)."""
     env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_ROOT), "ANSIBLE_FORKS": str(forks),
            "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_LOCAL_TEMP": str(work / "tmp"),
            "ANSIBLE_HOME": str(work / "ansible-home")}

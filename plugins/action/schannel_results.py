@@ -107,7 +107,7 @@ def summary_lines(records: dict[str, dict[str, Any]]) -> list[str]:
     for host in sorted(set(records) - set(compliant)):
         record = records[host]
         os_label = ((record.get("os") or {}).get("caption") or "Windows version unknown").strip()
-        changes = record.get("drift") or []
+        changes = (record.get("drift") if record["mode"] == "check" else record.get("changes")) or []
         lines.append("%s: %s (%s; %d value(s) %s)" % (
             host, record["status"], os_label, len(changes), "to change" if record["mode"] == "check" else "changed"))
         for change in changes:

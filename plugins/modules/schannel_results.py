@@ -86,7 +86,9 @@ counts:
   returned: always
   type: dict
 ansible_facts:
-  description: The fact C(schannel_last_run), where the run is recorded (report_dir, run, playbook, hosts, mode, context).
+  description: >-
+    The fact C(schannel_last_run), where the run is recorded (report_dir, run, playbook, hosts, mode,
+    context).
   returned: always
   type: dict
 lines:
