@@ -61,6 +61,9 @@ class ActionModule(ActionBase):
             settings_digest=plan.get("settings_digest") or "",
             started=plan.get("started") or "",
         )
+        unsafe = host_result.open_to_others_warning(args["report_dir"])
+        if unsafe:
+            self._display.warning(unsafe)
         all_vars = task_vars.get("hostvars", {})
         written: list[str] = []
         records: dict[str, dict[str, Any]] = {}

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -215,6 +216,22 @@ def write(report_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path:
         os.unlink(temporary)
         raise
     return path
+
+
+def open_to_others_warning(report_dir: str | os.PathLike) -> str | None:
+    """A warning when users other than the owner may write in the report directory (or it is not ours): they could
+    replace a run's directory or plant records that the fleet report would then show as this run's results."""
+    path = Path(report_dir).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or info.st_uid != os.geteuid():
+        return ("schannel_report_dir %s can be written by users other than %s (mode %s, owner uid %d): they could "
+                "replace or add result files; use a directory only you can write to (chmod 700)"
+                % (path, "its owner" if info.st_uid != os.geteuid() else "you", oct(stat.S_IMODE(info.st_mode)),
+                   info.st_uid))
+    return None
 
 
 def read(path: str | os.PathLike) -> dict[str, Any]:
