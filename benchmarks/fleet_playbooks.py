@@ -10,7 +10,9 @@ versions) and runs, in this order, with the same inventory and the same forks:
                    reboot pending from the previous run, so each one reboots through WMI and is then scanned;
 ``drift``          ``fleetsec.schannel.drift`` on the now compliant hosts: the nightly case;
 ``compliance``     ``fleetsec.schannel.compliance`` (drift + ``tls_scan`` of three ports at ``compliance`` depth)
-                   followed by ``fleetsec.schannel.compliance_report`` over the run when the collection has it.
+                   followed by ``fleetsec.schannel.compliance_report`` over the run when the collection has it;
+``drift-sliced``   ``drift`` as two ``--limit`` halves run side by side with one ``schannel_run_id`` (AWX job
+                   slicing): the merged run directory must hold what the unsplit ``drift`` run found.
 
 Per run it reports wall time, controller CPU (ansible-playbook and every process it started: user + system, from
 ``RUSAGE_CHILDREN``), the peak controller memory (the largest summed PSS of the ansible-playbook process tree,
@@ -79,6 +81,8 @@ SCENARIOS: dict[str, tuple[str, dict]] = {
     "harden-reboot": ("fleetsec.schannel.harden", {"schannel_reboot": "auto", "schannel_verify_tls": True}),
     "drift": ("fleetsec.schannel.drift", {}),
     "compliance": ("fleetsec.schannel.compliance", {}),
+    # drift again, as two --limit slices side by side sharing one run id (AWX job slicing)
+    "drift-sliced": ("fleetsec.schannel.drift", {"schannel_run_id": "20991231T235959Z"}),
 }
 
 
@@ -149,9 +153,10 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-def run_playbook(playbook: str, fleet: Fleet, work: Path, forks: int, extra_vars: dict) -> tuple[int, float, float,
-                                                                                                    int]:
-    """Run one playbook; returns (exit code, wall s, controller CPU s, peak tree PSS KiB)."""
+def run_playbook(playbook: str, fleet: Fleet, work: Path, forks: int, extra_vars: dict, *,
+                 limits: tuple[str | None, ...] = (None,)) -> tuple[int, float, float, int]:
+    """Run one playbook, or one per ``--limit`` slice side by side (as AWX job slicing does); returns (worst exit
+    code, wall s, controller CPU s, peak PSS KiB summed over the slices)."""
     env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_ROOT), "ANSIBLE_FORKS": str(forks),
            "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_LOCAL_TEMP": str(work / "tmp"),
            "ANSIBLE_HOME": str(work / "ansible-home")}
@@ -160,18 +165,22 @@ def run_playbook(playbook: str, fleet: Fleet, work: Path, forks: int, extra_vars
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(work / "ansible.log", "ab") as log:
-        log.write(f"\n===== {playbook} {json.dumps(extra_vars)}\n".encode())
+        log.write(f"\n===== {playbook} {json.dumps(extra_vars)} {limits}\n".encode())
         log.flush()
-        process = subprocess.Popen([str(ANSIBLE_PLAYBOOK), "-i", str(fleet.inventory), "-e", json.dumps(variables),
-                                    playbook], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-        sampler = TreeMemorySampler(process.pid)
-        sampler.start()
-        code = process.wait()
-        peak = sampler.stop()
+        running = []
+        for limit in limits:
+            command = [str(ANSIBLE_PLAYBOOK), "-i", str(fleet.inventory), "-e", json.dumps(variables), playbook]
+            process = subprocess.Popen(command + (["--limit", limit] if limit else []), cwd=work, env=env,
+                                       stdout=log, stderr=subprocess.STDOUT)
+            sampler = TreeMemorySampler(process.pid)
+            sampler.start()
+            running.append((process, sampler))
+        codes = [process.wait() for process, _ in running]
+        peak = sum(sampler.stop() for _, sampler in running)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return code, wall, cpu, peak
+    return max(codes), wall, cpu, peak
 
 
 def run_scenario(name: str, fleet: Fleet, work: Path, *, size: int, latency: int, forks: int) -> RunFigures:
@@ -179,8 +188,12 @@ def run_scenario(name: str, fleet: Fleet, work: Path, *, size: int, latency: int
     if playbook == "floor":
         playbook = str(work / "floor.yml")
     fleet.control.reset_counters()
+    previous = {r["host"]: r for r in latest_results(work / "reports")}
     sim_before = cpu_seconds(fleet.process.pid)
-    code, wall, cpu, peak = run_playbook(playbook, fleet, work, forks, extra_vars)
+    limits: tuple[str | None, ...] = (None,)
+    if name == "drift-sliced":
+        limits = (f"mailstore[0:{size // 2 - 1}]", f"mailstore[{size // 2}:]")
+    code, wall, cpu, peak = run_playbook(playbook, fleet, work, forks, extra_vars, limits=limits)
     extra: dict = {}
     if name == "compliance" and report_module_available():
         report_code, report_wall, report_cpu, _ = run_playbook(str(work / "report.yml"), fleet, work, forks, {})
@@ -193,6 +206,10 @@ def run_scenario(name: str, fleet: Fleet, work: Path, *, size: int, latency: int
     results = latest_results(work / "reports") if playbook != str(work / "floor.yml") else []
     if results:
         extra["statuses"] = dict(Counter(r["status"] for r in results))
+    if name == "drift-sliced":
+        # the two slices wrote one run directory; it must say what the unsplit drift run before it said
+        extra["same_as_unsplit"] = {r["host"]: (r["status"], r["drift"]) for r in results} == {
+            h: (r["status"], r["drift"]) for h, r in previous.items()}
     return RunFigures(
         scenario=name, hosts=size, latency_ms=latency, forks=forks, returncode=code, wall=round(wall, 2),
         controller_cpu=round(cpu, 2), controller_peak_mib=round(peak / 1024, 1), simulator_cpu=round(sim_cpu, 2),
