@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: a simulated MailStore fleet checked against a profile, ending in a drift report (scripts/demo.py).
+# The main job on a simulated fleet: drift, harden (reboots, read-back), drift again, compliance report (scripts/demo.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh

@@ -3,6 +3,9 @@
 # skips itself without it). Needs root or passwordless sudo; otherwise it says what to install and fails.
 set -euo pipefail
 packages=(shellcheck)
+packages+=(chromium chromium-driver)  # the HTML report test drives a real headless browser (tests/browser)
+packages+=(testssl.sh)  # tests/sim/test_wire_tls_windows.py scans a simulated host with testssl's multi-suite hellos
+packages+=(openssl)  # openssl s_client in the same tests; `openssl dhparam` for the simulator's DH parameters
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

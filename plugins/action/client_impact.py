@@ -31,18 +31,19 @@ class ActionModule(ActionBase):
         "ports": {"type": "list", "elements": "int", "default": list(DEFAULT_PORTS)},
         "prove": {"type": "bool", "default": False},
         "timeout": {"type": "float", "default": 5.0},
+        "profile": {"type": "str"},
     }
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1]
         host = args["host"] or task_vars.get("ansible_host") or task_vars.get("inventory_hostname")
         options = ImpactOptions(
             settings=args["settings"], os_key=str(args["os"]), clients=args["clients"],
             required_clients=args["required_clients"], certificates=args["certificates"], host=host,
-            ports=args["ports"], prove=args["prove"], timeout=args["timeout"],
+            ports=args["ports"], prove=args["prove"], timeout=args["timeout"], profile=args["profile"],
         )
         try:
             result.update(run_client_impact(options))

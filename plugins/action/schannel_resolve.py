@@ -33,7 +33,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         try:
             template_text = self._read_template(args["template"]) if args["template"] else None
             resolved = resolve(args["profile"], args["profiles"], args["overrides"], args["os_keys"],

@@ -49,7 +49,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         plan = args["run"]
         run = RunInfo(
             run_id=plan["run_id"],
@@ -86,7 +86,7 @@ class ActionModule(ActionBase):
         result.update(
             changed=False,
             written=written,
-            run_dir=str(host_result.result_path(args["report_dir"], run.run_id, "x").parent),
+            run_dir=str(host_result.run_dir(args["report_dir"], run.run_id)),
             statuses={host: record["status"] for host, record in records.items()},
             counts=dict(Counter(record["status"] for record in records.values())),
         )
@@ -98,6 +98,17 @@ class ActionModule(ActionBase):
         if args["summary"]:
             result["lines"] = summary_lines(records)
         return result
+
+
+SCHANNEL_PREFIX = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\"
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    """``Protocols/TLS 1.0/Server Enabled: 1 -> 0`` (absent for a missing value); the full key is in the file."""
+    key = str(change.get("key") or "")
+    key = key[len(SCHANNEL_PREFIX):] if key.startswith(SCHANNEL_PREFIX) else key
+    before, after = (("absent" if v is None else repr(v)) for v in (change.get("before"), change.get("after")))
+    return "%s %s: %s -> %s" % (key.replace("\\", "/"), change.get("name"), before, after)
 
 
 def summary_lines(records: dict[str, dict[str, Any]]) -> list[str]:
@@ -113,9 +124,7 @@ def summary_lines(records: dict[str, dict[str, Any]]) -> list[str]:
         changes = (record.get("drift") if record["mode"] == "check" else record.get("changes")) or []
         lines.append("%s: %s (%s; %d value(s) %s)" % (
             host, record["status"], os_label, len(changes), "to change" if record["mode"] == "check" else "changed"))
-        for change in changes:
-            lines.append("    %s\\%s: %r -> %r" % (change.get("key"), change.get("name"), change.get("before"),
-                                                   change.get("after")))
+        lines += ["    %s" % describe_change(change) for change in changes]
         if record["reboot"]["pending"]:
             lines.append("    applied, reboot pending: Schannel uses the new settings after the next reboot")
         for error in record.get("errors") or []:

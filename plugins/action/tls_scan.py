@@ -34,7 +34,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1]
         try:
             result.update(run_tls_scan(args, str(task_vars.get("inventory_hostname", "")),
                                        task_vars.get("ansible_host")))

@@ -6,11 +6,12 @@ The host side is what the policy engine says the settings leave on that OS (``co
 server side of each protocol, ``consistency.suites_in_effect`` for the suite list and what disables each suite,
 ``catalog`` for curves), seen through MailStore Server's listener, a .NET process:
 
-- ``dotnet_strong_crypto: true`` (SchUseStrongCrypto=1) makes .NET pass SCH_USE_STRONG_CRYPTO, which removes the
-  suites Microsoft's suite pages mark "not allowed by SCH_USE_STRONG_CRYPTO" on that OS (RC4 everywhere, 3DES from
-  Server 2022; ``OsSuite.strong_crypto``) and SSL 3.0 (``catalog.strong_crypto_refuses``). Assumption, as in the
-  policy engine and the simulator: MailStore's *server* side passes the flag too (dotnet/docs tls.md describes it
-  for clients; reference winrm-ansible.md 9.4 leaves the server side open). Left out = the value is absent = off.
+- ``dotnet_strong_crypto: true`` (SchUseStrongCrypto=1) makes .NET pass SCH_USE_STRONG_CRYPTO, which refuses what
+  the policy engine's ``catalog.strong_crypto_refuses`` lists for that OS (SSL 3.0; RC4 everywhere, DES and NULL
+  from 2016, 3DES from 2022: the "Allowed by SCH_USE_STRONG_CRYPTO" columns of Microsoft's suite pages, by
+  cipher). Assumption, as in the policy engine: MailStore's *server* side passes the flag too (dotnet/docs tls.md
+  describes it for clients; reference winrm-ansible.md 9.4 leaves the server side open). Left out = the value is
+  absent = off.
 - Only suites the host's certificate can serve are chosen (``certificates``; a MailStore server has one RSA
   certificate unless its administrator installed another).
 
@@ -34,7 +35,7 @@ ECDHE/TLS 1.3 suite but no common curve); "no common suite" (anything else: ``de
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
@@ -130,7 +131,7 @@ def host_offer(settings: Settings, os_key: str, certificates: Iterable[str] = ("
     """What MailStore's listener on ``os_key`` offers under ``settings`` (rules: module docstring)."""
     certificates = tuple(certificates)
     strong = settings.dotnet_strong_crypto is True
-    refused_protocols = catalog.strong_crypto_refuses(os_key)[0] if strong else frozenset()
+    refused_protocols, refused_ciphers = catalog.strong_crypto_refuses(os_key) if strong else ((), ())
     protocols = tuple(p for p in tls_protocols(os_key)
                       if side_enabled(settings, p, "server", os_key) and p not in refused_protocols)
     curve_order = catalog.curve_order_supported(os_key)
@@ -144,8 +145,9 @@ def host_offer(settings: Settings, os_key: str, certificates: Iterable[str] = ("
             why = "PSK suites need SCH_USE_PRESHAREDKEY_ONLY"
         elif blockers:
             why = "needs %s" % _join(blockers)
-        elif strong and not os_suite.strong_crypto:
-            why = "not allowed by SCH_USE_STRONG_CRYPTO (dotnet_strong_crypto), which MailStore's .NET listener passes"
+        elif suite.cipher in refused_ciphers:
+            why = "%s is refused by SCH_USE_STRONG_CRYPTO on %s (dotnet_strong_crypto; MailStore's listener is " \
+                  ".NET)" % (suite.cipher, catalog.os_label(os_key))
         elif suite.authentication not in ("ANY", *certificates):
             why = "needs a %s certificate; the host has %s" % (suite.authentication, _join(certificates))
         elif not set(suite.protocols) & set(protocols):
@@ -188,6 +190,8 @@ def _ciphers(names: Iterable[str]) -> set[str]:
 def predict(client: Client, offer: HostOffer) -> Prediction:
     """Whether ``client`` connects to a listener offering ``offer``, with what, or why not."""
     def cut(reason: str, protocol: str | None, detail: str) -> Prediction:
+        if client.note:  # what the row's source says about the client, e.g. how Windows 7 gets TLS 1.2
+            detail = "%s. %s" % (detail, client.note)
         return Prediction(client.id, client.name, False, protocol, None, None, reason, detail, client.unsettled)
 
     common = [p for p in reversed(offer.protocols) if p in client.protocols]
@@ -214,11 +218,15 @@ def predict(client: Client, offer: HostOffer) -> Prediction:
         return cut("no common group", protocol, "%s offers %s on %s, but none of the curves the host allows for it "
                    "(%s); the client has %s" % (client.name, _join(without_group), protocol, _join(offer.curves),
                                                 _join(client.groups)))
-    why = "; ".join("%s: %s" % (n, offer.refused[n]) for n in usable[:4] if n in offer.refused)
-    detail = "on %s (the highest version both enable) the host %s, and the client offers none of them" % (
-        protocol, "has no usable suite" if not host_names else "offers %s" % _join(host_names))
-    if why:
-        detail += "; of the client's suites the host refuses %s" % why
+    refused = ["%s (%s)" % (n, offer.refused[n]) for n in usable if n in offer.refused]
+    detail = "on %s, the highest version both enable, the host %s" % (
+        protocol, "has no usable suite" if not host_names else "offers only %s, which the client does not offer"
+        % _join(host_names))
+    if refused:
+        detail += "; the client's own suites for %s are refused there: %s" % (
+            protocol, "; ".join(refused[:4]) + (" and %d more" % (len(refused) - 4) if len(refused) > 4 else ""))
+    elif not usable:
+        detail += "; the client offers no suite Windows implements for %s" % protocol
     ciphers = _ciphers(usable) - set(_DEAD_CIPHERS)
     weak = [label for label, names in _WEAK.items() if ciphers & set(names)]
     if usable and weak and ciphers <= {c for names in _WEAK.values() for c in names}:
@@ -259,3 +267,14 @@ def cut_off_message(predictions: Iterable[Prediction], os_key: str, subject: str
     if not cut:
         return "applying %s on %s cuts off none of the clients checked" % (subject, label)
     return "applying %s on %s cuts off: %s" % (subject, label, "; ".join("%s (%s)" % (p.name, p.reason) for p in cut))
+
+
+def client_matrix(profiles: Mapping[str, Settings], os_keys: Iterable[str] = catalog.OS_KEYS,
+                  client_ids: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, dict]]]:
+    """Per profile, per OS, per client: the prediction as JSON -- the fleet report's "who connects, with what"
+    matrix, computed without any host."""
+    os_keys, ids = list(os_keys), None if client_ids is None else list(client_ids)
+    return {
+        name: {os_key: {p.id: p.to_json() for p in predict_clients(settings, os_key, ids)[1]} for os_key in os_keys}
+        for name, settings in profiles.items()
+    }

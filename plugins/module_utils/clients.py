@@ -246,7 +246,7 @@ _SAFARI_SUITES = (
     "TLS_RSA_WITH_AES_128_CBC_SHA",
 )
 
-# JDK 11 and later (JSSE): openjdk/jdk@a4e7afc7 src/java.base/share/classes/sun/security/ssl/CipherSuite.java, the
+# JDK 11 and later (JSSE): openjdk/jdk@158714cf src/java.base/share/classes/sun/security/ssl/CipherSuite.java, the
 # enum's order of default-enabled suites; java.security jdk.tls.disabledAlgorithms (SSLv3, TLSv1, TLSv1.1 from
 # JDK 16 / JDK-8254713 and in 11.0.11+, RC4, DES, 3DES_EDE_CBC, anon, NULL). Abridged: DHE_DSS GCM/CBC-SHA256 kept,
 # static ECDH suites left out (Schannel has none).
@@ -422,7 +422,7 @@ def _build() -> tuple[Client, ...]:
         Client("java_11", "Java 11 and later", "jsse", ("TLS 1.2", "TLS 1.3"), _JAVA11_SUITES,
                ("x25519", "secp256r1", "secp384r1", "secp521r1", "x448", "ffdhe2048", "ffdhe3072"),
                "archiving integrations, API",
-               "openjdk/jdk@a4e7afc7 src/java.base/share/classes/sun/security/ssl/CipherSuite.java; JDK-8254713",
+               "openjdk/jdk@158714cf src/java.base/share/classes/sun/security/ssl/CipherSuite.java; JDK-8254713",
                note="Abridged: static-ECDH suites left out."),
         Client("openssl_1_0_2", "OpenSSL 1.0.2 client", "openssl", ("TLS 1.0", "TLS 1.1", "TLS 1.2"),
                _OPENSSL_102_SUITES, ("secp256r1", "secp521r1", "secp384r1"), "scripts, curl, integrations",

@@ -27,7 +27,8 @@ Rules (code, severity, when, why that severity):
 - suite-relies-on-default, warning: a configured suite needs an algorithm that the managed option (e.g. hashes)
   leaves out. It works only while Windows keeps its default; IIS Crypto, whose templates list every algorithm,
   would have disabled it.
-- strong-crypto-refuses, warning: the settings enable SSL 3.0, RC4, 3DES, DES or NULL while
+- strong-crypto-refuses, warning: the settings enable SSL 3.0, RC4, 3DES, DES or NULL (a cipher also counts when
+  a suite using it is in ``cipher_suites`` and the cipher is not disabled) while
   ``dotnet_strong_crypto: true`` makes .NET processes refuse them on that OS (``catalog.strong_crypto_refuses``:
   RC4 and SSL 3.0 everywhere, DES and NULL from 2016, 3DES from 2022). MailStore Server is a .NET application,
   so the clients those settings are for (Windows XP) still cannot reach it. Native Schannel users (IIS, RDP,
@@ -296,8 +297,11 @@ class _Checker:
             if name in refused_protocols and catalog.protocol_supported(name, self.os_key)
             and "enabled" in (self.settings.protocols or {}).get(name, {}).values()
         ]
-        weak += [name for name in catalog.CIPHERS
-                 if name in refused_ciphers and (self.settings.ciphers or {}).get(name) == "enabled"]
+        # A cipher counts when the settings enable it, or put a suite using it in the order without disabling it.
+        ciphers = self.settings.ciphers or {}
+        ordered = {s.suite.cipher for s in self.order} if self.configured else set()
+        weak += [name for name in catalog.CIPHERS if name in refused_ciphers and (
+            ciphers.get(name) == "enabled" or (name in ordered and ciphers.get(name) != "disabled"))]
         if not weak:
             return
         self.add(

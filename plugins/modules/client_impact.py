@@ -18,7 +18,7 @@ description:
     version and cipher suite, or why not (V(no common protocol), V(no common suite), V(no common group),
     V(needs RC4), V(needs 3DES), V(needs RC4 or 3DES)).
   - The host side is what the collection's policy engine says Schannel offers for those settings on that OS, seen
-    through MailStore's .NET listener (O(settings.dotnet_strong_crypto) removes what SCH_USE_STRONG_CRYPTO
+    through MailStore's .NET listener (C(dotnet_strong_crypto) in O(settings) removes what SCH_USE_STRONG_CRYPTO
     forbids on that OS). The client side is a table with a source per row; the result names what the sources
     leave unsettled.
   - With O(prove=true) each client's own ClientHello (its versions, suites and groups in its order) is sent to
@@ -28,7 +28,7 @@ description:
     before M(fleetsec.schannel.win_schannel) and nothing is written to such a host.
   - Runs on the controller only; it reads and writes nothing on the host. The proof only opens TLS connections.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   settings:
     description:
@@ -39,7 +39,7 @@ options:
     required: true
   os:
     description:
-      - The host's Windows version key, as M(fleetsec.schannel.win_schannel) returns it in RV(os.key).
+      - The host's Windows version key, as M(fleetsec.schannel.win_schannel) returns it in its C(os.key) result.
     type: str
     required: true
     choices: ["2008r2", "2012r2", "2016", "2019", "2022", "2025"]
@@ -85,10 +85,15 @@ options:
       - Seconds per handshake when proving.
     type: float
     default: 5.0
+  profile:
+    description:
+      - "Name of the profile the settings come from, for the RV(summary) line only
+        (C(applying `recommended` on Windows Server 2019 cuts off: ...))."
+    type: str
 notes:
-  - Check mode is supported and changes nothing: the module never writes.
-  - Assumption stated with its source in the code and README, unsettled in Microsoft's documents: MailStore's
-    .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1), as .NET clients do.
+  - Check mode is supported and changes nothing, since the module never writes.
+  - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and the README,
+    that MailStore's .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1), as .NET clients do.
 seealso:
   - module: fleetsec.schannel.win_schannel
   - module: fleetsec.schannel.tls_scan

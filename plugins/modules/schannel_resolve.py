@@ -45,10 +45,14 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Resolves only; nothing is written anywhere, so check mode changes nothing.
   diff_mode:
     support: none
+    description: No diff; nothing on a host changes.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller and uses no connection.
 notes:
   - An action plugin; it uses no connection.
 """

@@ -49,10 +49,14 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Writes the result files in check mode too (they record the check); no host is touched.
   diff_mode:
     support: none
+    description: No diff; nothing on a host changes.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller and uses no connection.
 notes:
   - An action plugin; it uses no connection.
 """
@@ -86,9 +90,7 @@ counts:
   returned: always
   type: dict
 ansible_facts:
-  description: >-
-    The fact C(schannel_last_run), where the run is recorded (report_dir, run, playbook, hosts, mode,
-    context).
+  description: The fact C(schannel_last_run), where the run is recorded (directory, run, playbook, hosts, mode).
   returned: always
   type: dict
 lines:

@@ -22,15 +22,16 @@ description:
     TLS1_1 (deprecated, RFC 8996), NULL/EXPORT/anonymous suites, NO_FORWARD_SECRECY.
   - "O(depth=compliance) gives the same answer as a full sweep with handshakes in proportion to protocol versions:
     per version one ClientHello offering every suite the settings forbid (another only when the server picks one),
-    then one per allowed suite and per allowed group. Measured on the collection's simulated hosts: 9-10 handshakes
-    per port for the C(recommended) profile and 37 for C(xp_compatible), against 439 and 442 for O(depth=full)."
+    then one per allowed suite and per allowed group. Measured on the collection's simulated hosts: 10-11 handshakes
+    per port for the C(recommended) profile and 31-38 for C(xp_compatible), against 439 and 442 for
+    O(depth=full)."
   - O(depth=full) is sslyze's sweep, every suite of every version (SSL 2.0 to TLS 1.3) one handshake each, and its
     curve sweep. Hundreds of failed handshakes per port may write Schannel events 36874/36888 on the host.
   - ClientHellos are built and ServerHellos read with tlslite-ng. Requires the Python packages C(tlslite-ng) and,
     for O(depth=full), C(sslyze) on the controller (C(requirements/verify.txt)); the task fails with an install
     hint when one is missing.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   host:
     description: Address to scan. Default is the inventory host's C(ansible_host), else its inventory name.

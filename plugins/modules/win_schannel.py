@@ -25,7 +25,7 @@ description:
   - Needs C(ansible_connection=winrm); all the usual C(ansible_winrm_*) variables apply with ansible-core's
     defaults. Only the first transport of a list in C(ansible_winrm_transport) is used.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   protocols:
     description:
@@ -57,7 +57,7 @@ options:
     type: list
     elements: str
   dh_min_key_bits:
-    description: Minimum Diffie-Hellman key sizes, C({server: 2048, client: 2048}).
+    description: "Minimum Diffie-Hellman key sizes in bits, per side: C({server: 2048, client: 2048})."
     type: dict
   dotnet_strong_crypto:
     description: C(SchUseStrongCrypto) for .NET 2.0 and 4.x, 64- and 32-bit views.
@@ -100,7 +100,9 @@ attributes:
     support: full
     description: The changed values, grouped by key, before and after.
   platform:
+    support: full
     platforms: windows
+    description: Windows hosts reached over WinRM (WS-Management); the module itself runs on the controller.
 notes:
   - Schannel reads its settings at boot; RV(reboot_required) and RV(reboot_pending) say when a reboot is needed.
     Use M(fleetsec.schannel.win_wmi_reboot).

@@ -18,7 +18,7 @@ description:
     several keys of one option disagree."
   - Needs C(ansible_connection=winrm).
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   settings:
     description: Limit what is read to these options of M(fleetsec.schannel.win_schannel); all when left out.
@@ -32,8 +32,11 @@ attributes:
     description: Reads only, in any mode.
   diff_mode:
     support: none
+    description: Reads only, so there is no diff.
   platform:
+    support: full
     platforms: windows
+    description: Windows hosts reached over WinRM (WS-Management); the module itself runs on the controller.
 seealso:
   - module: fleetsec.schannel.win_schannel
 """

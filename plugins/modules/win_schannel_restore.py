@@ -17,7 +17,7 @@ description:
   - Runs the same lock-out pre-flight as win_schannel on the state the host will hold afterwards.
   - The backup must have been written for the same inventory host.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   backup_file:
     description: Path on the controller of the backup JSON (the C(.json) beside the C(.reg) of one run).
@@ -35,7 +35,9 @@ attributes:
     support: full
     description: The values restored, before and after.
   platform:
+    support: full
     platforms: windows
+    description: Windows hosts reached over WinRM (WS-Management); the module itself runs on the controller.
 seealso:
   - module: fleetsec.schannel.win_schannel
 """

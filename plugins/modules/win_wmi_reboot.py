@@ -15,7 +15,7 @@ description:
     shell.
   - A host that does not come back within O(reboot_timeout) fails alone, saying so.
 author:
-  - fleetsec.schannel contributors
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   reboot_timeout:
     description: Seconds to wait for the host to answer again with a new boot time.
@@ -47,8 +47,11 @@ attributes:
     description: Reads the boot time and reports that a reboot would happen, without rebooting.
   diff_mode:
     support: none
+    description: A reboot changes no value, so there is no diff.
   platform:
+    support: full
     platforms: windows
+    description: Windows hosts reached over WinRM (WS-Management); the module itself runs on the controller.
 seealso:
   - module: fleetsec.schannel.win_schannel
 """

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session, open_session
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
 
 
 def calls_of(session: Session | None) -> dict[str, Any]:
@@ -36,17 +37,24 @@ class WsmanAction(ActionBase):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
         session: Session | None = None
         try:
+            args = self.validated_args()
             session = open_session(self._connection, self.MAX_RECONNECTS)
             result.update(self.run_job(session, args, task_vars or {}))
         except FleetsecError as error:
             result.update(error.to_result())
-        except AnsibleActionFail:
-            raise
         result["calls"] = calls_of(session)
         return result
+
+    def validated_args(self) -> dict[str, Any]:
+        """The task's arguments checked against ARGUMENT_SPEC; InputError naming the module and the option."""
+        validation = ArgumentSpecValidator(self.ARGUMENT_SPEC).validate(dict(self._task.args))
+        errors = validation.errors.errors
+        if errors:
+            kind = "Unsupported parameters" if isinstance(errors[0], UnsupportedError) else "Invalid arguments"
+            raise InputError("%s for (%s) module: %s" % (kind, self._task.action, validation.errors.msg))
+        return validation.validated_parameters
 
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError

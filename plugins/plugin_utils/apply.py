@@ -205,7 +205,8 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
     run_stamp = stamp()
     folder = host_dir(options.backup_dir, host)
     try:
-        learn_key_existence(reg, [c.key for c in changes if c.after is not None], state.snapshot)
+        learn_key_existence(reg, [c.key for c in changes if c.after is not None]
+                            + [MARKER[0]] * reboot_required, state.snapshot)
     except FleetsecError as error:
         error.extra = result
         raise
@@ -217,7 +218,7 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
     if error is not None:
         raise partial_write_error(error, folder, run_stamp, host, written=written, changes=changes, result=result)
     if reboot_required:
-        set_marker(reg, facts, state.marker)
+        set_marker(reg, facts, state.marker, state.snapshot.key_exists(MARKER[0]))
     result["readback"] = read_back(reg, written)
     if not result["readback"]["ok"]:
         failure = HostError("read-back after the write differs from what was written (another writer, or a "
@@ -249,4 +250,3 @@ def settings_from_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """The policy options of win_schannel's arguments: those given (None = not managed)."""
     module_options = {"backup", "backup_dir", "allow_lockout"}
     return {k: v for k, v in args.items() if k not in module_options and v is not None}
-

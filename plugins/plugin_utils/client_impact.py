@@ -41,6 +41,7 @@ class ImpactOptions:
     ports: Sequence[int] = DEFAULT_PORTS
     prove: bool = False
     timeout: float = 5.0
+    profile: str | None = None  # only for the summary line: "applying `recommended` on ..."
 
 
 def _check(options: ImpactOptions) -> None:
@@ -82,7 +83,8 @@ def run_client_impact(options: ImpactOptions) -> dict[str, Any]:
         "clients": [p.to_json() for p in predictions],
         "cut_off": cut_off,
         "required_cut_off": [p.id for p in required_cut],
-        "summary": cut_off_message(predictions, options.os_key),
+        "summary": cut_off_message(predictions, options.os_key,
+                                   "`%s`" % options.profile if options.profile else "these settings"),
         "proof": None,
         "disagreements": [],
     }

@@ -40,9 +40,9 @@ class FleetsecError(Exception):
             error["code"] = self.code
         if self.details:
             error["details"] = self.details
-        result: dict[str, Any] = {**self.extra, "failed": True, "msg": self.message, "error": error}
-        if self.unreachable:
-            result["unreachable"] = True
+        result: dict[str, Any] = {**self.extra, "msg": self.message, "error": error}
+        # Ansible counts a result as unreachable only when it is not also failed (TaskResult.is_failed wins).
+        result["unreachable" if self.unreachable else "failed"] = True
         return result
 
 

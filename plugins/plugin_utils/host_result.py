@@ -139,6 +139,7 @@ def build(
     readback = apply.get("readback") if isinstance(apply.get("readback"), Mapping) else None
     if readback is not None and not readback.get("ok", True) and not apply.get("failed"):
         errors.append(_readback_error(readback))
+    check = run.mode == "check"
     performed = False
     elapsed = None
     if _ran(reboot):
@@ -153,13 +154,16 @@ def build(
             errors.append(_error("tls_scan", tls))
         elif tls.get("verdict") != "pass":
             errors.append(_tls_error(tls))
+    # In check mode win_schannel counts the reboot the drift would need as pending; only a reboot owed to values
+    # already written (the marker on the host) is pending in the record.
     pending = bool(apply.get("reboot_pending")) and not performed
+    if check and apply.get("reboot_required"):
+        pending = False
     changes = list(apply.get("changes") or [])
     # A write that stopped part-way: the host holds only what was written (the rest is in the partial record).
     partial = apply.get("partial") if isinstance(apply.get("partial"), Mapping) else None
     written = list(partial.get("written") or []) if partial is not None else changes
     finished = finished or _now()
-    check = run.mode == "check"
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
@@ -195,8 +199,12 @@ def build(
     }
 
 
+def run_dir(report_dir: str | os.PathLike, run_id: str) -> Path:
+    return Path(report_dir).expanduser() / run_id
+
+
 def result_path(report_dir: str | os.PathLike, run_id: str, host: str) -> Path:
-    return Path(report_dir).expanduser() / run_id / ("%s.json" % host)
+    return run_dir(report_dir, run_id) / ("%s.json" % host)
 
 
 def write(report_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path:

@@ -72,10 +72,10 @@ def marker_pending(marker: RegValue | None, facts: OsFacts) -> bool:
     return marker is not None and marker.data == facts.last_boot.isoformat()
 
 
-def set_marker(reg: StdRegProv, facts: OsFacts, current: RegValue | None) -> int:
-    """Record that a reboot is pending in this boot; returns the WS-Man writes it cost (0 when already set)."""
-    stamp = facts.last_boot.isoformat()
+def set_marker(reg: StdRegProv, facts: OsFacts, current: RegValue | None, key_exists: bool | None = None) -> None:
+    """Record that a reboot is pending in this boot (nothing to do when the marker says so already)."""
     if marker_pending(current, facts):
-        return 0
-    write_change(reg, Change(MARKER_KEY, MARKER_NAME, REG_SZ, None if current is None else current.data, stamp))
-    return 1
+        return
+    stamp = facts.last_boot.isoformat()
+    write_change(reg, Change(MARKER_KEY, MARKER_NAME, REG_SZ, None if current is None else current.data, stamp),
+                 True if current is not None else key_exists)

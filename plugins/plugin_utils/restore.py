@@ -141,12 +141,13 @@ def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout:
         for key in present_doomed:
             delete_tree(reg, key)
         value_changes = [c for c in changes if c not in removed]
-        learn_key_existence(reg, [c.key for c in value_changes if c.after is not None], snapshot)
+        learn_key_existence(reg, [c.key for c in value_changes if c.after is not None]
+                            + [MARKER[0]] * reboot_required, snapshot)
         _written, error = write_changes(reg, value_changes, snapshot)
         if error is not None:
             raise error
         if reboot_required:
-            set_marker(reg, facts, marker)
+            set_marker(reg, facts, marker, snapshot.key_exists(MARKER[0]))
     except FleetsecError as error:
         failure = HostError("restore from %s stopped part-way (re-run it to finish): %s" % (backup_file, error.message),
                             code=error.code)

@@ -431,7 +431,7 @@ def learn_key_existence(reg: StdRegProv, keys: Iterable[str], snapshot: Snapshot
     for key in keys:
         path = key.strip("\\")
         while snapshot.key_exists(path) is None and "\\" in path:
-            parent, _, child = path.rpartition("\\")
+            parent, child = path.rsplit("\\", 1)
             pid = key_id(parent)
             if pid not in listed:
                 names = reg.enum_key(parent)

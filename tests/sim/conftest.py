@@ -3,9 +3,9 @@
 Each fleet gets its own loopback block so fleets of different modules never share an address:
 127.20.1.x shared wire fleet, 127.20.2.x lifecycle/persistence (.1-2 module fleet, .101+/.111/.121 per-test
 fleets), 127.20.3.x Ansible, 127.20.4.x HTTPS inventory, 127.20.5.x drift assessment, 127.20.6.x per-test
-fleets of the WinRM policy tests, 127.20.250.1 TLS handshake listeners, 127.20.250.2-5 in-process hosts of the
-legacy TLS tests, 127.20.10.x TLS scan fleet (.200-.201 its relays), 127.20.11.x compliance report runs;
-benchmarks start at 127.20.100.1.
+fleets of the WinRM policy tests, 127.20.7.x TLS scanner fleet, 127.20.10.x TLS scan fleet (.200-.201 its
+relays), 127.20.11.x compliance report runs, 127.20.250.1 TLS handshake listeners, 127.20.250.2-5 in-process hosts
+of the legacy TLS tests; benchmarks start at 127.20.100.1.
 """
 
 from __future__ import annotations

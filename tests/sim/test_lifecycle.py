@@ -19,7 +19,7 @@ import yaml
 from winrm.exceptions import InvalidCredentialsError
 
 from tests.sim.test_wire_faults import ALL_PORTS, connect_errno
-from tests.sim.wsman_client import NS, OS_URI, SCHANNEL, enumerate_wql, invoke, reg
+from tests.sim.wsman_client import OS_URI, SCHANNEL, enumerate_wql, invoke, os_instance, os_property, reg
 from tests.winsim.fleet import REPO_ROOT, Fleet
 
 
@@ -33,9 +33,10 @@ def life_fleet(tmp_path_factory):
 
 
 def last_boot(proto) -> tuple[str, dt.datetime]:
-    resp = enumerate_wql(proto, "select Name, LastBootUpTime from Win32_OperatingSystem", optimize=True)
-    name = resp.find(f".//{{{OS_URI}}}Name").text
-    text = resp.find(f".//{{{OS_URI}}}LastBootUpTime/cim:Datetime", NS).text
+    instance = os_instance(enumerate_wql(proto, "select Name, LastBootUpTime from Win32_OperatingSystem",
+                                         optimize=True))
+    name = os_property(instance, "Name").text
+    text = os_property(instance, "LastBootUpTime").find("Datetime").text  # w:XmlFragment: unprefixed Datetime
     return name, dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
@@ -115,7 +116,8 @@ def test_accounts_come_from_the_state_dir_and_latency_applies(tmp_path):
     state = tmp_path / "accounts"
     state.mkdir()
     (state / "users.txt").write_text(":Administrator:Adm-Pass-1\n:operator:Op-Pass-2\nCORP:svc:Svc-Pass-3\n")
-    with Fleet(state, hosts=1, first_ip="127.20.2.111", latency_ms=200) as fleet:
+    # Basic over HTTPS (pywinrm's "ssl" transport) below needs the service's Basic switched on.
+    with Fleet(state, hosts=1, first_ip="127.20.2.111", latency_ms=200, settings=("ms001=allow-basic:on",)) as fleet:
         assert (fleet.username, fleet.password) == ("Administrator", "Adm-Pass-1")  # the inventory uses the file
         operator = fleet.protocol("ms001", username="operator", password="Op-Pass-2")
         started = time.monotonic()

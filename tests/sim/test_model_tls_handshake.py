@@ -19,13 +19,13 @@ SCHANNEL = windows.SCHANNEL_KEY
 class Listener:
     """A thread-per-connection TLS server on ADDRESS that completes handshakes and closes.
 
-    ClientHellos are routed as the simulator's listeners route them (legacy_tls.py): the pairs OpenSSL cannot
-    serve go to tlslite-ng.
+    ClientHellos are routed as the simulator's listeners route them (legacy_tls.py): Schannel's refusals get its
+    alert, the pairs OpenSSL cannot serve go to tlslite-ng.
     """
 
-    def __init__(self, ctx: ssl.SSLContext, legacy: legacy_tls.LegacyServer | None) -> None:
+    def __init__(self, ctx: ssl.SSLContext, router: legacy_tls.HelloRouter) -> None:
         self.ctx = ctx
-        self.legacy = legacy
+        self.router = router
         self.sock = socket.create_server((ADDRESS, 0))
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -41,10 +41,13 @@ class Listener:
 
     def _handshake(self, conn: socket.socket) -> None:
         try:
-            pin = self.legacy.route(legacy_tls.peek_first_record_blocking(conn)) if self.legacy else None
+            pin = self.router.route(legacy_tls.peek_first_record_blocking(conn))
             conn.settimeout(5)
+            if isinstance(pin, legacy_tls.Refusal):
+                legacy_tls.refuse(conn, pin)
+                return
             if pin is not None:
-                self.legacy.handshake(conn, pin).read(max=1)
+                self.router.handshake(conn, pin).read(max=1)
                 return
             with self.ctx.wrap_socket(conn, server_side=True) as tls:
                 tls.recv(1)
@@ -70,7 +73,7 @@ def serve(tmp_path, pki):
 
     def start(host: SimulatedWindows) -> Listener:
         certs = pki.host_certificates(host.name, ADDRESS)
-        listener = Listener(host.tls_context(certs), host.legacy_tls_server(certs))
+        listener = Listener(host.tls_context(certs), host.hello_router(certs))
         listeners.append(listener)
         return listener
 
@@ -80,8 +83,10 @@ def serve(tmp_path, pki):
 
 
 def expected(host: SimulatedWindows) -> dict[str, set[str]]:
-    """What the view offers per protocol, minus what the summary says neither OpenSSL nor tlslite-ng can serve."""
-    unserved = {(u["name"], p) for u in host.tls_summary["unservable"] if u["kind"] == "suite"
+    """What the view offers per protocol, minus what the summary says neither OpenSSL nor tlslite-ng can serve and
+    what the host's certificate cannot serve."""
+    summary = host.tls_summary
+    unserved = {(u["name"], p) for u in [*summary["unservable"], *summary["uncertified"]] if u["kind"] == "suite"
                 for p in u.get("protocols", host.view.protocols)}
     unserved_protocols = {u["name"] for u in host.tls_summary["unservable"] if u["kind"] == "protocol"}
     out = {name: set() for name in VERSION_COMMANDS}
@@ -115,7 +120,9 @@ def test_fresh_2022_offers_exactly_its_view(tmp_path, serve):
     seen = accepted_suites(ADDRESS, listener.port)
     assert seen == expected(host)
     assert seen["TLS 1.3"] == {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"}
-    assert "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" in seen["TLS 1.2"]
+    # One RSA certificate, as a MailStore server has: ECDSA suites are skipped as Schannel skips them.
+    assert not {s for s in seen["TLS 1.2"] if "ECDSA" in s}
+    assert "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" in seen["TLS 1.2"]
     assert "TLS_RSA_WITH_3DES_EDE_CBC_SHA" in seen["TLS 1.2"]  # enabled by default on 2022, served by tlslite-ng
     # server preference = Windows order: the first TLS 1.3 suite wins
     assert handshake(listener.port, client()) == ("TLSv1.3", "TLS_AES_256_GCM_SHA384")
@@ -156,7 +163,7 @@ def test_tls13_enabled_without_tls13_suites_fails_like_windows(tmp_path, serve):
     listener = serve(host)
     with pytest.raises(ssl.SSLError, match="HANDSHAKE_FAILURE"):
         handshake(listener.port, client())
-    assert handshake(listener.port, client(ssl.TLSVersion.TLSv1_2)) == ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384")
+    assert handshake(listener.port, client(ssl.TLSVersion.TLSv1_2)) == ("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384")
     host.close()
 
 
@@ -168,4 +175,15 @@ def test_dh_group_size_follows_registry(tmp_path, serve):
         assert tls.cipher()[0] == "DHE-RSA-AES128-GCM-SHA256"
     assert host.tls_summary["dh_bits"] == 1024
     assert (tmp_path / "dhparams" / "dh1024.pem").exists()
+    host.close()
+
+
+def test_ecdsa_certificate_option_serves_ecdsa_suites_only(tmp_path, serve):
+    host = SimulatedWindows("tlsecdsa", "2019", tmp_path, certificate="ecdsa")
+    listener = serve(host)
+    seen = accepted_suites(ADDRESS, listener.port)
+    assert seen == expected(host)
+    assert seen["TLS 1.2"]
+    assert all("ECDSA" in s for s in seen["TLS 1.2"])
+    assert handshake(listener.port, client(ssl.TLSVersion.TLSv1_2)) == ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384")
     host.close()

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from winrm.exceptions import InvalidCredentialsError
 
-from tests.sim.wsman_client import SCHANNEL, reg
+from tests.sim.wsman_client import NS, SCHANNEL, reg, send
 from tests.winsim.pki import FleetPki
 
 
@@ -38,34 +38,66 @@ def _challenge(ip: str, port: int = 5985) -> requests.Response:
     return requests.post(f"http://{ip}:{port}/wsman", data=b"", timeout=10)
 
 
-def test_basic_over_http_is_refused_until_unencrypted_traffic_is_allowed(fleet, control):
+def test_basic_is_off_on_the_service_by_default(fleet, control):
     ip = fleet.host("ms002").ip
-    offered = _challenge(ip)
-    assert offered.status_code == 401
-    assert offered.headers["WWW-Authenticate"] == "Negotiate"  # Basic is not offered over HTTP
-    assert offered.headers["Server"] == "Microsoft-HTTPAPI/2.0"
+    for port in (5985, 5986):
+        offered = requests.post(f"{'https' if port == 5986 else 'http'}://{ip}:{port}/wsman", data=b"", timeout=10,
+                                verify=str(fleet.ca_cert))
+        assert offered.status_code == 401
+        assert offered.headers["WWW-Authenticate"] == "Negotiate"  # Basic is not offered
+        assert offered.headers["Server"] == "Microsoft-HTTPAPI/2.0"
     with pytest.raises(InvalidCredentialsError):
-        fleet.protocol("ms002", transport="basic").open_shell()
+        fleet.protocol("ms002", scheme="https", transport="basic").open_shell()
+    config = _config(fleet.protocol("ms002"))
+    assert config.find("cfg:Service/cfg:Auth/cfg:Basic", CFG).text == "false"
+
+
+def test_basic_needs_the_policy_and_over_http_also_unencrypted_traffic(fleet, control):
+    ip = fleet.host("ms002").ip
     try:
+        assert control.set_setting("ms002", "allow-basic", True)["settings"]["allow-basic"] is True
+        proto = fleet.protocol("ms002", scheme="https", transport="basic")
+        proto.close_shell(proto.open_shell())
+        assert _challenge(ip).headers["WWW-Authenticate"] == "Negotiate"  # HTTP: not without AllowUnencrypted
+        with pytest.raises(InvalidCredentialsError):
+            fleet.protocol("ms002", transport="basic").open_shell()
         assert control.set_allow_unencrypted("ms002", True)["allow_unencrypted"] is True
         assert "Basic" in _challenge(ip).headers["WWW-Authenticate"]
         proto = fleet.protocol("ms002", transport="basic")
         proto.close_shell(proto.open_shell())
         with pytest.raises(InvalidCredentialsError):
             fleet.protocol("ms002", transport="basic", password="wrong").open_shell()
+        config = _config(fleet.protocol("ms002"))
+        basic = config.find("cfg:Service/cfg:Auth/cfg:Basic", CFG)
+        assert (basic.text, basic.get("Source")) == ("true", "GPO")
     finally:
         control.set_allow_unencrypted("ms002", False)
-    # The switch is the WinRM policy value in the host's registry, readable over WMI like any other.
+        control.set_setting("ms002", "allow-basic", False)
+    # The switches are the WinRM policy values in the host's registry, readable over WMI like any other.
     policy = reg(fleet.protocol("ms002"), "GetDWORDValue", r"SOFTWARE\Policies\Microsoft\Windows\WinRM\Service",
                  "AllowUnencryptedTraffic")
     assert policy == {"uValue": ["0"], "ReturnValue": ["0"]}
 
 
+CFG = {"cfg": "http://schemas.microsoft.com/wbem/wsman/1/config"}
+
+
+def _config(proto):
+    """``cfg:Config`` of a Get of wsman/1/config (what `winrm get winrm/config` reads), sent with pywinrm."""
+    root = send(proto, "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", CFG["cfg"], {})
+    return root.find("s:Body/cfg:Config", {**NS, **CFG})
+
+
 @pytest.mark.parametrize("transport", ["ntlm", "ssl"])
 def test_https_validates_against_the_fleet_ca(fleet, control, transport):
+    if transport == "ssl":  # pywinrm's "ssl" transport is Basic over HTTPS: the host must allow Basic
+        control.set_setting("ms001", "allow-basic", True)
     proto = fleet.protocol("ms001", scheme="https", transport=transport)
     assert proto.transport.server_cert_validation == "validate"
-    assert reg(proto, "GetDWORDValue", SCHANNEL, "EventLogging")["ReturnValue"] == ["0"]
+    try:
+        assert reg(proto, "GetDWORDValue", SCHANNEL, "EventLogging")["ReturnValue"] == ["0"]
+    finally:
+        control.set_setting("ms001", "allow-basic", False)
 
 
 def test_https_with_another_ca_fails_certificate_verification(fleet, control, tmp_path):

@@ -8,9 +8,9 @@ import time
 
 import pytest
 import requests
-from winrm.exceptions import InvalidCredentialsError, WSManFaultError
+from winrm.exceptions import InvalidCredentialsError, WinRMTransportError, WSManFaultError
 
-from tests.sim.wsman_client import OS_URI, SCHANNEL, enumerate_wql, invoke, reg
+from tests.sim.wsman_client import OS_URI, SCHANNEL, enumerate_wql, invoke, os_instance, os_property, reg
 from tests.winsim.control import ControlClientError
 
 ALL_PORTS = (5985, 5986, 8460, 8462, 8463)
@@ -65,16 +65,38 @@ def test_fault_after_n_calls(fleet, control, proto):
     assert control.counters("ms001")["faults_sent"] >= 2
 
 
-def test_reset_n_resets_the_next_n_requests(fleet, control):
-    proto = fleet.protocol("ms001")
-    reg(proto, "EnumKey", SCHANNEL)
-    control.set_fault("ms001", "reset:1")
-    before = control.counters("ms001")["resets"]
-    with pytest.raises(requests.exceptions.ConnectionError, match=r"reset by peer|Connection aborted"):
-        reg(proto, "EnumKey", SCHANNEL)
-    assert control.counters("ms001")["resets"] == before + 1
-    assert control.host("ms001")["faults"] == []  # reset:1 is used up
+def test_reset_n_resets_exactly_the_next_n_requests(fleet, control):
+    reg(fleet.protocol("ms001"), "EnumKey", SCHANNEL)
+    control.set_fault("ms001", "reset:2")
+    before = control.counters("ms001")
+    for _ in range(2):
+        with pytest.raises(requests.exceptions.ConnectionError, match=r"reset by peer|Connection aborted"):
+            reg(fleet.protocol("ms001"), "EnumKey", SCHANNEL)
+        assert control.host("ms001")["faults"] in ([], ["reset:2 (1 left)"])
+    after = control.counters("ms001")
+    assert after["resets"] == before["resets"] + 2
+    assert after["wsman_calls"] == before["wsman_calls"] + 2  # each reset took exactly one WS-Man request
+    assert control.host("ms001")["faults"] == []  # reset:2 is used up
     assert reg(fleet.protocol("ms001"), "EnumKey", SCHANNEL)["ReturnValue"] == ["0"]
+
+
+def test_a_new_connection_must_authenticate_again(fleet, control, proto):
+    """NTLM in WinRM authenticates the TCP connection: after a reset, a sealed request on a new connection without
+    an Authorization header gets 401 Negotiate, and pywinrm, which keeps its old sealing context, cannot recover on
+    its own (requests_ntlm re-authenticates and replays the message sealed with the old context: HTTP 400)."""
+    reg(proto, "EnumKey", SCHANNEL)
+    sealed = requests.post(f"http://{fleet.host('ms001').ip}:5985/wsman", timeout=10, data=b"--Encrypted Boundary--",
+                           headers={"Content-Type": 'multipart/encrypted;protocol="application/'
+                                                    'HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"'})
+    assert (sealed.status_code, sealed.headers["WWW-Authenticate"]) == (401, "Negotiate")
+    control.set_fault("ms001", "reset:1")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        reg(proto, "EnumKey", SCHANNEL)
+    challenges = control.counters("ms001")["auth_challenges"]
+    with pytest.raises(WinRMTransportError, match="Code 400"):
+        reg(proto, "EnumKey", SCHANNEL)  # same client, new connection: 401, re-authentication, stale seal
+    assert control.counters("ms001")["auth_challenges"] > challenges
+    assert reg(fleet.protocol("ms001"), "EnumKey", SCHANNEL)["ReturnValue"] == ["0"]  # a fresh client recovers
 
 
 def test_reboot_hang_never_comes_back_until_cleared(fleet, control):
@@ -99,5 +121,5 @@ def test_unknown_fault_is_refused_by_the_control_channel(control):
 
 
 def _os_key(proto) -> str:
-    resp = enumerate_wql(proto, "select Name from Win32_OperatingSystem", optimize=True)
-    return resp.find(f".//{{{OS_URI}}}Name").text
+    return os_property(os_instance(enumerate_wql(proto, "select Name from Win32_OperatingSystem", optimize=True)),
+                       "Name").text

@@ -91,7 +91,18 @@ def get_os(proto, key: str | None) -> ET.Element:
     return body_of(send(proto, f"{NS['x']}/Get", OS_URI, {}, selectors))
 
 
+def os_instance(items_parent: ET.Element) -> ET.Element:
+    """The one instance under ``w:Items``/``n:Items``: a ``p:Win32_OperatingSystem`` (SELECT *) or a
+    ``w:XmlFragment`` (a property list)."""
+    items = next(child for child in items_parent if child.tag.rpartition("}")[2] == "Items")
+    (instance,) = list(items)
+    return instance
+
+
 def os_property(instance: ET.Element, name: str) -> ET.Element:
+    """A property of a class instance (``p:`` children) or of a ``w:XmlFragment`` (unprefixed children)."""
     found = instance.find(f"{{{OS_URI}}}{name}")
+    if found is None:
+        found = instance.find(name)
     assert found is not None, name
     return found

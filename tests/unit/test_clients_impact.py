@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact import (
     REASONS,
+    client_matrix,
     cut_off_message,
     host_offer,
     predict,
@@ -52,7 +53,9 @@ def test_recommended_cuts_off_xp_and_the_tls10_only_clients(os_key):
     for client_id in ("windows_vista", "windows_7", "dotnet_legacy_win7"):
         assert (result[client_id].connects, result[client_id].protocol, result[client_id].reason) == (
             False, "TLS 1.0", "no common suite"), client_id
-        assert "on TLS 1.0 (the highest version both enable) the host has no usable suite" in result[client_id].detail
+        assert result[client_id].detail.startswith(
+            "on TLS 1.0, the highest version both enable, the host has no usable suite; the client's own suites for "
+            "TLS 1.0 are refused")
     assert result["windows_7_tls12"].connects
 
 
@@ -72,7 +75,7 @@ def test_recommended_lets_browsers_in_where_windows_has_ecdhe_rsa_gcm(os_key):
         if os_key in LEGACY_TLS12:
             # No ECDHE_RSA GCM on 7 / 8.1 tables, and the browsers never offer the seed's CBC-SHA384 suite.
             assert (prediction.connects, prediction.reason) == (False, "no common suite"), client_id
-            assert "offers TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384" in prediction.detail
+            assert "the host offers only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, which" in prediction.detail
         else:
             assert (prediction.connects, prediction.suite) == (True, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"), client_id
 
@@ -194,6 +197,15 @@ def test_required_clients_that_connect_pass():
     assert result["cut_off"] == ["windows_xp"]
     assert result["required_cut_off"] == []
     assert result["proof"] is None
+    assert result["summary"] == "applying these settings on Windows Server 2019 cuts off: Windows XP SP3 (Schannel) " \
+        "(needs RC4 or 3DES)"
+
+
+def test_the_summary_names_the_profile_when_given():
+    result = _run(clients=["windows_xp", "windows_vista"], profile="recommended")
+    assert result["summary"] == (
+        "applying `recommended` on Windows Server 2019 cuts off: Windows XP SP3 (Schannel) (needs RC4 or 3DES); "
+        "Windows Vista / Server 2008 (Schannel) (no common suite)")
 
 
 def test_unknown_client_ids_and_os_are_named_with_a_fix():
@@ -208,3 +220,13 @@ def test_bad_settings_are_refused_naming_the_field():
     with pytest.raises(InputError) as info:
         _run(settings={"protocols": {"TLS 1.2": "on"}})
     assert info.value.message.startswith("settings: protocols.TLS 1.2: ")
+
+
+def test_client_matrix_per_profile_and_os():
+    profiles = {name: parse_settings(profile(name))[0] for name in ("recommended", "xp_compatible")}
+    matrix = client_matrix(profiles, client_ids=["windows_xp", "chrome"])
+    assert set(matrix) == {"recommended", "xp_compatible"}
+    assert set(matrix["recommended"]) == set(OS_KEYS)
+    assert matrix["recommended"]["2019"]["windows_xp"]["reason"] == "needs RC4 or 3DES"
+    assert matrix["xp_compatible"]["2025"]["windows_xp"]["suite"] == "TLS_RSA_WITH_RC4_128_SHA"
+    assert matrix["recommended"]["2012r2"]["chrome"]["connects"] is False

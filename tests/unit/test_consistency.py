@@ -380,3 +380,11 @@ def test_weak_settings_without_strong_crypto_are_not_reported(os_key: str) -> No
     assert _strong(check({**XP, "dotnet_strong_crypto": False, "dotnet_system_default_tls_versions": True},
                          os_key)) == []
     assert _strong(check(XP, os_key)) == []  # not managed: the engine does not guess what .NET does
+
+
+def test_strong_crypto_counts_a_weak_suite_in_the_order_unless_its_cipher_is_disabled() -> None:
+    raw = {"cipher_suites": ["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"],
+           "dotnet_strong_crypto": True}
+    (finding,) = _strong(check(raw, "2022"))
+    assert finding.message.startswith("Triple DES 168 is enabled, but")
+    assert _strong(check({**raw, "ciphers": {"Triple DES 168": "disabled"}}, "2022")) == []

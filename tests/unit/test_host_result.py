@@ -56,7 +56,7 @@ def test_a_pending_reboot_is_not_compliant_in_a_check():
 
 def test_applied_with_reboot_performed_is_changed_and_no_longer_pending():
     record = build(run(), "ms001", "a", applied(changed=True, changes=[CHANGE], reboot_required=True,
-                                                 reboot_pending=True, backup_file="/b/ms001/x.json"),
+                                                reboot_pending=True, backup_file="/b/ms001/x.json"),
                    reboot={"changed": True, "rebooted": True, "elapsed": 42.5})
     assert record["status"] == "changed"
     assert record["changes"] == [CHANGE]
@@ -66,7 +66,7 @@ def test_applied_with_reboot_performed_is_changed_and_no_longer_pending():
 
 def test_applied_without_reboot_stays_pending():
     record = build(run(), "ms001", "a", applied(changed=True, changes=[CHANGE], reboot_required=True,
-                                                 reboot_pending=True),
+                                                reboot_pending=True),
                    reboot={"skipped": True, "changed": False})
     assert record["status"] == "reboot_pending"
     assert record["reboot"]["performed"] is False
@@ -84,7 +84,7 @@ def test_failures_keep_type_message_and_code():
 
 def test_a_readback_that_differs_fails_the_host_naming_the_values():
     record = build(run(), "ms001", "a", applied(changed=True, changes=[CHANGE],
-                                                 readback={"ok": False, "differences": [CHANGE]}))
+                                                readback={"ok": False, "differences": [CHANGE]}))
     assert record["status"] == "failed"
     assert record["errors"][0]["code"] == "readback-differs"
     assert r"SSL 3.0\Server\Enabled" in record["errors"][0]["message"]

@@ -268,7 +268,7 @@ def test_bad_templates_give_findings_not_tracebacks(text, finding):
     assert findings == [finding]
 
 
-def test_unknown_elements_and_versions_are_warnings():
+def test_template_with_only_unknown_elements_is_refused():
     # Only unknown elements: refused (ictpl-no-settings), never an empty success.
     text = _template("<ciphers><cipher name='NULL'/></ciphers><extras/>", version='version="4"')
     settings, findings = parse_ictpl(text)

@@ -67,22 +67,21 @@ class UserStore:
             self._mtime = mtime
         return self._accounts
 
-    def check_basic(self, header_value: str, host_name: str) -> bool:
-        """Basic credentials of a LOCAL account (Basic works only for local accounts: pywinrm README)."""
+    def check_basic(self, header_value: str, host_name: str) -> str | None:
+        """The account name when these are Basic credentials of a LOCAL account (Basic works only for local accounts:
+        pywinrm README), else None."""
         try:
             decoded = base64.b64decode(header_value.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            return False
+            return None
         username, sep, password = decoded.partition(":")
         if not sep:
-            return False
+            return None
         domain, _ignored, user = username.rpartition("\\")
         if domain.casefold() not in ("", ".", host_name.casefold()):
-            return False
-        return any(
-            a.domain == "" and a.user.casefold() == user.casefold() and secrets.compare_digest(a.password, password)
-            for a in self.accounts()
-        )
+            return None
+        return next((a.user for a in self.accounts() if a.domain == "" and a.user.casefold() == user.casefold()
+                     and secrets.compare_digest(a.password, password)), None)
 
 
 @dataclass

@@ -10,20 +10,21 @@ from pathlib import Path
 
 from tests.winsim.control import ControlClient, ControlClientError
 from tests.winsim.faults import FAULT_KINDS, FaultSpecError, parse_host_fault
-from tests.winsim.host_settings import SWITCHES, HostSettingError, parse_setting
+from tests.winsim.host_settings import HOST_OPTIONS, SWITCHES, HostSettingError, parse_host_option, parse_setting
 from tests.winsim.server import DEFAULT_OS, OS_CHOICES, ServeOptions, serve
 
 DESCRIPTION = """\
 Simulated fleet of Windows Server (MailStore Server) hosts for testing fleetsec.schannel.
 
 One process serves every host, each on its own loopback address (127.20.0.1, 127.20.0.2, ...) with the real ports:
-  5985  WinRM HTTP  - NTLM with WinRM message encryption; Basic only if the host allows unencrypted traffic
-  5986  WinRM HTTPS - Basic and NTLM over TLS (certificate signed by <state-dir>/ca.pem)
+  5985  WinRM HTTP  - NTLM with WinRM message encryption; Basic only with allow-basic and allow-unencrypted
+  5986  WinRM HTTPS - NTLM over TLS, Basic only with allow-basic (certificate signed by <state-dir>/ca.pem)
   8460, 8462, 8463  MailStore Server TLS ports
 WinRM speaks WS-Management: cmd shell Create/Delete (commands are refused with a SOAP fault), WMI StdRegProv
 methods on root/default and root/cimv2, Win32_OperatingSystem Get / WQL Enumerate+Pull / Win32Shutdown / Reboot.
 5986 and the MailStore ports offer the TLS protocols and suites the host's Schannel registry allowed at its last
-boot; a WMI reboot takes the host away for --reboot-seconds and rebuilds them.
+boot (the MailStore ports also follow .NET SchUseStrongCrypto); a WMI reboot takes the host away for
+--reboot-seconds and rebuilds them.
 """
 
 EPILOG = (
@@ -37,6 +38,11 @@ or write the registry value over WMI): each is the registry value Windows reads 
 """
     + "\n".join(f"  {name:<22}{s.key}\\{s.value} (absent = {'on' if s.default else 'off'})"
                 for name, s in SWITCHES.items())
+    + """
+
+
+host options (serve --host-option HOST=NAME:VALUE, HOST may be '*'; the machine as installed, given at start):
+""" + "\n".join(f"  {name:<22}{' | '.join(values)} (default {values[0]})" for name, values in HOST_OPTIONS.items())
     + """
 
 state directory (kept across restarts, the same hosts come back with their registry and certificates):
@@ -86,6 +92,13 @@ def _host_setting(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _host_option(text: str):
+    try:
+        return parse_host_option(text)
+    except HostSettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.winsim", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -113,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="switch a fault on at start (repeatable); kinds below")
     s.add_argument("--setting", type=_host_setting, action="append", default=[], metavar="HOST=NAME:on|off",
                    help="write a host setting's registry value at start (repeatable); names below")
+    s.add_argument("--host-option", type=_host_option, action="append", default=[], metavar="HOST=NAME:VALUE",
+                   help="certificate kind or MailStore process bitness of a host (repeatable); names below")
 
     f = sub.add_parser("fault", help="switch faults on or off in a running fleet")
     f.add_argument("--state-dir", type=Path, required=True)
@@ -184,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 os_mix=args.os_mix or ((args.os,) if args.os else (DEFAULT_OS,)), first_ip=args.first_ip,
                 latency_ms=args.latency_ms,
                 reboot_seconds=args.reboot_seconds, scheme=args.inventory_scheme, faults=args.fault,
-                settings=args.setting)
+                settings=args.setting, host_options=args.host_option)
             asyncio.run(serve(opts))
             return 0
         return {"fault": _cmd_fault, "counters": _cmd_counters, "hosts": _cmd_hosts}[args.command](args)

@@ -2,7 +2,8 @@
 
 Routes (all JSON; errors are ``{"error": "..."}`` with 400/404):
   GET  /v1/hosts                          -> {"hosts": [host, ...]}
-  GET  /v1/hosts/<name>                   -> host + "tls": the model's TLS summary as of the last boot
+  GET  /v1/hosts/<name>                   -> host + "tls": the MailStore ports' TLS summary as of the last boot,
+                                             "winrm_tls": the same for 5986
   GET  /v1/counters[?host=<name>]         -> {"hosts": {name: counters}, "totals": counters}
   POST /v1/counters/reset                 -> {"reset": true}
   POST /v1/faults        {"host": name|"*", "fault": "KIND[:ARG]"}   -> {"hosts": [host, ...]}
@@ -132,7 +133,7 @@ class ControlServer:
 
     async def _get_host(self, parts, data, query) -> dict:
         host = self._host(parts[1])
-        return {**host_info(host), "tls": host.model.tls_summary}
+        return {**host_info(host), "tls": host.model.tls_summary, "winrm_tls": host.model.winrm_tls_summary}
 
     async def _counters(self, parts, data, query) -> dict:
         names = query.get("host") or list(self.hosts)

@@ -43,7 +43,8 @@ class Fleet:
 
     def __init__(self, state_dir: Path, *, hosts: int = 3, os_mix: tuple[str, ...] | None = None,
                  first_ip: str = "127.20.0.1", latency_ms: int = 0, reboot_seconds: float = 0.5,
-                 faults: tuple[str, ...] = (), settings: tuple[str, ...] = (), inventory: Path | None = None,
+                 faults: tuple[str, ...] = (), settings: tuple[str, ...] = (), host_options: tuple[str, ...] = (),
+                 inventory: Path | None = None,
                  scheme: str = "http",
                  start_timeout: float = 120.0) -> None:
         self.state_dir = Path(state_dir)
@@ -56,6 +57,8 @@ class Fleet:
             self.args += ["--fault", fault]
         for setting in settings:  # "ms002=remote-shell:off" (tests.winsim.host_settings)
             self.args += ["--setting", setting]
+        for option in host_options:  # "ms002=certificate:ecdsa"
+            self.args += ["--host-option", option]
         self.start_timeout = start_timeout
         self.process: subprocess.Popen | None = None
         self._control: ControlClient | None = None

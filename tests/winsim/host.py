@@ -22,9 +22,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import legacy_tls, os_profiles, tls
+from . import host_settings, legacy_tls, os_profiles, tls
 from .registry_store import Registry, RegistryStore
-from .schannel_view import SchannelView, compute_view
+from .schannel_view import SchannelView, compute_view, strong_crypto_view
 from .stdregprov import StdRegProv, WmiMethodError, WmiValue
 from .windows_facts import WINDOWS_VERSIONS
 
@@ -40,13 +40,24 @@ ERROR_INVALID_PARAMETER = 87
 
 
 class SimulatedWindows:
-    """A Windows Server host of ``os_key`` named ``name``, persisted under ``state_dir/hosts/<name>``."""
+    """A Windows Server host of ``os_key`` named ``name``, persisted under ``state_dir/hosts/<name>``.
 
-    def __init__(self, name: str, os_key: str, state_dir: Path) -> None:
+    ``certificate`` ("rsa" | "ecdsa") is the kind of the one certificate its TLS listeners present;
+    ``mailstore_bits`` (64 | 32) the bitness of the MailStore .NET process, which decides the registry view it
+    reads ``SchUseStrongCrypto`` from (host_settings.py).
+    """
+
+    def __init__(self, name: str, os_key: str, state_dir: Path, *, certificate: str = "rsa",
+                 mailstore_bits: int = 64) -> None:
         if os_key not in WINDOWS_VERSIONS:
             raise ValueError(f"unknown OS key {os_key!r}; expected one of {', '.join(WINDOWS_VERSIONS)}")
+        if certificate not in tls.CERTIFICATE_AUTHENTICATION or mailstore_bits not in (32, 64):
+            raise ValueError(f"certificate must be rsa or ecdsa and mailstore_bits 32 or 64, got {certificate!r}, "
+                             f"{mailstore_bits!r}")
         self.name = name
         self.os_key = os_key
+        self.certificate = certificate
+        self.mailstore_bits = mailstore_bits
         self.state_dir = Path(state_dir)
         self.host_dir = self.state_dir / "hosts" / name
         self.pending_power_action: str | None = None
@@ -65,7 +76,7 @@ class SimulatedWindows:
                 raise ValueError(f"host {name!r} in {self.host_dir} is {boot['os_key']}, not {os_key}")
             self.last_boot = datetime.datetime.fromisoformat(boot["last_boot"])
             self.boot_count: int = boot["boot_count"]
-            self._set_view(SchannelView.from_json(boot["schannel"]))
+            self._set_view(SchannelView.from_json(boot["schannel"]), boot.get("dotnet_strong_crypto", False))
         else:
             self.boot_count = 0
             self.boot()
@@ -106,36 +117,57 @@ class SimulatedWindows:
                 now = previous + datetime.timedelta(microseconds=1)
             self.last_boot = now
             self.boot_count += 1
-            self._set_view(compute_view(self.registry, self.os_key))
+            self._set_view(compute_view(self.registry, self.os_key),
+                           host_settings.dotnet_strong_crypto(self, self.mailstore_bits))
             self.pending_power_action = None
             self._write_boot_state()
 
-    def _set_view(self, view: SchannelView) -> None:
-        """The Schannel view as of this boot, and what the two TLS stacks will serve of it (planned once)."""
+    def _set_view(self, view: SchannelView, dotnet_strong_crypto: bool) -> None:
+        """The Schannel view as of this boot, what MailStore's .NET listeners make of it, and what the two TLS
+        stacks will serve of each (planned once).
+
+        WinRM (5986) is HTTP.sys, native Schannel: the registry's view as is. The MailStore ports are a .NET
+        process: with ``SchUseStrongCrypto`` = 1 .NET passes SCH_USE_STRONG_CRYPTO (schannel_view.py
+        ``strong_crypto_view``). .NET reads the value when the process starts, i.e. at the host's boot.
+        """
         self.view = view
-        self.tls_plan = tls.plan(view)
+        self.dotnet_strong_crypto = dotnet_strong_crypto
+        self.mailstore_view = strong_crypto_view(view) if dotnet_strong_crypto else view
+        self.tls_plan = tls.plan(self.mailstore_view, self.certificate)
+        self.winrm_tls_plan = tls.plan(view, self.certificate)
 
     def _write_boot_state(self) -> None:
         self.host_dir.mkdir(parents=True, exist_ok=True)
         state = {"os_key": self.os_key, "last_boot": self.last_boot.isoformat(), "boot_count": self.boot_count,
-                 "schannel": self.view.to_json()}
+                 "schannel": self.view.to_json(), "dotnet_strong_crypto": self.dotnet_strong_crypto}
         tmp = self._boot_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
         os.replace(tmp, self._boot_file)
 
     # --- TLS listeners -------------------------------------------------------------------------------------------
-    def tls_context(self, certs: HostCertificates) -> ssl.SSLContext:
-        """Server context for the MailStore ports as of the last boot (tls.py)."""
-        return tls.build_context(self.tls_plan, certs, self.state_dir / "dhparams")
+    def _plan(self, listener: str) -> tuple[SchannelView, tls.TlsPlan]:
+        if listener == "winrm":
+            return self.view, self.winrm_tls_plan
+        return self.mailstore_view, self.tls_plan
 
-    def legacy_tls_server(self, certs: HostCertificates) -> legacy_tls.LegacyServer | None:
-        """tlslite-ng server for the SSL 3.0/RC4/3DES pairs OpenSSL cannot serve, as of the last boot (tls.py)."""
-        return tls.build_legacy_server(self.view, self.tls_plan, certs)
+    def tls_context(self, certs: HostCertificates, listener: str = "mailstore") -> ssl.SSLContext:
+        """Server context for the MailStore ports (or ``listener="winrm"``: 5986) as of the last boot (tls.py)."""
+        return tls.build_context(self._plan(listener)[1], certs, self.state_dir / "dhparams")
+
+    def hello_router(self, certs: HostCertificates, listener: str = "mailstore") -> legacy_tls.HelloRouter:
+        """Per-ClientHello routing and refusals, and the tlslite-ng server for SSL 3.0/RC4/3DES (legacy_tls.py)."""
+        view, plan = self._plan(listener)
+        return tls.build_router(view, plan, certs)
 
     @property
     def tls_summary(self) -> dict:
-        """Offered protocols/suites/curves as of the last boot, what OpenSSL and tlslite-ng serve, what neither can."""
-        return tls.summary(self.view, self.tls_plan)
+        """MailStore ports: offered protocols/suites/curves as of the last boot, what each stack serves."""
+        return {**tls.summary(self.mailstore_view, self.tls_plan), "dotnet_strong_crypto": self.dotnet_strong_crypto}
+
+    @property
+    def winrm_tls_summary(self) -> dict:
+        """The same for WinRM's 5986 (HTTP.sys: Schannel's registry alone)."""
+        return tls.summary(self.view, self.winrm_tls_plan)
 
     def close(self) -> None:
         """Release the journal file descriptor (state stays on disk)."""

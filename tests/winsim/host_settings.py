@@ -11,6 +11,7 @@ on every request (live); the .NET value is read by the MailStore process when it
 | ``allow-basic`` | ``SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service\\AllowBasic`` | off |
 | ``remote-shell`` | ``SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service\\WinRS\\AllowRemoteShellAccess`` | on |
 | ``dotnet-strong-crypto`` | ``SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319\\SchUseStrongCrypto`` (64-bit) | off |
+| ``dotnet-strong-crypto-32`` | the same under ``SOFTWARE\\Wow6432Node`` (what a 32-bit process reads) | off |
 
 Sources: WindowsRemoteManagement.admx / WindowsRemoteShell.admx (Group Policy settings "Allow unencrypted traffic",
 "Allow Basic authentication", "Allow Remote Shell Access"; MS-WSMV 2.2.4.42 WinrsType AllowRemoteShellAccess,
@@ -48,6 +49,17 @@ SWITCHES: dict[str, RegistrySwitch] = {
     # MailStore Server runs as a 64-bit .NET 4.x process (choice: its current releases ship x64 only), so it reads
     # the 64-bit view; the Wow6432Node copy only matters to 32-bit processes.
     "dotnet-strong-crypto": RegistrySwitch(DOTNET_KEY, "SchUseStrongCrypto", False),
+    "dotnet-strong-crypto-32": RegistrySwitch(DOTNET_KEY.replace("SOFTWARE\\", "SOFTWARE\\Wow6432Node\\", 1),
+                                              "SchUseStrongCrypto", False),
+}
+
+# Per-host options that are not registry values: the machine as installed. Applied at start (serve --host-option).
+HOST_OPTIONS: dict[str, tuple[str, ...]] = {
+    # The one certificate the TLS listeners present: a MailStore server has one RSA certificate (its setup creates
+    # a self-signed RSA one or imports one); ECDSA for hosts given an ECDSA certificate.
+    "certificate": ("rsa", "ecdsa"),
+    # Bitness of the MailStore .NET process: which registry view it reads SchUseStrongCrypto from.
+    "mailstore-bits": ("64", "32"),
 }
 
 _ON = {"on", "1", "true", "yes"}
@@ -66,6 +78,20 @@ def parse_setting(text: str) -> tuple[str, str, bool]:
     if not sep or not sep2 or not host.strip():
         raise HostSettingError(f"expected HOST=NAME:on|off, got {text!r}")
     return host.strip(), name, parse_switch(name, value)
+
+
+def parse_host_option(text: str) -> tuple[str, str, str]:
+    """``ms002=certificate:ecdsa`` -> ("ms002", "certificate", "ecdsa"); HOST may be ``*``."""
+    host, sep, rest = text.partition("=")
+    name, sep2, value = rest.partition(":")
+    name, value = name.strip().casefold(), value.strip().casefold()
+    if not sep or not sep2 or not host.strip():
+        raise HostSettingError(f"expected HOST=NAME:VALUE, got {text!r}")
+    if name not in HOST_OPTIONS:
+        raise HostSettingError(f"unknown host option {name!r}; known: {', '.join(HOST_OPTIONS)}")
+    if value not in HOST_OPTIONS[name]:
+        raise HostSettingError(f"host option {name!r} takes {' or '.join(HOST_OPTIONS[name])}, got {value!r}")
+    return host.strip(), name, value
 
 
 def parse_switch(name: str, value: object) -> bool:
@@ -97,6 +123,18 @@ def write_switch(model: SimulatedWindows, name: str, on: bool) -> None:
     base = [("hDefKey", str(HKLM)), ("sSubKeyName", switch.key)]
     model.call_stdregprov("CreateKey", base)
     model.call_stdregprov("SetDWORDValue", [*base, ("sValueName", switch.value), ("uValue", "1" if on else "0")])
+
+
+def dotnet_strong_crypto(model: SimulatedWindows, bits: int) -> bool:
+    """``SchUseStrongCrypto`` as a .NET 4.x process of ``bits`` reads it: a 32-bit process sees the Wow6432Node
+    view (dotnet/docs docs/framework/network-programming/tls.md: ``HKEY_LOCAL_MACHINE\\SOFTWARE\\[Wow6432Node\\]
+    Microsoft\\.NETFramework\\<VERSION>``).
+
+    Absent = off: the page makes 1 the default only for apps targeting .NET Framework 4.6 or later, and nothing
+    public says what MailStore Server targets or whether its listener (SslStream.AuthenticateAsServer) passes the
+    flag; the simulator therefore leaves Schannel's registry alone in charge unless the value is set (choice).
+    """
+    return read_switch(model, "dotnet-strong-crypto" if bits == 64 else "dotnet-strong-crypto-32")
 
 
 def describe(model: SimulatedWindows) -> dict[str, bool]:

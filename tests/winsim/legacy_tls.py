@@ -7,12 +7,21 @@ looks at each ClientHello before any TLS stack sees it (``MSG_PEEK``: nothing is
 answers it:
 
 1. ``windows_choice``: what Schannel would negotiate. Schannel picks the highest enabled protocol the client
-   supports, then the first suite of ITS OWN priority list (the view's order) that the client offers and that is
-   offered on that protocol (server preference; the order is the "priority list", manage-tls.md).
-2. If that (protocol, suite) pair is one OpenSSL serves, or there is no such pair (no common suite, nothing
-   parseable), the socket goes to OpenSSL unchanged: OpenSSL has the Windows order with server preference
-   (tls.py), so for these hellos it picks the same suite, or refuses.
-3. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
+   supports, then the first suite of ITS OWN priority list (the view's order) that the client offers, that is
+   offered on that protocol and that the host's certificate can serve (server preference; the order is the
+   "priority list", manage-tls.md). A suite the certificate cannot serve is skipped and the next one taken: with
+   only an RSA certificate ECDSA suites are never negotiated (ssllabs-scan issue 886 on Server 2016/2019, sslyze
+   issue 463 on 2019), and a DSS suite needs a DSA certificate no MailStore host has.
+2. No common protocol version: the listener answers with a fatal ``protocol_version`` alert (70) and closes
+   (RFC 5246 appendix E.1, RFC 8446 section 4.2.1; no Windows capture settles this case: an IIS 10 host was seen
+   resetting a TLS 1.3-only hello, adoptium-support issue 1475). A common version but no suite Schannel can use
+   on it: fatal ``handshake_failure`` (40), as Schannel logs it ("none of the cipher suites supported by the
+   client application are supported by the server ... The following fatal alert was generated: 40. The internal
+   error state is 1205", Server 2008 R2 events quoted in win-acme issue 479; SSL Labs' ssllabs-scan issue 705).
+3. If the chosen (protocol, suite) pair is one OpenSSL serves, the socket goes to OpenSSL unchanged: OpenSSL has
+   the Windows order with server preference and only the host's certificate (tls.py), so it picks the same suite.
+   Anything that does not parse as one ClientHello record also goes to OpenSSL.
+4. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
    protocol and that suite: ``versions``/``minVersion``/``maxVersion`` = the protocol (setting only min/max is not
    enough: clients sending supported_versions are matched against ``settings.versions``)
    and one cipher x one MAC x RSA key exchange, which tlslite's cross product turns into
@@ -29,8 +38,8 @@ Deviations from Windows (simulator mechanism, documented in the README):
   implement it either: ssllabs/ssllabs-scan#245, rbsec/sslscan#343), whereas OpenSSL answers
   inappropriate_fallback on its path;
 - no session resumption on the tlslite path (no session cache, no tickets);
-- a hello that Windows would answer with a handshake_failure (version chosen, no common suite) is refused by
-  OpenSSL, possibly with protocol_version when that version is not in OpenSSL's range (for example SSL 3.0).
+- a suite neither stack can serve (single DES, EXPORT, EXPORT1024) is skipped like one the certificate cannot
+  serve, where Windows would negotiate it.
 """
 
 from __future__ import annotations
@@ -60,6 +69,10 @@ HANDSHAKE_SECONDS = 10.0
 TLSLITE_ERRORS = (OSError, BaseTLSException, SyntaxError, ValueError)
 CONTENT_HANDSHAKE = 22
 HANDSHAKE_CLIENT_HELLO = 1
+CONTENT_ALERT = 21
+ALERT_FATAL = 2
+ALERT_HANDSHAKE_FAILURE = 40  # RFC 5246 7.2.2
+ALERT_PROTOCOL_VERSION = 70
 EXT_SUPPORTED_VERSIONS = 43
 # tlslite cipher / MAC names by suite membership (tlslite/constants.py CipherSuite lists).
 _TLSLITE_CIPHERS = (("rc4", CipherSuite.rc4Suites), ("3des", CipherSuite.tripleDESSuites),
@@ -83,6 +96,19 @@ class Pin:
     code: int
     cipher: str  # tlslite cipher name
     mac: str  # tlslite MAC name
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A ClientHello Schannel refuses: the fatal alert to send, in a record of ``version``."""
+
+    alert: int
+    version: tuple[int, int]
+
+    def record(self) -> bytes:
+        """The alert record (RFC 5246 6.2.1 / 7.2; a TLS 1.3 server writes record version 0x0303)."""
+        version = min(self.version, (3, 3))
+        return bytes([CONTENT_ALERT, *version, 0, 2, ALERT_FATAL, self.alert])
 
 
 def record_size(data: bytes) -> int:
@@ -132,14 +158,16 @@ def parse_client_hello(data: bytes) -> ClientHello | None:
     return ClientHello(versions, suites)
 
 
-def windows_choice(view: SchannelView, hello: ClientHello) -> tuple[str, OfferedSuite | None] | None:
-    """(protocol, suite) Schannel negotiates for ``hello``; suite None = no common suite; None = no common version."""
+def windows_choice(view: SchannelView, hello: ClientHello, servable: frozenset[tuple[str, int]]
+                   ) -> tuple[str, OfferedSuite | None] | None:
+    """(protocol, suite) Schannel negotiates for ``hello``; suite None = no usable common suite; None = no common
+    version. ``servable``: the (protocol, code) pairs the host's certificate and the two stacks can serve."""
     common = [p for p in view.protocols if WIRE_VERSIONS.get(p) in hello.versions]
     if not common:
         return None
     protocol = common[-1]  # view.protocols is ascending
     for suite in view.suites:
-        if protocol in suite.protocols and suite.code in hello.suites:
+        if suite.code in hello.suites and (protocol, suite.code) in servable:
             return protocol, suite
     return protocol, None
 
@@ -174,23 +202,32 @@ def pinned_settings(version: tuple[int, int], cipher: str, mac: str) -> Handshak
     return settings
 
 
-class LegacyServer:
-    """tlslite-ng handshakes for the (protocol, suite) pairs of ``pins`` (tls.plan().legacy) with the RSA cert."""
+class HelloRouter:
+    """Decides per ClientHello who answers it (module docstring); runs the tlslite handshakes of ``pins``."""
 
-    def __init__(self, view: SchannelView, pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path) -> None:
+    def __init__(self, view: SchannelView, servable: frozenset[tuple[str, int]],
+                 pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path) -> None:
         self.view = view
+        self.servable = servable
         self.pins = pins
         self.chain = X509CertChain()
-        self.chain.parsePemList(rsa_cert.read_text(encoding="ascii"))
-        self.key = parsePEMKey(rsa_key.read_text(encoding="ascii"), private=True)
+        self.key = None
+        if pins:
+            self.chain.parsePemList(rsa_cert.read_text(encoding="ascii"))
+            self.key = parsePEMKey(rsa_key.read_text(encoding="ascii"), private=True)
 
-    def route(self, first_record: bytes) -> Pin | None:
-        """The tlslite pin for this ClientHello, or None: OpenSSL answers it (module docstring)."""
+    def route(self, first_record: bytes) -> Pin | Refusal | None:
+        """A tlslite pin, the refusal Schannel would send, or None: OpenSSL answers it."""
         hello = parse_client_hello(first_record)
-        choice = windows_choice(self.view, hello) if hello is not None else None
-        if choice is None or choice[1] is None:
+        if hello is None:
             return None
-        return self.pins.get((choice[0], choice[1].code))
+        choice = windows_choice(self.view, hello, self.servable)
+        if choice is None:
+            return Refusal(ALERT_PROTOCOL_VERSION, min(hello.versions, default=(3, 1)))
+        protocol, suite = choice
+        if suite is None:
+            return Refusal(ALERT_HANDSHAKE_FAILURE, WIRE_VERSIONS[protocol])
+        return self.pins.get((protocol, suite.code))
 
     def handshake(self, sock: socket.socket, pin: Pin) -> TLSConnection:
         """Blocking server handshake on ``sock`` pinned to ``pin``; raises on failure."""
@@ -199,6 +236,20 @@ class LegacyServer:
         conn.handshakeServer(certChain=self.chain, privateKey=self.key,
                              settings=pinned_settings(WIRE_VERSIONS[pin.protocol], pin.cipher, pin.mac))
         return conn
+
+
+def refuse(sock: socket.socket, refusal: Refusal) -> None:
+    """Read the ClientHello, send the fatal alert and close (FIN, not RST: nothing unread is left behind).
+
+    The socket may be non-blocking: the hello has arrived (it was peeked) and a 7-byte alert fits any send buffer.
+    """
+    with contextlib.suppress(OSError):
+        size = record_size(sock.recv(5, socket.MSG_PEEK))
+        if size:
+            sock.recv(size)
+        sock.send(refusal.record())
+        sock.shutdown(socket.SHUT_WR)
+    sock.close()
 
 
 async def peek_first_record(sock: socket.socket) -> bytes:

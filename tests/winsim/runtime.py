@@ -1,10 +1,11 @@
 """One simulated host on the network: its listeners, connections, authentication, faults and reboots.
 
 Ports: 5985 WinRM HTTP, 5986 WinRM HTTPS, 8460/8462/8463 MailStore Server TLS. Every
-TLS listener, WinRM's 5986 included (WinRM over HTTPS uses Schannel too), serves the SSLContext the Windows model
-builds from its Schannel registry as of the last boot; a reboot rebuilds them. When the view offers pairs OpenSSL
-cannot serve (SSL 3.0, RC4, 3DES), each accepted socket's ClientHello is peeked at first and the pairs OpenSSL
-cannot serve are handshaken by tlslite-ng (legacy_tls.py, ``TlsListener``); the connection handler after the
+TLS listener serves what the Windows model builds from its Schannel registry as of the last boot; a reboot rebuilds
+them. 5986 is HTTP.sys (native Schannel, the registry alone); the MailStore ports are a .NET process, which adds
+SCH_USE_STRONG_CRYPTO when ``SchUseStrongCrypto`` is set (host.py). Each accepted socket's ClientHello is peeked at
+first (legacy_tls.py, ``TlsListener``): Schannel's refusals are answered with its alert, the pairs OpenSSL cannot
+serve (SSL 3.0, RC4, 3DES) are handshaken by tlslite-ng, the rest by OpenSSL; the connection handler after the
 handshake is the same for both stacks.
 """
 
@@ -29,9 +30,10 @@ from tests.winsim import host_settings, httpwire, legacy_tls
 from tests.winsim.auth import AUTH_ERRORS, NtlmSession, UserStore, parse_authorization
 from tests.winsim.counters import HostCounters
 from tests.winsim.faults import FaultSpec, HostFaults
+from tests.winsim.os_profiles import computer_name
 from tests.winsim.pki import HostCertificates
 from tests.winsim.soap import NS_N, WsmanFault, WsmanRequest, fault_envelope, parse_request
-from tests.winsim.wsman import SHELL_URI, WMI_PREFIX, dispatch
+from tests.winsim.wsman import SHELL_URI, WMI_PREFIX, Caller, dispatch
 
 if TYPE_CHECKING:
     from tests.winsim.host import SimulatedWindows
@@ -149,15 +151,19 @@ class HostRuntime:
         # Building the contexts parses keys and, once per state dir, runs `openssl dhparam`: off the event loop,
         # which serves every other host meanwhile.
         tls = await asyncio.to_thread(self.model.tls_context, self.certs)
-        legacy = await asyncio.to_thread(self.model.legacy_tls_server, self.certs)
+        router = await asyncio.to_thread(self.model.hello_router, self.certs)
+        winrm_tls, winrm_router = tls, router
+        if self.model.dotnet_strong_crypto:  # only then do HTTP.sys and the .NET listeners differ (host.py)
+            winrm_tls = await asyncio.to_thread(self.model.tls_context, self.certs, "winrm")
+            winrm_router = await asyncio.to_thread(self.model.hello_router, self.certs, "winrm")
         servers: list = []
         try:
             servers.append(await self._serve(partial(self._wsman_connection, "http", HTTP_PORT), HTTP_PORT, None))
             servers.append(TlsListener(partial(self._wsman_connection, "https", HTTPS_PORT),
-                                       self._listen_socket(HTTPS_PORT), tls, legacy))
+                                       self._listen_socket(HTTPS_PORT), winrm_tls, winrm_router))
             for port in MAILSTORE_PORTS:
                 servers.append(TlsListener(partial(self._mailstore_connection, port), self._listen_socket(port), tls,
-                                           legacy))
+                                           router))
         except BaseException:
             for server in servers:
                 server.close()
@@ -315,7 +321,8 @@ class HostRuntime:
                     await asyncio.sleep(delay / 1000)
                 if self.state != "up":
                     break
-                reply = self._handle(req, session, scheme, port)
+                peer = writer.get_extra_info("peername")
+                reply = self._handle(req, session, scheme, port, peer[0] if peer else "")
                 if reply.reset:
                     self.counters.resets += 1
                     _reset(writer)
@@ -334,6 +341,12 @@ class HostRuntime:
             if not writer.transport.is_closing():
                 writer.close()
 
+    def basic_accepted(self, scheme: str) -> bool:
+        """Basic is off on the WinRM service unless enabled ("Allow Basic authentication" policy, AllowBasic; MS-WSMV
+        2.2.4.34 ServiceAuthType Basic default false), and over HTTP it also needs unencrypted traffic allowed
+        (pywinrm README "Encryption"; diyan/pywinrm#154, #296)."""
+        return self.setting("allow-basic") and (scheme == "https" or self.allow_unencrypted())
+
     def _challenge(self, scheme: str, *, failed: bool) -> Reply:
         """401 as HTTP.sys sends it: Negotiate always, Basic only where the service would accept it."""
         if failed:
@@ -341,17 +354,18 @@ class HostRuntime:
         else:
             self.counters.auth_challenges += 1
         headers = [("WWW-Authenticate", "Negotiate")]
-        if scheme == "https" or self.allow_unencrypted():
+        if self.basic_accepted(scheme):
             headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
         return Reply(httpwire.response(401, headers=headers))
 
-    def _handle(self, req: httpwire.HttpRequest, session: NtlmSession, scheme: str, port: int) -> Reply:
+    def _handle(self, req: httpwire.HttpRequest, session: NtlmSession, scheme: str, port: int,
+                client_ip: str) -> Reply:
         if req.target.partition("?")[0].casefold() != "/wsman":
             return Reply(httpwire.response(404))
         if req.method != "POST":
             return Reply(httpwire.response(405, headers=[("Allow", "POST")]))
         authorization = req.headers.get("authorization")
-        basic = False
+        basic_user = None
         if authorization:
             kind, data = parse_authorization(authorization)
             if kind in ("negotiate", "ntlm"):
@@ -370,21 +384,25 @@ class HostRuntime:
                     header = f"{name} {base64.b64encode(out or b'').decode()}"
                     return Reply(httpwire.response(401, headers=[("WWW-Authenticate", header)]))
             elif kind == "basic":
-                # Basic over HTTP is refused unless AllowUnencrypted (pywinrm README "Encryption";
-                # diyan/pywinrm#154, #296).
-                allowed = scheme == "https" or self.allow_unencrypted()
-                if not allowed or self.faults.has("wrong-password") or not self.settings.users.check_basic(
-                        data, self.name):
+                if not self.basic_accepted(scheme) or self.faults.has("wrong-password"):
                     return self._challenge(scheme, failed=True)
-                basic = True
+                basic_user = self.settings.users.check_basic(data, self.name)
+                if basic_user is None:
+                    return self._challenge(scheme, failed=True)
             else:
                 return self._challenge(scheme, failed=True)
         elif not session.complete:
+            # NTLM authenticates the TCP connection, not the request: HTTP.sys keeps the credentials of an NTLM
+            # exchange for that keep-alive connection only ("Credential Caching on NTLM KA Connections",
+            # learn.microsoft.com/windows/win32/http/credential-caching). A request on a connection that has not
+            # completed the exchange (a new connection after a reset, for instance) gets the 401 challenge again,
+            # even when its body is sealed with the context of an earlier connection (401 Negotiate, as packer
+            # issue 6205's capture shows and WinRb/WinRM's re-authentication on a 401 to an encrypted POST expects).
             return self._challenge(scheme, failed=False)
 
         encrypted = httpwire.is_encrypted(req.headers)
         if encrypted:
-            if basic or not session.complete:
+            if basic_user is not None or not session.complete:
                 return Reply(httpwire.response(400, close=True))
             try:
                 length, signature, sealed = httpwire.split_encrypted(req.body)
@@ -402,9 +420,13 @@ class HostRuntime:
             # pywinrm's empty-body POST that completes authentication before encryption starts (pywinrm 0.5.0
             # winrm/transport.py setup_encryption()).
             return Reply(httpwire.response(200))
-        return self._wsman_call(plain, session if encrypted else None, scheme, port)
+        owner = basic_user or session.user or ""
+        if "\\" not in owner:  # a local account, as Windows names it: COMPUTER\user
+            owner = f"{computer_name(self.name)}\\{owner}"
+        caller = Caller(owner, client_ip, f"{scheme}://{self.ip}:{port}/wsman")
+        return self._wsman_call(plain, session if encrypted else None, caller)
 
-    def _wsman_call(self, plain: bytes, session: NtlmSession | None, scheme: str, port: int) -> Reply:
+    def _wsman_call(self, plain: bytes, session: NtlmSession | None, caller: Caller) -> Reply:
         self.counters.wsman_calls += 1
         if self.faults.take_reset():
             return Reply(reset=True)
@@ -415,7 +437,7 @@ class HostRuntime:
             self.counters.methods[method_label(req)] += 1
             if self.faults.take_call():
                 raise quota_fault()
-            outcome = dispatch(self, req, f"{scheme}://{self.ip}:{port}/wsman")
+            outcome = dispatch(self, req, caller)
             status, body, after = 200, outcome.body, outcome.after
         except WsmanFault as fault:
             self.counters.faults_sent += 1
@@ -433,20 +455,17 @@ class HostRuntime:
 
 
 class TlsListener:
-    """A TLS port: accepts TCP itself so that a ClientHello can be routed to OpenSSL or tlslite-ng (legacy_tls.py).
-
-    With ``legacy`` None (the view offers nothing OpenSSL cannot serve) every socket goes straight to OpenSSL, as
-    ``asyncio.start_server(ssl=...)`` would do. Same interface as ``asyncio.Server`` for ``HostRuntime``:
+    """A TLS port: accepts TCP itself so that each ClientHello can be refused as Schannel refuses it or routed to
+    OpenSSL or tlslite-ng (legacy_tls.py). Same interface as ``asyncio.Server`` for ``HostRuntime``:
     ``close()`` stops accepting and drops sockets still being routed or handshaken (by either stack);
     ``wait_closed()``.
     """
 
-    def __init__(self, handler, sock: socket.socket, ctx: ssl.SSLContext,
-                 legacy: legacy_tls.LegacyServer | None) -> None:
+    def __init__(self, handler, sock: socket.socket, ctx: ssl.SSLContext, router: legacy_tls.HelloRouter) -> None:
         self.handler = handler
         self.sock = sock
         self.ctx = ctx
-        self.legacy = legacy
+        self.router = router
         self._routing: set[asyncio.Task] = set()
         self._accepting = asyncio.get_running_loop().create_task(self._accept())
         # Closed when the accept task ends, however it ends: a task cancelled before its first step never runs the
@@ -484,10 +503,11 @@ class TlsListener:
         conn.setblocking(False)
         handed = False
         try:
-            pin = None
-            if self.legacy is not None:
-                pin = self.legacy.route(await legacy_tls.peek_first_record(conn))
-            if pin is None:
+            pin = self.router.route(await legacy_tls.peek_first_record(conn))
+            if isinstance(pin, legacy_tls.Refusal):
+                handed = True
+                legacy_tls.refuse(conn, pin)
+            elif pin is None:
                 await self._connect(conn, self.ctx)
                 handed = True
             else:
@@ -515,8 +535,7 @@ class TlsListener:
         Owns ``conn``: the thread closes it once started, this coroutine before that.
         """
         loop = asyncio.get_running_loop()
-        legacy = self.legacy
-        assert legacy is not None
+        legacy = self.router
         try:
             outer, inner = socket.socketpair()
         except OSError:

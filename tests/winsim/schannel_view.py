@@ -192,3 +192,32 @@ def compute_view(reg: Registry, os_key: str) -> SchannelView:
     dh_default = 2048 if os_key in windows.WINDOWS_10_FAMILY else 1024  # 2016+ vs before (module docstring)
     dh_bits = _dword(reg, DH_KEY, "ServerMinKeyBitLength") or dh_default
     return SchannelView(os_key, protocols, offered, curves, dh_bits, source, dropped, ignored)
+
+
+# SCH_USE_STRONG_CRYPTO (SCHANNEL_CRED: "disables known weak cryptographic algorithms, cipher suites, and SSL/TLS
+# protocol versions"). Suites: the "Allowed by SCH_USE_STRONG_CRYPTO" column of the OS's own suite page
+# (windows_facts: RC4 on 2008 R2 / 2012 R2; RC4, DES, export and NULL on Windows 10 / 2016+; 3DES too on 2022 and
+# 2025). Protocols: a .NET app with strong crypto "uses more secure network protocols (TLS 1.2, TLS 1.1, and TLS
+# 1.0) and blocks protocols that are not secure" (dotnet/docs@0354eda3 docs/framework/network-programming/tls.md,
+# "SchUseStrongCrypto"), so SSL 2.0 and SSL 3.0 are not offered.
+_WEAK_PROTOCOLS = frozenset({"SSL 2.0", "SSL 3.0"})
+
+
+def strong_crypto_view(view: SchannelView) -> SchannelView:
+    """``view`` as a listener that passes SCH_USE_STRONG_CRYPTO serves it."""
+    allowed = {s.windows_name for s in windows.os_suites(view.os_key) if s.strong_crypto}
+    protocols = [p for p in view.protocols if p not in _WEAK_PROTOCOLS]
+    suites: list[OfferedSuite] = []
+    dropped = list(view.dropped)
+    for suite in view.suites:
+        on = [p for p in suite.protocols if p in protocols]
+        if suite.windows_name not in allowed:
+            dropped.append({"suite": suite.windows_name, "reason": "not allowed by SCH_USE_STRONG_CRYPTO"})
+        elif not on:
+            dropped.append({"suite": suite.windows_name, "reason": "none of its protocols is allowed by "
+                                                                   "SCH_USE_STRONG_CRYPTO"})
+        else:
+            suites.append(OfferedSuite(suite.windows_name, suite.name, suite.code, suite.openssl_name,
+                                       suite.authentication, on))
+    return SchannelView(view.os_key, protocols, suites, list(view.curves), view.dh_bits, view.order_source, dropped,
+                        list(view.ignored_names))

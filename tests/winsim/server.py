@@ -46,6 +46,7 @@ class ServeOptions:
     scheme: str = "http"
     faults: list[tuple[str, FaultSpec]] = field(default_factory=list)
     settings: list[tuple[str, str, bool]] = field(default_factory=list)  # (host or "*", name, on)
+    host_options: list[tuple[str, str, str]] = field(default_factory=list)  # (host or "*", name, value)
 
 
 def raise_nofile_limit() -> int:
@@ -103,19 +104,29 @@ async def serve(opts: ServeOptions) -> None:
     pki = FleetPki(opts.state_dir)
     plan = plan_fleet(opts)
     hosts: dict[str, HostRuntime] = {}
+    unknown = [name for name, _o, _v in opts.host_options if name != "*" and name not in {e["name"] for e in plan}]
+    if unknown:
+        raise ValueError(f"--host-option names unknown host {unknown[0]!r}")
     for entry in plan:
-        model = SimulatedWindows(entry["name"], entry["os"], opts.state_dir)
+        options = {name: value for host, name, value in opts.host_options if host in ("*", entry["name"])}
+        model = SimulatedWindows(entry["name"], entry["os"], opts.state_dir,
+                                 certificate=options.get("certificate", "rsa"),
+                                 mailstore_bits=int(options.get("mailstore-bits", "64")))
         certs = pki.host_certificates(entry["name"], entry["ip"])
         hosts[entry["name"]] = HostRuntime(settings, entry["name"], entry["ip"], model, certs)
     for name, spec in opts.faults:
         if name not in hosts:
             raise ValueError(f"--fault names unknown host {name!r}")
         hosts[name].faults.set(spec)
+    configured: dict[str, HostRuntime] = {}
     for name, setting, on in opts.settings:
         if name != "*" and name not in hosts:
             raise ValueError(f"--setting names unknown host {name!r}")
         for host in hosts.values() if name == "*" else [hosts[name]]:
             host.set_setting(setting, on)
+            configured[host.name] = host
+    for host in configured.values():
+        host.model.boot()  # configured before this start: what is read at boot (.NET) is in effect from the start
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -29,8 +29,12 @@ ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 # Envelope namespace sets, copied from the captures each response kind is modelled on.
 # EnumKey.xml (Openwsman/openwsman bindings/ruby/tests/EnumKey.xml): s a x w p.
 ENV_METHOD = (("s", NS_S), ("a", NS_A), ("x", NS_X), ("w", NS_W), ("p", NS_P))
-# pywinrm conftest open_shell_response: a p rsp s w x.
-ENV_SHELL = (("a", NS_A), ("p", NS_P), ("rsp", NS_RSP), ("s", NS_S), ("w", NS_W), ("x", NS_X))
+# Shell CreateResponse of a real Server 2016 host (pypsrp test_client_execute_cmd.yml): s a x w rsp p.
+ENV_SHELL = (("s", NS_S), ("a", NS_A), ("x", NS_X), ("w", NS_W), ("rsp", NS_RSP), ("p", NS_P))
+# Shell DeleteResponse of the same recording: s a w p.
+ENV_SHELL_DELETE = (("s", NS_S), ("a", NS_A), ("w", NS_W), ("p", NS_P))
+# WQL with a property list (txwinrm Server 2008 R2 / 2012 Win32_OperatingSystem_all_000.xml): s a n w.
+ENV_FRAGMENT = (("s", NS_S), ("a", NS_A), ("n", NS_N), ("w", NS_W))
 # WS-Enumeration responses (txwinrm's Server 2012 captures) and every fault (pywinrm test_exceptions.py
 # captures): s a x e n w p.
 ENV_FULL = (("s", NS_S), ("a", NS_A), ("x", NS_X), ("e", NS_E), ("n", NS_N), ("w", NS_W), ("p", NS_P))
@@ -191,19 +195,21 @@ def format_datetime(value: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def property_xml(name: str, value: WmiValue, prefix: str = "p") -> str:
+def property_xml(name: str, value: WmiValue, prefix: str | None = "p") -> str:
     """One typed property: nil for None, true/false, <cim:Datetime>, repeated elements for arrays.
 
-    Shapes as in txwinrm's Server 2012 capture. An empty array is omitted, as WS-Man does for empty array
-    properties (Pennyw0rth/NetExec PR #1392).
+    Shapes as in txwinrm's Server 2012 captures: prefixed (``p:``, ``cim:Datetime``) in a class instance,
+    unprefixed (``Datetime``) in a ``w:XmlFragment`` (``prefix`` None). An empty array is omitted, as WS-Man does
+    for empty array properties (Pennyw0rth/NetExec PR #1392).
     """
-    tag = f"{prefix}:{name}"
+    tag = name if prefix is None else f"{prefix}:{name}"
     if value is None:
         return f'<{tag} xsi:nil="true"/>'
     if isinstance(value, bool):
         return f"<{tag}>{'true' if value else 'false'}</{tag}>"
     if isinstance(value, dt.datetime):
-        return f"<{tag}><cim:Datetime>{format_datetime(value)}</cim:Datetime></{tag}>"
+        datetime_tag = "Datetime" if prefix is None else "cim:Datetime"
+        return f"<{tag}><{datetime_tag}>{format_datetime(value)}</{datetime_tag}></{tag}>"
     if isinstance(value, list):
         return "".join(property_xml(name, item, prefix) for item in value)
     return f"<{tag}>{escape(str(value))}</{tag}>"
@@ -217,3 +223,10 @@ def instance_xml(element: str, namespace: str, properties: list[tuple[str, WmiVa
         f'<p:{element} xmlns:xsi="{NS_XSI}" xmlns:p="{escape(namespace)}" xmlns:cim="{NS_CIM}"{xsi_type}>'
         f"{props}</p:{element}>"
     )
+
+
+def fragment_xml(properties: list[tuple[str, WmiValue]]) -> str:
+    """The ``w:XmlFragment`` a WQL query with a property list returns per instance (txwinrm Server 2012 capture:
+    unprefixed children in class order, ``xsi`` and ``w`` declared on the fragment)."""
+    props = "".join(property_xml(name, value, None) for name, value in properties)
+    return f'<w:XmlFragment xmlns:xsi="{NS_XSI}" xmlns:w="{NS_W}">{props}</w:XmlFragment>'

@@ -9,7 +9,9 @@ Mapping of a ``SchannelView`` onto OpenSSL (the local OpenSSL 3 build, reached t
   security level and serves whatever is configured;
 - TLS 1.3 suites = exactly the offered ones (``SSL_CTX_set_ciphersuites`` through libssl.py);
 - groups = the view's curve order (``SSL_CTX_set1_groups_list``);
-- RSA and ECDSA certificates are both loaded (ECDHE_ECDSA suites need the ECDSA one);
+- the host's one certificate: RSA by default, as a MailStore server has (its setup creates or imports one RSA
+  certificate), ECDSA as a per-host option; suites whose authentication the certificate cannot do are skipped
+  as Schannel skips them (``uncertified`` in the summary; legacy_tls.py step 1);
 - DHE group: RFC 7919 ffdhe group of the configured size (rounded up to 2048/3072/4096/6144/8192), or generated
   1024-bit parameters for sizes up to 1024; written once into ``<state dir>/dhparams``.
 - TLS 1.3 enabled without any TLS 1.3 suite: Schannel picks TLS 1.3 for a client offering it and then finds no
@@ -23,8 +25,7 @@ What this OpenSSL cannot serve (SSL 3.0; the RC4 and 3DES suites, absent from th
 real TLS stack, tlslite-ng, for exactly the (protocol, suite) pairs the view offers (``TlsPlan.legacy``; routing per
 ClientHello in legacy_tls.py, Windows-fidelity notes there). Served by neither (listed in
 ``summary()["unservable"]``, never faked): SSL 2.0 (in neither stack), single-DES and EXPORT suites (in neither),
-EXPORT1024 suites (no implementation), DSS suites (the simulated host has no DSA certificate), and curves without an
-OpenSSL TLS group.
+EXPORT1024 suites (no implementation), and curves without an OpenSSL TLS group.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ class TlsPlan:
     legacy: dict[tuple[str, int], legacy_tls.Pin] = field(default_factory=dict)  # (protocol, code) -> tlslite pin
     served_protocols: list[str] = field(default_factory=list)  # by either stack, ascending
     unservable: list[dict] = field(default_factory=list)
+    servable: frozenset[tuple[str, int]] = frozenset()  # (protocol, code) pairs either stack serves
+    certificate: str = "rsa"
+    uncertified: list[dict] = field(default_factory=list)  # suites the certificate cannot serve (Windows skips)
 
 
 @functools.cache
@@ -102,20 +106,30 @@ def _openssl_has_group(name: str) -> bool:
     return True
 
 
-def plan(view: SchannelView) -> TlsPlan:
-    """What OpenSSL and tlslite-ng (legacy_tls.py) will serve for ``view``, and what neither can."""
+CERTIFICATE_AUTHENTICATION = {"rsa": "RSA", "ecdsa": "ECDSA"}
+
+
+def plan(view: SchannelView, certificate: str = "rsa") -> TlsPlan:
+    """What OpenSSL and tlslite-ng (legacy_tls.py) will serve for ``view`` with the host's ``certificate`` kind,
+    and what neither can."""
     tls_on = [p for p in view.protocols if p in TLS_VERSIONS]
     ciphers: list[str] = []
     tls13: list[str] = []
     openssl_reason: dict[str, str] = {}  # windows name -> why OpenSSL cannot serve it
+    can_sign = {CERTIFICATE_AUTHENTICATION[certificate], "ANY"}
+    uncertified = [{"kind": "suite", "name": s.windows_name,
+                    "reason": f"needs a {s.authentication} certificate; the host's certificate is "
+                              f"{CERTIFICATE_AUTHENTICATION[certificate]}"}
+                   for s in view.suites if s.authentication not in can_sign]
+    skipped = {u["name"] for u in uncertified}
     for suite in view.suites:
+        if suite.windows_name in skipped:
+            continue
         reason = None
         if not any(p in TLS_VERSIONS for p in suite.protocols):
             reason = "offered only on SSL 2.0/3.0"
         elif suite.openssl_name is None:
             reason = "no OpenSSL implementation (EXPORT1024)"
-        elif suite.authentication == "DSS":
-            reason = "needs a DSA certificate, the simulated host has none"
         elif suite.protocols == ["TLS 1.3"]:
             if suite.openssl_name not in tls13:
                 tls13.append(suite.openssl_name)
@@ -142,16 +156,21 @@ def plan(view: SchannelView) -> TlsPlan:
     # The second stack takes exactly the (protocol, suite) pairs the view offers and OpenSSL cannot serve.
     legacy: dict[tuple[str, int], legacy_tls.Pin] = {}
     unservable: list[dict] = []
+    servable: set[tuple[str, int]] = set()
     for suite in view.suites:
+        if suite.windows_name in skipped:
+            continue
         missing = []
         for protocol in suite.protocols:
             if openssl_serves(protocol, suite):
+                servable.add((protocol, suite.code))
                 continue
             pin = legacy_tls.tlslite_pin(suite.code, protocol) if suite.authentication == "RSA" else None
             if pin is None:
                 missing.append(protocol)
             else:
                 legacy[(protocol, suite.code)] = legacy_tls.Pin(protocol, suite.windows_name, suite.code, *pin)
+                servable.add((protocol, suite.code))
         if missing:
             reason = openssl_reason.get(suite.windows_name, "not in this OpenSSL build")
             if reason == "not in this OpenSSL build":
@@ -178,12 +197,15 @@ def plan(view: SchannelView) -> TlsPlan:
         legacy=legacy,
         served_protocols=[p for p in view.protocols if p in versions or p in legacy_protocols],
         unservable=unservable,
+        servable=frozenset(servable),
+        certificate=certificate,
+        uncertified=uncertified,
     )
 
 
 def summary(view: SchannelView, p: TlsPlan) -> dict:
     """Offered protocols/suites (as Windows would offer them) plus what the two stacks serve and cannot serve."""
-    unserved = {(u["name"], proto) for u in p.unservable if u["kind"] == "suite"
+    unserved = {(u["name"], proto) for u in [*p.unservable, *p.uncertified] if u["kind"] == "suite"
                 for proto in u.get("protocols", view.protocols)}
     by_protocol: dict[str, list[str]] = {name: [] for name in view.protocols}
     served_by_protocol: dict[str, list[str]] = {name: [] for name in p.served_protocols}
@@ -212,6 +234,8 @@ def summary(view: SchannelView, p: TlsPlan) -> dict:
                    "groups": p.groups,
                    "tlslite": {k: tlslite[k] for k in view.protocols if k in tlslite}},
         "unservable": p.unservable,
+        "certificate": p.certificate,
+        "uncertified": p.uncertified,
     }
 
 
@@ -237,8 +261,10 @@ def build_context(p: TlsPlan, certs: HostCertificates, dh_dir: Path) -> ssl.SSLC
     # security level first: it also governs whether 1024-bit DH parameters load. Without any TLS <= 1.2 suite those
     # versions are outside the range, so OpenSSL's DEFAULT list is never used.
     ctx.set_ciphers(":".join(p.ciphers or ["DEFAULT"]) + ":@SECLEVEL=0")
-    ctx.load_cert_chain(certs.rsa_cert, certs.rsa_key)
-    ctx.load_cert_chain(certs.ecdsa_cert, certs.ecdsa_key)
+    if p.certificate == "ecdsa":
+        ctx.load_cert_chain(certs.ecdsa_cert, certs.ecdsa_key)
+    else:
+        ctx.load_cert_chain(certs.rsa_cert, certs.rsa_key)
     ctx.load_dh_params(str(dh_params_file(dh_dir, p.dh_bits)))
     ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
     versions = p.versions or ["TLS 1.2"]  # refuse_all: any valid setup, the ClientHello callback fails everything
@@ -259,8 +285,6 @@ def build_context(p: TlsPlan, certs: HostCertificates, dh_dir: Path) -> ssl.SSLC
     return ctx
 
 
-def build_legacy_server(view: SchannelView, p: TlsPlan, certs: HostCertificates) -> legacy_tls.LegacyServer | None:
-    """The tlslite-ng server for what OpenSSL cannot serve (legacy_tls.py), or None when there is nothing such."""
-    if not p.legacy:
-        return None
-    return legacy_tls.LegacyServer(view, p.legacy, certs.rsa_cert, certs.rsa_key)
+def build_router(view: SchannelView, p: TlsPlan, certs: HostCertificates) -> legacy_tls.HelloRouter:
+    """The per-ClientHello router of a listener, with the tlslite-ng server for what OpenSSL cannot serve."""
+    return legacy_tls.HelloRouter(view, p.servable, p.legacy, certs.rsa_cert, certs.rsa_key)

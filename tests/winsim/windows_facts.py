@@ -9,6 +9,9 @@ resolution.
   versions, "Only used when application explicitly requests"): ``data/windows_suites.json`` ``suite_pages``,
   transcribed row by row from the "TLS Cipher Suites in Windows <version>" pages by ``transcribe.py`` (page path and
   commit in each table's ``source``). Code points and OpenSSL names: ``suite_codes`` (testssl.sh's mapping).
+- The Server 2022 page notes that TLS_RSA_WITH_3DES_EDE_CBC_SHA and the two TLS_DHE_RSA GCM suites "are not
+  enabled by default in Windows Server 2022 23H2 and later"; the simulated 2022 is build 20348 (21H2, the LTSC
+  release), to which the page's enabled table applies as is.
 - Which registry keys govern a suite follows from its name (KB245030, "How to restrict the use of certain
   cryptographic algorithms and protocols in Schannel.dll", MicrosoftDocs/SupportArticles-docs
   support/windows-server/windows-security/restrict-cryptographic-algorithms-protocols-schannel.md: each

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
+from tests.winsim import winrm_config
 from tests.winsim.soap import (
+    ENV_FRAGMENT,
     ENV_FULL,
     ENV_METHOD,
     ENV_SHELL,
+    ENV_SHELL_DELETE,
     MACHINE_PLACEHOLDER,
     NS_A,
     NS_F,
@@ -30,6 +33,7 @@ from tests.winsim.soap import (
     WsmanFault,
     WsmanRequest,
     envelope,
+    fragment_xml,
     instance_xml,
 )
 from tests.winsim.stdregprov import WmiMethodError
@@ -53,6 +57,15 @@ ADDRESSING_FAULT_ACTION = f"{NS_A}/fault"
 _OS_METHOD_FLAGS = {"reboot": 2, "shutdown": 1}
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who sent the request: the authenticated account and the client's address (rsp:Owner, rsp:ClientIP)."""
+
+    owner: str
+    client_ip: str
+    endpoint: str  # the listener's URL, e.g. http://127.20.0.1:5985/wsman
+
+
 @dataclass
 class Outcome:
     """A successful response and what the host must do once it has been sent (a reboot, for instance)."""
@@ -61,13 +74,17 @@ class Outcome:
     after: Callable[[], None] | None = None
 
 
-def dispatch(host: HostRuntime, req: WsmanRequest, endpoint: str) -> Outcome:
+def dispatch(host: HostRuntime, req: WsmanRequest, caller: Caller) -> Outcome:
     """Answer one request or raise WsmanFault."""
     uri = req.resource_uri
     if not uri:
         raise _invalid_resource_uri()
     if uri.casefold() == SHELL_URI.casefold():
-        return _shell(host, req, endpoint)
+        return _shell(host, req, caller)
+    if uri.casefold() == winrm_config.CONFIG_URI.casefold():
+        if req.action != f"{NS_X}/Get":
+            raise _action_not_supported()
+        return Outcome(winrm_config.get_response(host, req))
     if not uri.casefold().startswith(WMI_PREFIX):
         raise _invalid_resource_uri()
     namespace, _ignored, cls = uri[len(WMI_PREFIX) :].rpartition("/")
@@ -110,26 +127,24 @@ def _resource_not_found() -> WsmanFault:
     )
 
 
-def _action_not_supported(detail: str) -> WsmanFault:
+def _action_not_supported() -> WsmanFault:
     # wsmerror.h ERROR_WSMAN_ACTION_NOT_SUPPORTED 0x80338013 ("wsa, code=Sender, subcode=ActionNotSupported").
     return WsmanFault(
         "s:Sender",
         "a:ActionNotSupported",
         "The WS-Management service does not support the action specified in the request.",
         0x80338013,
-        message=f"The WS-Management service does not support the action specified in the request. {detail}",
         action=ADDRESSING_FAULT_ACTION,
     )
 
 
-def _invalid_selectors(detail: str) -> WsmanFault:
+def _invalid_selectors() -> WsmanFault:
     # wsmerror.h ERROR_WSMAN_INVALID_SELECTORS 0x8033803D ("wsman, code=Sender, subcode=InvalidSelectors").
     return WsmanFault(
         "s:Sender",
         "w:InvalidSelectors",
         "The WS-Management service cannot process the request because the selectors for the resource are not valid.",
         0x8033803D,
-        message=detail,
     )
 
 
@@ -175,22 +190,26 @@ def _cannot_process_filter(provider_message: str) -> WsmanFault:
     )
 
 
-def wmi_method_fault(code: str, message: str) -> WsmanFault:
+# The WMI provider's own texts for the errors a method call can get, as WMI words them (FormatMessage of the
+# WBEM_E_* codes, with WMI's trailing space, as in the "Invalid query " of the soap_fault_v1.xml capture):
+# WBEM_E_INVALID_PARAMETER 0x80041008 "Invalid parameter ", WBEM_E_INVALID_METHOD 0x8004102E "Invalid method ".
+_PROVIDER_TEXT = {"InvalidParameter": "Invalid parameter "}
+
+
+def wmi_method_fault(code: str) -> WsmanFault:
     """A WMI provider error for a method call (invalid/missing parameter, unknown method).
 
     wsmerror.h ERROR_WSMAN_INVALID_PARAMETER 0x8033803A for parameter problems, ERROR_WSMAN_ACTION_NOT_SUPPORTED for
-    a method the class does not have; the provider's own text is nested as in the soap_fault_v1.xml capture.
+    a method the class does not have; the provider's text is nested as in the soap_fault_v1.xml capture.
     """
-    if "method" in code.casefold() and "param" not in code.casefold():
-        fault = _action_not_supported(message)
-        fault.message = message
-        return fault
+    if code not in _PROVIDER_TEXT:
+        return _action_not_supported()
     return _provider_fault(
         "s:Sender",
         "w:InvalidParameter",
         "The WS-Management service cannot process the request because it contains an invalid parameter.",
         0x8033803A,
-        message,
+        _PROVIDER_TEXT[code],
         action="http://schemas.dmtf.org/wbem/wsman/1/wsman/fault",
     )
 
@@ -198,32 +217,43 @@ def wmi_method_fault(code: str, message: str) -> WsmanFault:
 # --- shells (ansible-core plugins/connection/winrm.py opens one on connect) -----------------------------------
 
 
-def _shell(host: HostRuntime, req: WsmanRequest, endpoint: str) -> Outcome:
+def _shell(host: HostRuntime, req: WsmanRequest, caller: Caller) -> Outcome:
     action = req.action
     if action == f"{NS_X}/Create":
         if not host.setting("remote-shell"):
             raise _remote_shells_not_allowed()
         shell_id = str(uuid.uuid4()).upper()
         host.shells.add(shell_id)
-        # pywinrm conftest open_shell_response capture.
-        body = (
-            f"<x:ResourceCreated><a:Address>{endpoint}</a:Address><a:ReferenceParameters>"
-            f"<w:ResourceURI>{SHELL_URI}</w:ResourceURI><w:SelectorSet>"
-            f'<w:Selector Name="ShellId">{shell_id}</w:Selector></w:SelectorSet>'
-            "</a:ReferenceParameters></x:ResourceCreated>"
-        )
-        return Outcome(envelope(ENV_SHELL, f"{NS_X}/CreateResponse", req.message_id, body))
+        return Outcome(envelope(ENV_SHELL, f"{NS_X}/CreateResponse", req.message_id,
+                                _shell_created(shell_id, caller)))
     shell_id = req.selectors.get("shellid", "")
     if shell_id.upper() not in host.shells:
         raise _shell_not_found(shell_id)
     if action == f"{NS_X}/Delete":
         host.shells.discard(shell_id.upper())
-        # pywinrm conftest close_shell_response capture: empty body.
-        return Outcome(envelope(ENV_SHELL, f"{NS_X}/DeleteResponse", req.message_id, ""))
-    if action in (f"{NS_RSP}/Command", f"{NS_RSP}/Receive", f"{NS_RSP}/Send", f"{NS_RSP}/Signal"):
-        raise _action_not_supported("This simulated Windows host runs no commands: only shell Create/Delete, WMI "
-                                    "methods, Get and WQL enumeration are served.")
-    raise _action_not_supported(f"Action {action} is not supported on a shell.")
+        # Real DeleteResponse (pypsrp test_client_execute_cmd.yml; pywinrm close_shell_response): empty body.
+        return Outcome(envelope(ENV_SHELL_DELETE, f"{NS_X}/DeleteResponse", req.message_id, ""))
+    # Command/Receive/Send/Signal: this host runs no processes. Simulator limit (README): refused with the fault
+    # Windows sends for an action the resource does not support.
+    raise _action_not_supported()
+
+
+def _shell_created(shell_id: str, caller: Caller) -> str:
+    """x:ResourceCreated then rsp:Shell, as a real Server 2016 host answers (pypsrp test_client_execute_cmd.yml;
+    the same block in the 2008 R2 / 2012 recordings of other clients): pypsrp's WinRS reads the shell id from
+    rsp:Shell/rsp:ShellId. IdleTimeOut is the WinRS default IdleTimeout 7200000 ms (winrm get winrm/config)."""
+    return (
+        f"<x:ResourceCreated><a:Address>{escape(caller.endpoint)}</a:Address><a:ReferenceParameters>"
+        f"<w:ResourceURI>{SHELL_URI}</w:ResourceURI><w:SelectorSet>"
+        f'<w:Selector Name="ShellId">{shell_id}</w:Selector></w:SelectorSet>'
+        "</a:ReferenceParameters></x:ResourceCreated>"
+        f'<rsp:Shell xmlns:rsp="{NS_RSP}"><rsp:ShellId>{shell_id}</rsp:ShellId>'
+        f"<rsp:ResourceUri>{SHELL_URI}</rsp:ResourceUri><rsp:Owner>{escape(caller.owner)}</rsp:Owner>"
+        f"<rsp:ClientIP>{escape(caller.client_ip)}</rsp:ClientIP><rsp:IdleTimeOut>PT7200.000S</rsp:IdleTimeOut>"
+        "<rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams>"
+        "<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity>"
+        "</rsp:Shell>"
+    )
 
 
 def _remote_shells_not_allowed() -> WsmanFault:
@@ -263,7 +293,7 @@ def _method_params(req: WsmanRequest, method: str) -> list[tuple[str, str]]:
         return []
     local = req.body.tag.rpartition("}")[2]
     if local.casefold() != f"{method}_INPUT".casefold():
-        raise _action_not_supported(f"The body element {local} does not match the method {method}.")
+        raise _action_not_supported()
     params = []
     for child in req.body:
         name = child.tag.rpartition("}")[2]
@@ -277,7 +307,7 @@ def _method_name(req: WsmanRequest) -> str:
     """Action = ResourceURI + "/" + Method (MS-WSMV 4.1.4)."""
     prefix = req.resource_uri.casefold() + "/"
     if not req.action.casefold().startswith(prefix) or "/" in req.action[len(prefix) :]:
-        raise _action_not_supported(f"Action {req.action} is not a method of {req.resource_uri}.")
+        raise _action_not_supported()
     return req.action[len(prefix) :]
 
 
@@ -289,41 +319,43 @@ def _method_response(req: WsmanRequest, method: str, out: list[tuple[str, WmiVal
 
 def _stdregprov(host: HostRuntime, req: WsmanRequest) -> Outcome:
     if req.action.casefold() in (f"{NS_X}/Get".casefold(), f"{NS_N}/Enumerate".casefold()):
-        raise _action_not_supported("StdRegProv has no properties to read; invoke its methods.")
+        raise _action_not_supported()
     method = _method_name(req)
     params = _method_params(req, method)
     try:
         out = host.model.call_stdregprov(method, params, deny_writes=host.faults.has("access-denied"))
     except WmiMethodError as err:
-        raise wmi_method_fault(err.code, err.message) from err
+        raise wmi_method_fault(err.code) from err
     return Outcome(_method_response(req, method, out))
 
 
 # --- Win32_OperatingSystem ----------------------------------------------------------------------------------
 
 
-def _os_instance_xml(host: HostRuntime, namespace_uri: str, properties: tuple[str, ...] | None) -> str:
-    props = host.model.os_instance()
-    if properties is not None:
-        wanted = {p.casefold() for p in properties}
-        props = [(n, v) for n, v in props if n.casefold() in wanted]
-    return instance_xml(OS_CLASS, namespace_uri, props, f"{OS_CLASS}_Type")
+def _os_instance_xml(host: HostRuntime, namespace_uri: str) -> str:
+    return instance_xml(OS_CLASS, namespace_uri, host.model.os_instance(), f"{OS_CLASS}_Type")
 
 
-def _check_os_selector(host: HostRuntime, req: WsmanRequest) -> None:
+def _check_os_selector(host: HostRuntime, req: WsmanRequest, *, keyless_get: bool = False) -> None:
     if not req.selectors:
+        if keyless_get:
+            # A Get without selectors answers with the one instance: `winrm get wmicimv2/Win32_OperatingSystem`
+            # prints it on a real host (output quoted in the reference notes, Windows 10 19043); Microsoft's
+            # "winrm get" examples name the class alone for such single-instance classes.
+            return
+        # Method invocations keep needing the key: no capture shows a keyless Invoke on this class.
         raise _not_singleton()
     unknown = [name for name in req.selectors if name != "name"]
     if unknown:
-        raise _invalid_selectors(f"The selector {unknown[0]!r} is not a key of {OS_CLASS}; its key is Name.")
+        raise _invalid_selectors()
     if req.selectors["name"].casefold() != host.model.os_instance_key().casefold():
         raise _resource_not_found()
 
 
 def _operating_system(host: HostRuntime, req: WsmanRequest) -> Outcome:
     if req.action == f"{NS_X}/Get":
-        _check_os_selector(host, req)
-        body = _os_instance_xml(host, req.resource_uri, None)
+        _check_os_selector(host, req, keyless_get=True)
+        body = _os_instance_xml(host, req.resource_uri)
         return Outcome(envelope(ENV_FULL, f"{NS_X}/GetResponse", req.message_id, body))
     method = _method_name(req)
     _check_os_selector(host, req)
@@ -332,13 +364,13 @@ def _operating_system(host: HostRuntime, req: WsmanRequest) -> Outcome:
         try:
             flags = int(params["flags"])
         except (KeyError, ValueError):
-            raise wmi_method_fault("InvalidParameter", "Win32Shutdown needs the sint32 parameter Flags.") from None
+            raise wmi_method_fault("InvalidParameter") from None
         method = "Win32Shutdown"
     elif method.casefold() in _OS_METHOD_FLAGS:
         flags = _OS_METHOD_FLAGS[method.casefold()]
         method = method.capitalize()
     else:
-        raise wmi_method_fault("UnknownMethod", f"The method {method} does not exist on {OS_CLASS}.")
+        raise wmi_method_fault("MethodNotFound")
     rv = host.model.request_shutdown(flags)
     after = None
     if rv == 0:
@@ -399,7 +431,15 @@ def _enumerate(host: HostRuntime, req: WsmanRequest, ns: str, cls: str) -> Outco
     else:
         raise _resource_not_found()
     ns_uri = f"{WMI_PREFIX}root/cimv2/{OS_CLASS}"
-    items = [_os_instance_xml(host, ns_uri, properties) for _ignored in instances]
+    if properties is None:
+        items = [_os_instance_xml(host, ns_uri) for _ignored in instances]
+        namespaces = ENV_FULL
+    else:
+        # A property list comes back as w:XmlFragment items in an s/a/n/w envelope (txwinrm Server 2008 R2 and
+        # 2012 captures Win32_OperatingSystem_all_000.xml); ``SELECT *`` as p:Win32_OperatingSystem instances.
+        wanted = {p.casefold() for p in properties}
+        items = [fragment_xml([(n, v) for n, v in instance if n.casefold() in wanted]) for instance in instances]
+        namespaces = ENV_FRAGMENT
     if body.find(f"{{{NS_W}}}OptimizeEnumeration") is not None:
         limit = _max_elements(body.find(f"{{{NS_W}}}MaxElements"))
         first, rest = items[:limit], items[limit:]
@@ -412,7 +452,7 @@ def _enumerate(host: HostRuntime, req: WsmanRequest, ns: str, cls: str) -> Outco
             tail = f"<n:EnumerationContext></n:EnumerationContext><w:Items>{''.join(first)}</w:Items><w:EndOfSequence/>"
     else:
         tail = f"<n:EnumerationContext>{host.new_enumeration(items)}</n:EnumerationContext>"
-    response = envelope(ENV_FULL, f"{NS_N}/EnumerateResponse", req.message_id, f"<n:EnumerateResponse>{tail}"
+    response = envelope(namespaces, f"{NS_N}/EnumerateResponse", req.message_id, f"<n:EnumerateResponse>{tail}"
                         "</n:EnumerateResponse>")
     return Outcome(response)
 

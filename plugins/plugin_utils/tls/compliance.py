@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Depth ``compliance``: the verdict of a full sweep with handshakes in proportion to versions, not suites.
 
-Per protocol version (SSL 3.0 to TLS 1.3):
+SSL 2.0 first: one CLIENT-HELLO with every SSL 2.0 cipher kind, whose SERVER-HELLO lists all the server supports.
+Then per protocol version (SSL 3.0 to TLS 1.3):
 
 1. one ClientHello offering every suite the settings forbid on that version (with every group); only when the
    server picks one is it recorded, removed, and the question asked again;
@@ -28,6 +29,20 @@ except ImportError:  # handshake.require_tlslite() reports it before any plan ru
 
 # Signalling values, not suites: TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746), TLS_FALLBACK_SCSV (RFC 7507).
 _SCSV = frozenset({0x00FF, 0x5600})
+
+
+def ssl2_universe() -> list[int]:
+    """Every SSL 2.0 cipher kind (three-byte codes): the catalog's, then tlslite-ng's."""
+    known = _TlsliteSuites.ietfNames if _TlsliteSuites is not None else {}
+    codes = [s.code for s in catalog.SUITES.values() if s.code > 0xFFFF]
+    return list(dict.fromkeys(codes + [c for c in sorted(known) if c > 0xFFFF]))
+
+
+def scan_ssl2(prober: Prober, result: PortResult) -> None:
+    """SSL 2.0: one handshake names every cipher kind the server has, allowed and forbidden alike."""
+    outcome = prober.ssl2(ssl2_universe())
+    for code in outcome.server_ciphers if outcome.accepted else ():
+        result.add("SSL 2.0", code)
 
 
 def universe(version: str) -> list[int]:
@@ -88,6 +103,7 @@ def scan_groups(prober: Prober, result: PortResult, allowed: tuple[int, ...]) ->
 
 def compliance_scan(prober: Prober, expectation: Expectation, result: PortResult) -> None:
     """Fill ``result`` for one port (module docstring). Raises PortDeadline when the port's time is up."""
+    scan_ssl2(prober, result)
     for version in VERSIONS:
         allowed = expectation.suites.get(version, ())
         _forbidden_sweep(prober, result, version, [c for c in universe(version) if c not in allowed])

@@ -14,7 +14,16 @@ unless enabled), the curve order, and the DHE size. Schannel's own rules, as the
 - ECDHE suites and TLS 1.3 need an enabled curve: the ``EccCurves`` order on 2016+ (manage-tls.md), the suite's
   curve suffix on 2008 R2 / 2012 R2 (cipher-suites-in-schannel.md);
 - the server's DHE group is ``ServerMinKeyBitLength`` bits, 2048 by default from 2016, 1024 before (TRS
-  "KeyExchangeAlgorithm key sizes"; Security Advisory 3174644).
+  "KeyExchangeAlgorithm key sizes"; Security Advisory 3174644);
+- a .NET listener (MailStore Server's ports) with ``SchUseStrongCrypto`` = 1 passes SCH_USE_STRONG_CRYPTO, which
+  "disables known weak cryptographic algorithms, cipher suites, and SSL/TLS protocol versions" (SCHANNEL_CRED):
+  the suites the OS's page does not mark "Allowed by SCH_USE_STRONG_CRYPTO" (catalog ``OsSuite.strong_crypto``) and
+  SSL 2.0/3.0 ("blocks protocols that are not secure", dotnet/docs docs/framework/network-programming/tls.md).
+  Left unmanaged, the scan allows what Schannel alone allows (the more permissive reading). WinRM's HTTP.sys
+  listener (5985/5986) is no .NET process: only Schannel's registry applies there.
+
+A suite can only be chosen when the server's certificate fits its authentication (RFC 5246 7.4.2: the certificate
+"MUST be appropriate for the negotiated cipher suite's key exchange algorithm"): ``certificate_fits``.
 """
 
 from __future__ import annotations
@@ -35,6 +44,8 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.suite_order impo
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 
 _NEEDS = (("key_exchanges", "key_exchange"), ("ciphers", "cipher"), ("hashes", "hash"))
+WINRM_PORTS = frozenset({5985, 5986})
+_WEAK_PROTOCOLS = frozenset({"SSL 2.0", "SSL 3.0"})
 
 
 @dataclass(frozen=True)
@@ -96,15 +107,25 @@ def _curves(settings: Settings, os_key: str, suites: list[catalog.OsSuite]) -> l
     return out
 
 
-def expect(settings: Settings, os_key: str) -> Expectation:
+def certificate_fits(code: int, key_type: str | None) -> bool:
+    """Whether a server whose certificate key is ``key_type`` ("RSA", "ECDSA"; None = unknown) can choose ``code``."""
+    suite = catalog_suite(code)
+    if key_type is None or suite is None or suite.authentication in ("ANY", "PSK"):
+        return True
+    return suite.authentication == key_type
+
+
+def expect(settings: Settings, os_key: str, dotnet_listener: bool = True) -> Expectation:
     """The Expectation for ``settings`` on ``os_key`` (rules: module docstring)."""
-    protocols = tuple(p for p in tls_protocols(os_key) if side_enabled(settings, p, "server", os_key))
+    strong = dotnet_listener and settings.dotnet_strong_crypto is True
+    protocols = tuple(p for p in tls_protocols(os_key) if side_enabled(settings, p, "server", os_key)
+                      and not (strong and p in _WEAK_PROTOCOLS))
     if settings.cipher_suites:
         order = list(translate_suites(settings, os_key).suites)
     else:
         order = [s for s in catalog.os_suites(os_key) if s.enabled_by_default]
     usable = [s for s in order if not s.explicit_only and s.suite.authentication != "PSK"
-              and not _blocked(settings, s.suite)]
+              and not _blocked(settings, s.suite) and (s.strong_crypto or not strong)]
     curves = _curves(settings, os_key, usable)
     groups = tuple(dict.fromkeys(catalog.ECC_CURVES[c].iana_group for c in curves
                                  if catalog.ECC_CURVES[c].iana_group is not None))
@@ -118,7 +139,7 @@ def expect(settings: Settings, os_key: str) -> Expectation:
     return Expectation(os_key, protocols, suites, groups, dh_bits)
 
 
-def expect_from_options(raw: Mapping[str, Any] | None, os_key: Any) -> Expectation:
+def expect_from_options(raw: Mapping[str, Any] | None, os_key: Any, dotnet_listener: bool = True) -> Expectation:
     """Expectation from win_schannel options and an OS key; InputError naming the field when either is wrong."""
     if os_key not in catalog.OS_INFO:
         raise InputError("os must be one of %s (the key win_schannel returns as os.key), not %r"
@@ -127,4 +148,4 @@ def expect_from_options(raw: Mapping[str, Any] | None, os_key: Any) -> Expectati
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         raise InputError("settings: " + "; ".join("%s: %s" % (f.field, f.message) for f in errors), code="settings")
-    return expect(settings, os_key)
+    return expect(settings, os_key, dotnet_listener)

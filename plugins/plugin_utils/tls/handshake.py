@@ -16,6 +16,9 @@ API::
     outcome.version, outcome.suite, outcome.suite_name, outcome.group, outcome.dh_bits, outcome.certificate
     outcome.alert, outcome.alert_name, outcome.seconds, outcome.detail
 
+``ssl2_handshake(host, port, cipher_kinds, timeout)`` sends an SSL 2.0 CLIENT-HELLO instead; its Outcome lists
+the server's cipher kinds in ``server_ciphers``.
+
 ``versions`` are the versions the client supports. With TLS 1.3 among them the hello carries them in the
 supported_versions extension (RFC 8446 4.2.1) and a key share for the first group; without it, the legacy
 ``client_version`` is the highest one (RFC 5246 E.1), as real clients send it. One TCP connection per call; the
@@ -31,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 
 try:
@@ -41,7 +45,8 @@ try:
     from tlslite.errors import TLSError
     from tlslite.keyexchange import ECDHKeyExchange
     from tlslite.messagesocket import MessageSocket
-    from tlslite.utils.codec import DecodeError
+    from tlslite.recordlayer import RecordSocket
+    from tlslite.utils.codec import DecodeError, Parser
 except ImportError:  # reported by require_tlslite(), so the collection still loads without it
     tls_constants = None  # type: ignore[assignment]
 
@@ -88,8 +93,13 @@ def require_tlslite() -> None:
         raise InputError(MISSING_TLSLITE, code="tlslite-missing")
 
 
+_CATALOG_NAMES = {s.code: s.name for s in catalog.SUITES.values()}
+
+
 def suite_name(code: int) -> str:
-    """IANA name of a suite code point (tlslite-ng's table), or its hex form."""
+    """IANA name of a suite code point (the Schannel catalog, then tlslite-ng's table), or its hex form."""
+    if code in _CATALOG_NAMES:
+        return _CATALOG_NAMES[code]
     if tls_constants is not None and code in tls_constants.CipherSuite.ietfNames:
         return tls_constants.CipherSuite.ietfNames[code]
     return "0x%04X" % code
@@ -134,6 +144,7 @@ class Outcome:
     certificate: dict[str, Any] | None = None
     alert: int | None = None
     hello_retry: bool = False
+    server_ciphers: tuple[int, ...] = ()  # SSL 2.0 only: every offered cipher kind the SERVER-HELLO lists
     detail: str = ""
 
     @property
@@ -219,27 +230,44 @@ def certificate_summary(der: bytes) -> dict[str, Any]:
     return summary
 
 
+class _DeadlineSocket:
+    """The socket as tlslite-ng's record layer uses it (send, recv), every call within one deadline, so a server
+    that trickles bytes cannot stretch a handshake past its time bound."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+
+    def _arm(self) -> None:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("handshake time limit reached")
+        self.sock.settimeout(remaining)
+
+    def send(self, data: bytes) -> int:
+        self._arm()
+        return self.sock.send(data)
+
+    def recv(self, size: int) -> bytes:
+        self._arm()
+        return self.sock.recv(size)
+
+
 class _Reader:
-    """Handshake messages from the server, each read within the call's deadline."""
+    """Handshake messages from the server, every socket call within the handshake's deadline."""
 
     def __init__(self, sock: socket.socket, record_version: tuple[int, int], deadline: float) -> None:
         defragmenter = Defragmenter()
         defragmenter.add_static_size(tls_constants.ContentType.alert, 2)
         defragmenter.add_static_size(tls_constants.ContentType.change_cipher_spec, 1)
         defragmenter.add_dynamic_size(tls_constants.ContentType.handshake, 1, 3)
-        self.sock = sock
-        self.deadline = deadline
-        self.msgs = MessageSocket(sock, defragmenter)
+        self.msgs = MessageSocket(_DeadlineSocket(sock, deadline), defragmenter)
         self.msgs.version = record_version
 
     def send(self, message: Any) -> None:
         self.msgs.sendMessageBlocking(message)
 
     def next(self) -> tuple[int, Any]:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("handshake time limit reached")
-        self.sock.settimeout(remaining)
         header, parser = self.msgs.recvMessageBlocking()
         return header.type, parser
 
@@ -295,14 +323,9 @@ def handshake(host: str, port: int, hello: ClientHello, timeout: float = 5.0, *,
         return Outcome(kind, round(time.monotonic() - started, 4), **facts)
 
     message = build_client_hello(hello)
-    try:
-        sock = socket.create_connection((host, port), timeout=timeout)
-    except ConnectionRefusedError as exc:
-        return done("refused", detail=str(exc))
-    except TimeoutError:
-        return done("timeout", detail="TCP connect timed out after %s s" % timeout)
-    except OSError as exc:
-        return done("refused", detail=str(exc))
+    sock = _connect(host, port, timeout, done)
+    if isinstance(sock, Outcome):
+        return sock
     try:
         with sock:
             # Record version: SSL 3.0 for an SSL 3.0 hello, else TLS 1.0, what clients use for compatibility
@@ -331,6 +354,56 @@ def handshake(host: str, port: int, hello: ClientHello, timeout: float = 5.0, *,
         return done("timeout", detail="no answer within %s s" % timeout)
     except (ConnectionResetError, BrokenPipeError) as exc:
         return done("closed", detail="connection reset: %s" % exc)
+    except (OSError, TLSError, DecodeError) as exc:
+        return done("closed", detail="%s: %s" % (type(exc).__name__, exc))
+
+
+def _connect(host: str, port: int, timeout: float, done: Any) -> socket.socket | Outcome:
+    try:
+        return socket.create_connection((host, port), timeout=timeout)
+    except ConnectionRefusedError as exc:
+        return done("refused", detail=str(exc))
+    except TimeoutError:
+        return done("timeout", detail="TCP connect timed out after %s s" % timeout)
+    except OSError as exc:
+        return done("refused", detail=str(exc))
+
+
+def ssl2_handshake(host: str, port: int, cipher_kinds: Sequence[int], timeout: float = 5.0) -> Outcome:
+    """An SSL 2.0 CLIENT-HELLO offering ``cipher_kinds`` (3-byte SSL 2.0 codes); accepted when the server answers
+    with a SERVER-HELLO, whose cipher list names every offered kind the server supports (draft-hickman-netscape-ssl-00
+    "SERVER-HELLO": CIPHER-SPECS-DATA), so one handshake enumerates them all."""
+    require_tlslite()
+    started = time.monotonic()
+
+    def done(kind: str, **facts: Any) -> Outcome:
+        return Outcome(kind, round(time.monotonic() - started, 4), **facts)
+
+    hello = tls_msg.ClientHello(ssl2=True).create((0, 2), bytearray(os.urandom(16)), bytearray(0), list(cipher_kinds))
+    sock = _connect(host, port, timeout, done)
+    if isinstance(sock, Outcome):
+        return sock
+    try:
+        with sock:
+            records = RecordSocket(_DeadlineSocket(sock, started + timeout))
+            records.version = (0, 2)  # SSL 2.0 record header (tlslite-ng RecordHeader2)
+            for _ignored in records.send(hello):
+                pass
+            answer = next(r for r in records.recv() if r not in (0, 1))
+            header, data = answer
+            parser = Parser(data)
+            if header.ssl2 and parser.get(1) == tls_constants.SSL2HandshakeType.server_hello:
+                server_hello = tls_msg.ServerHello2().parse(parser)
+                ciphers = tuple(c for c in server_hello.ciphers if c in cipher_kinds)
+                if ciphers:
+                    return done("accepted", version="SSL 2.0", suite=ciphers[0], server_ciphers=ciphers)
+                return done("closed", detail="SSL 2.0 SERVER-HELLO without a common cipher")
+            if not header.ssl2 and header.type == tls_constants.ContentType.alert:
+                alert = tls_msg.Alert().parse(parser)
+                return done("alert", alert=alert.description, detail="server sent alert %s" % alert)
+            return done("closed", detail="server answered with something other than an SSL 2.0 SERVER-HELLO")
+    except TimeoutError:
+        return done("timeout", detail="no answer within %s s" % timeout)
     except (OSError, TLSError, DecodeError) as exc:
         return done("closed", detail="%s: %s" % (type(exc).__name__, exc))
 

@@ -8,7 +8,7 @@ Two kinds of findings:
   ``FORBIDDEN_DH_SIZE`` (accepted although the settings disable it on this OS: verdict ``fail``);
   ``SCAN_INCOMPLETE`` (the port's time bound cut the scan short: never ``pass``); ``PROTOCOL_ENABLED_UNUSABLE``
   (a protocol the settings enable that nothing accepts, as the seed's TLS 1.0/1.1: a warning);
-  ``SUITE_NOT_OFFERED`` (an allowed suite the port did not accept: information);
+  ``SUITE_NOT_OFFERED`` (an allowed suite the port did not accept although its certificate fits: information);
 - as peers name them, whatever the settings say (an ``xp_compatible`` host passes and still shows POODLE and RC4):
   the table ``PEER_FINDINGS`` (id, severity, source). Severities follow testssl.sh 3.x where it has the finding
   (reference tls-verification.md §5.1) and SSL Labs' grade caps otherwise.
@@ -17,7 +17,7 @@ Two kinds of findings:
 from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import Expectation
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import Expectation, certificate_fits
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import group_name, suite_name
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult, TlsFinding
 
@@ -57,7 +57,7 @@ def _suite_flags(name: str) -> list[str]:
         flags.append("NULL_CIPHER")
     if "EXPORT" in name:
         flags.append("EXPORT_CIPHER")
-    if "_anon_" in name:
+    if "_anon_" in name.casefold():
         flags.append("ANON_CIPHER")
     return flags
 
@@ -112,8 +112,9 @@ def judge_port(result: PortResult, expectation: Expectation) -> list[TlsFinding]
             out.settings("PROTOCOL_ENABLED_UNUSABLE", "low", "%s is enabled by the settings but port %d accepts no "
                          "suite on it: enabled but unusable" % (protocol, port), protocol)
         elif result.complete:
+            key_type = (result.certificate or {}).get("key_type")
             for code in expectation.suites.get(protocol, ()):
-                if code not in result.accepted(protocol):
+                if code not in result.accepted(protocol) and certificate_fits(code, key_type):
                     out.settings("SUITE_NOT_OFFERED", "info", "port %d does not accept %s on %s, which the settings "
                                  "allow" % (port, suite_name(code), protocol), protocol, suite_name(code))
     _peer_findings(result, out)

@@ -14,6 +14,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake im
     ClientHello,
     Outcome,
     handshake,
+    ssl2_handshake,
 )
 
 # Every named group the probe knows, x25519 first: its key share is the cheapest to compute (RFC 7748).
@@ -41,14 +42,27 @@ class Prober:
         self.handshakes = 0
         self.answered = False  # the port has answered a handshake (alert, ServerHello or a close)
 
-    def offer(self, versions: Sequence[str], suites: Sequence[int], groups: Sequence[int] = ALL_GROUPS) -> Outcome:
+    def _next_timeout(self) -> float:
+        """Seconds the next handshake may take; counts it. PortDeadline when the port's time is up."""
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise PortDeadline("port %d: time bound reached after %d handshakes" % (self.port, self.handshakes))
         self.handshakes += 1
+        return min(self.timeout, remaining)
+
+    def offer(self, versions: Sequence[str], suites: Sequence[int], groups: Sequence[int] = ALL_GROUPS) -> Outcome:
         hello = ClientHello(tuple(versions), tuple(suites), tuple(groups), DEFAULT_SIGNATURE_ALGORITHMS,
                             self.server_name)
-        outcome = handshake(self.host, self.port, hello, min(self.timeout, remaining))
+        return self._answered(handshake(self.host, self.port, hello, self._next_timeout()))
+
+    def ssl2(self, cipher_kinds: Sequence[int]) -> Outcome:
+        """One SSL 2.0 CLIENT-HELLO (handshake.ssl2_handshake) within the port's bounds."""
+        outcome = self._answered(ssl2_handshake(self.host, self.port, cipher_kinds, self._next_timeout()))
+        if outcome.kind == "timeout":
+            raise PortDeadline("port %d: SSL 2.0 handshake timed out (%s)" % (self.port, outcome.detail))
+        return outcome
+
+    def _answered(self, outcome: Outcome) -> Outcome:
         if outcome.kind == "refused" or (outcome.kind == "timeout" and not self.answered):
             raise PortUnreachable("port %d: %s" % (self.port, outcome.detail or outcome.kind))
         self.answered = True

@@ -3,15 +3,15 @@
 """The TLS scan of one host: its ports in parallel (one thread and at most one probe socket per port, sslyze two),
 each at the chosen depth within its time bound, then findings and the verdict against the settings.
 
-    result = scan_host("127.20.0.1", [8460, 8462, 8463], expectation, depth="compliance", timeout=5,
-                       port_timeout=120)
+    expectations = {port: expect(settings, "2019") for port in (8460, 8462, 8463)}
+    result = scan_host("127.20.0.1", expectations, depth="compliance", timeout=5, port_timeout=120)
     result.to_json()   # the tls_scan return value: verdict, ports, findings, handshakes
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
@@ -82,9 +82,10 @@ def scan_port(host: str, port: int, expectation: Expectation, *, depth: str, tim
     return result
 
 
-def scan_host(host: str, ports: Sequence[int], expectation: Expectation, *, depth: str = "compliance",
+def scan_host(host: str, expectations: Mapping[int, Expectation], *, depth: str = "compliance",
               timeout: float = 5.0, port_timeout: float = 120.0, server_name: str | None = None) -> ScanResult:
-    """Scan ``ports`` of ``host`` (module docstring)."""
+    """Scan the ports of ``host`` that ``expectations`` names, each judged by its own (module docstring)."""
+    ports = list(expectations)
     require_tlslite()
     if depth not in DEPTHS:
         raise InputError("depth must be one of %s, not %r" % (", ".join(DEPTHS), depth), code="depth")
@@ -93,8 +94,9 @@ def scan_host(host: str, ports: Sequence[int], expectation: Expectation, *, dept
     if not ports:
         raise InputError("ports must list at least one TCP port, e.g. [8460, 8462, 8463]", code="ports")
     with ThreadPoolExecutor(max_workers=len(ports), thread_name_prefix="tls-scan") as pool:
-        futures = {port: pool.submit(scan_port, host, port, expectation, depth=depth, timeout=timeout,
+        futures = {port: pool.submit(scan_port, host, port, expectations[port], depth=depth, timeout=timeout,
                                      port_timeout=port_timeout, server_name=server_name) for port in ports}
         results = {port: future.result() for port, future in futures.items()}
-    findings = [f for port in ports if results[port].reachable for f in judge_port(results[port], expectation)]
+    findings = [f for port in ports if results[port].reachable
+                for f in judge_port(results[port], expectations[port])]
     return ScanResult(host, depth, results, findings, verdict(results, findings))

@@ -8,13 +8,13 @@ import ipaddress
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import WINRM_PORTS, expect_from_options
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
 
 # The win_schannel options that decide what a TLS listener offers; the others (.NET, WinHTTP, FIPS, backup) are
 # accepted and not read, so the role can hand over the settings it applied unchanged.
 LISTENER_OPTIONS = ("protocols", "protocol_sides", "ciphers", "hashes", "key_exchanges", "cipher_suites",
-                    "ecc_curves", "dh_min_key_bits")
+                    "ecc_curves", "dh_min_key_bits", "dotnet_strong_crypto")
 FAILING_SEVERITIES = ("critical", "high")
 
 
@@ -53,13 +53,14 @@ def run_tls_scan(args: dict[str, Any], inventory_name: str, ansible_host: str | 
     if bad_ports:
         raise InputError("ports must be TCP ports 1-65535, not %s" % bad_ports, code="ports")
     relevant = {k: v for k, v in args["settings"].items() if k in LISTENER_OPTIONS}
-    expectation = expect_from_options(relevant, str(args["os"]))
+    expectations = {port: expect_from_options(relevant, str(args["os"]), dotnet_listener=port not in WINRM_PORTS)
+                    for port in dict.fromkeys(args["ports"])}
     host = args.get("host") or ansible_host or inventory_name
-    result = scan_host(host, list(dict.fromkeys(args["ports"])), expectation, depth=args["depth"],
+    result = scan_host(host, expectations, depth=args["depth"],
                        timeout=float(args["timeout"]), port_timeout=float(args["port_timeout"]),
                        server_name=server_name_for(host, inventory_name, args.get("server_name")))
     out = result.to_json()
-    out["expected"] = expectation.to_json()
+    out["expected"] = {str(port): e.to_json() for port, e in expectations.items()}
     out["changed"] = False
     if args.get("fail_on_findings"):
         serious = [f for f in result.findings if f.severity in FAILING_SEVERITIES]

@@ -1,0 +1,61 @@
+"""The ClientHellos the probe builds (tlslite-ng messages, read back with tlslite-ng's parser)."""
+
+from __future__ import annotations
+
+import pytest
+from tlslite.constants import ExtensionType
+from tlslite.messages import ClientHello as TlsliteClientHello
+from tlslite.utils.codec import Parser
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import (
+    ClientHello,
+    build_client_hello,
+    suite_name,
+)
+
+
+def wire(hello: ClientHello) -> TlsliteClientHello:
+    data = build_client_hello(hello).write()
+    parser = Parser(data)
+    assert parser.get(1) == 1  # handshake type client_hello
+    return TlsliteClientHello().parse(parser)
+
+
+def test_tls13_hello_carries_supported_versions_and_one_key_share():
+    parsed = wire(ClientHello(("TLS 1.3", "TLS 1.2"), (0x1302, 0xC030), (0x001D, 0x0017)))
+    assert parsed.client_version == (3, 3)  # legacy_version, RFC 8446 4.1.2
+    assert parsed.getExtension(ExtensionType.supported_versions).versions == [(3, 4), (3, 3)]
+    shares = parsed.getExtension(ExtensionType.key_share).client_shares
+    assert [s.group for s in shares] == [0x001D]
+    assert len(shares[0].key_exchange) == 32
+    assert parsed.cipher_suites == [0x1302, 0xC030]
+    assert len(parsed.session_id) == 32
+
+
+def test_tls12_hello_is_a_plain_legacy_hello_in_the_clients_order():
+    parsed = wire(ClientHello(("TLS 1.0", "TLS 1.2"), (0x002F, 0xC028), (0x0018,), server_name="ms001"))
+    assert parsed.client_version == (3, 3)
+    assert parsed.getExtension(ExtensionType.supported_versions) is None
+    assert parsed.getExtension(ExtensionType.supported_groups).groups == [0x0018]
+    assert parsed.server_name == bytearray(b"ms001")
+    assert parsed.cipher_suites == [0x002F, 0xC028]
+
+
+def test_ssl3_hello_has_no_extensions():
+    parsed = wire(ClientHello(("SSL 3.0",), (0x0005,)))
+    assert parsed.client_version == (3, 0)
+    assert parsed.extensions is None
+
+
+def test_bad_hellos_are_refused_by_name():
+    with pytest.raises(InputError, match=r"versions must be among SSL 3\.0, TLS 1\.0"):
+        ClientHello(("TLS 1.4",), (0xC030,))
+    with pytest.raises(InputError, match="at least one cipher suite"):
+        ClientHello(("TLS 1.2",), ())
+
+
+def test_suite_names_come_from_the_catalog_first():
+    assert suite_name(0x0003) == "TLS_RSA_EXPORT_WITH_RC4_40_MD5"
+    assert suite_name(0xC028) == "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
+    assert suite_name(0xFEFE) == "0xFEFE"

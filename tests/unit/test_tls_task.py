@@ -1,0 +1,52 @@
+"""tls_scan's options: what is wrong is named before any handshake, and a missing library says how to install it."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls import handshake, sweep
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_tls_scan, server_name_for
+from tests.profiles import profile
+
+ARGS = {"host": "192.0.2.1", "ports": [8460], "depth": "compliance", "timeout": 5, "port_timeout": 120,
+        "settings": None, "os": None, "server_name": None, "fail_on_findings": False}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({}, "settings and os are required"),
+    ({"settings": {}, "os": "2019", "ports": [0]}, "ports must be TCP ports 1-65535"),
+    ({"settings": {}, "os": "2019", "timeout": 0}, "timeout must be a positive number"),
+    ({"settings": {}, "os": "Server 2019"}, "os must be one of 2008r2"),
+    ({"settings": {"protocols": {"TLS 1.5": "enabled"}}, "os": "2019"}, "settings: protocols"),
+])
+def test_bad_options_fail_before_any_handshake(change, message):
+    with pytest.raises(InputError, match=message):
+        run_tls_scan({**ARGS, **change}, "ms001", None)
+
+
+def test_options_that_no_listener_reads_are_accepted():
+    settings = {**profile("recommended"), "backup_dir": "/tmp/x", "dotnet_system_default_tls_versions": True}
+    with pytest.raises(InputError, match="depth must be one of"):  # got past the settings
+        run_tls_scan({**ARGS, "settings": settings, "os": "2019", "depth": "deep"}, "ms001", None)
+
+
+def test_sni_is_a_name_never_an_ip_literal():
+    assert server_name_for("10.0.0.5", "ms001", None) == "ms001"
+    assert server_name_for("mailstore.example.org", "ms001", None) == "mailstore.example.org"
+    assert server_name_for("10.0.0.5", "10.0.0.5", None) is None
+    assert server_name_for("10.0.0.5", "ms001", "archive.example.org") == "archive.example.org"
+
+
+def test_missing_tlslite_is_named_with_the_install_command(monkeypatch):
+    monkeypatch.setattr(handshake, "tls_constants", None)
+    with pytest.raises(InputError, match=r"needs the Python package tlslite-ng .*pip install tlslite-ng==0\.8\.2"):
+        run_tls_scan({**ARGS, "settings": profile("recommended"), "os": "2019"}, "ms001", None)
+
+
+def test_missing_sslyze_is_named_for_depth_full(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sslyze", None)  # import sslyze raises ImportError
+    with pytest.raises(InputError, match=r"depth 'full' needs the Python package sslyze .*or use depth 'compliance'"):
+        sweep.require_sslyze()

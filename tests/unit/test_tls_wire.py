@@ -1,0 +1,111 @@
+"""The probe on loopback sockets where the simulator cannot help: an SSL 2.0 server, a server that trickles.
+
+The SSL 2.0 responder is built from tlslite-ng's own SSL 2.0 messages. Neither OpenSSL 3 nor the simulator can
+serve SSL 2.0 (tests/winsim/README.md "Limits"), so this responder is a test double: it parses the CLIENT-HELLO
+with tlslite-ng and answers a SERVER-HELLO listing the offered cipher kinds it "supports", as an SSL 2.0 server
+does (draft-hickman-netscape-ssl-00).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from tlslite.constants import SSL2HandshakeType
+from tlslite.messages import ClientHello as TlsliteClientHello
+from tlslite.messages import ServerHello2
+from tlslite.recordlayer import RecordSocket
+from tlslite.utils.codec import Parser
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.compliance import scan_ssl2
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer, ssl2_handshake
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import Prober
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
+
+RC4_128_MD5, DES_EDE3_MD5, RC2_MD5 = 0x010080, 0x0700C0, 0x030080
+
+
+class Ssl2Responder:
+    def __init__(self, supported: set[int]) -> None:
+        self.supported = supported
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.offered: list[list[int]] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ignored = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                records = RecordSocket(conn)
+                _header, data = next(r for r in records.recv() if r not in (0, 1))
+                parser = Parser(data)
+                assert parser.get(1) == SSL2HandshakeType.client_hello
+                hello = TlsliteClientHello(ssl2=True).parse(parser)
+                self.offered.append(list(hello.cipher_suites))
+                answer = ServerHello2().create(0, 1, (0, 2), bytearray(b"certificate"),
+                                               [c for c in hello.cipher_suites if c in self.supported],
+                                               bytearray(16))
+                records.version = (0, 2)
+                for _step in records.send(answer):
+                    pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_one_ssl2_hello_lists_every_supported_cipher_kind():
+    server = Ssl2Responder({RC4_128_MD5, DES_EDE3_MD5})
+    try:
+        outcome = ssl2_handshake("127.0.0.1", server.port, [DES_EDE3_MD5, RC2_MD5, RC4_128_MD5], timeout=2)
+    finally:
+        server.close()
+    assert outcome.kind == "accepted"
+    assert outcome.version == "SSL 2.0"
+    assert outcome.server_ciphers == (DES_EDE3_MD5, RC4_128_MD5)
+    assert server.offered == [[DES_EDE3_MD5, RC2_MD5, RC4_128_MD5]]
+
+
+def test_compliance_names_an_ssl2_server_drown_critical():
+    server = Ssl2Responder({RC4_128_MD5})
+    result = PortResult(server.port)
+    try:
+        prober = Prober("127.0.0.1", server.port, timeout=2, port_timeout=10)
+        scan_ssl2(prober, result)
+    finally:
+        server.close()
+    assert prober.handshakes == 1
+    assert result.accepted("SSL 2.0") == [RC4_128_MD5]
+    findings = {(f.id, f.severity) for f in judge_port(result, expect_from_options(
+        {"protocols": {"SSL 2.0": "disabled"}}, "2008r2"))}
+    assert {("SSLV2", "critical"), ("FORBIDDEN_PROTOCOL", "high"), ("RC4", "high")} <= findings
+
+
+def test_a_server_that_trickles_cannot_stretch_a_handshake_past_its_timeout():
+    """One byte every 0.2 s would keep a per-read timeout alive forever; the deadline covers the whole call."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ignored = server.accept()
+        with conn:
+            conn.recv(4096)
+            while not stop.wait(0.2):
+                conn.sendall(b"\x16")  # a handshake record that never ends
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        outcome = offer("127.0.0.1", server.getsockname()[1], ["TLS 1.2"], [0xC030], timeout=1.0)
+    finally:
+        stop.set()
+        server.close()
+        thread.join(timeout=5)
+    assert outcome.kind == "timeout"
+    assert outcome.seconds < 1.5
