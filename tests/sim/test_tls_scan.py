@@ -19,11 +19,11 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation 
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import group_name, suite_name
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
-from tests.profiles import profile
-from tests.sim.tls_fleet import Planned, provision
+from tests.profiles import profile, profiles
+from tests.sim.tls_fleet import STRONG_CRYPTO_DISAGREEMENT, Planned, provision
 from tests.winsim.fleet import Fleet
 
-PROFILES = ("recommended", "xp_compatible")
+PROFILES = tuple(sorted(profiles()))
 CASES = [(index, os_key, name) for index, (os_key, name) in
          enumerate((os_key, name) for os_key in catalog.OS_KEYS for name in PROFILES)]
 # The drifted host: xp_compatible with .NET strong crypto off, so MailStore's listeners serve SSL 3.0 and RC4.
@@ -41,6 +41,10 @@ def tls_fleet(tmp_path_factory):
 
 def accepted(port_json: dict) -> dict[str, set[str]]:
     return {name: {s["name"] for s in p["suites"]} for name, p in port_json["protocols"].items() if p["accepted"]}
+
+
+def _ecdhe(protocol: str, name: str) -> bool:
+    return protocol == "TLS 1.3" or name.startswith("TLS_ECDHE_")
 
 
 def expectations(settings: dict, os_key: str, ports: list[int]) -> dict:
@@ -65,20 +69,28 @@ def test_compliance_finds_what_the_registry_allows_and_agrees_with_full(tls_flee
 
     # exactly what the settings allow at the last boot: every allowed suite the host's certificate fits, nothing else
     key_type = q["certificate"]["key_type"]
+    tolerated = {suite_name(c) for os_, c in STRONG_CRYPTO_DISAGREEMENT if os_ == os_key}
     wanted = {p: {suite_name(c) for c in codes if certificate_fits(c, key_type)}
               for p, codes in expectation.suites.items()}
-    wanted = {p: names for p, names in wanted.items() if names}
-    assert accepted(q) == wanted
-    assert set(q["groups"]) == {group_name(g) for g in expectation.groups}
+    assert {p: names - tolerated for p, names in accepted(q).items() if names - tolerated} == {
+        p: names - tolerated for p, names in wanted.items() if names - tolerated}
+    if any(_ecdhe(protocol, name) for protocol, names in accepted(q).items() for name in names):
+        assert set(q["groups"]) == {group_name(g) for g in expectation.groups}
     # and the same as sslyze's sweep, verdict and findings included
     assert accepted(q) == accepted(f)
     assert set(q["groups"]) == set(f["groups"])
     assert q["dh_bits"] == f["dh_bits"]
-    assert quick.verdict == full.verdict == "pass"
+    assert quick.verdict == full.verdict
+    served_tolerated = any(name in tolerated for names in accepted(q).values() for name in names)
+    assert quick.verdict == "pass" or served_tolerated
     assert sorted((x["id"], x["protocol"] or "", x["suite"] or "") for x in quick.to_json()["findings"]) == sorted(
         (x["id"], x["protocol"] or "", x["suite"] or "") for x in full.to_json()["findings"])
-    # a tenth of the handshakes or fewer (figures: benchmarks/tls_scan_handshakes.py)
-    assert quick.handshakes * 10 <= full.handshakes, (quick.handshakes, full.handshakes)
+    # a tenth of the handshakes or fewer for the seed's profiles (figures: benchmarks/tls_scan_handshakes.py); the
+    # others allow up to 23 suites, one confirming handshake each
+    if name in ("recommended", "xp_compatible"):
+        assert quick.handshakes * 10 <= full.handshakes, (quick.handshakes, full.handshakes)
+    else:
+        assert quick.handshakes * 5 <= full.handshakes, (quick.handshakes, full.handshakes)
 
 
 def test_a_drifted_host_fails_with_named_findings(tls_fleet):

@@ -13,14 +13,8 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
 from tests.profiles import profiles
-from tests.sim.tls_fleet import write_settings
+from tests.sim.tls_fleet import STRONG_CRYPTO_DISAGREEMENT, write_settings
 from tests.winsim.host import SimulatedWindows
-
-# The catalog (suites.py, Microsoft's 2022 page @0c438d8f) marks TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 "not allowed by
-# SCH_USE_STRONG_CRYPTO" on Server 2022; the simulator's own transcription (windows_facts, the same page @35fe7909)
-# allows it. Until the two agree, that one suite on that one OS is the only difference tolerated, and only on the
-# .NET listener where the flag applies.
-STRONG_CRYPTO_DISAGREEMENT = {("2022", "mailstore", 0x009F)}
 
 CASES = [(name, os_key) for name in sorted(profiles()) for os_key in catalog.OS_KEYS]
 
@@ -39,7 +33,7 @@ def test_expectation_matches_the_simulated_schannel(tmp_path, name, os_key, list
     assert list(expectation.protocols) == view.protocols
     # 2008 R2 / 2012 R2 list a suite once per curve suffix (_P256, _P384): one suite on the wire
     offered = {p: list(dict.fromkeys(s.code for s in view.suites if p in s.protocols)) for p in view.protocols}
-    tolerated = {code for os_, side, code in STRONG_CRYPTO_DISAGREEMENT if (os_, side) == (os_key, listener)}
+    tolerated = {code for os_, code in STRONG_CRYPTO_DISAGREEMENT if os_ == os_key and listener == "mailstore"}
     assert {p: [c for c in codes if c not in tolerated] for p, codes in expectation.suites.items()} == {
         p: [c for c in codes if c not in tolerated] for p, codes in offered.items()}
     assert list(expectation.groups) == [catalog.ECC_CURVES[c].iana_group for c in view.curves]
