@@ -246,3 +246,37 @@ def test_served_and_unservable_items_are_listed(make):
     assert summary["certificate"] == "rsa"
     assert not {("suite", name) for name in uncertified} & unservable
     assert ("protocol", "SSL 2.0") in {(u["kind"], u["name"]) for u in make("2008r2").tls_summary["unservable"]}
+
+
+DOTNET = r"SOFTWARE\Microsoft\.NETFramework\v4.0.30319"
+DOTNET_32 = r"SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319"
+
+
+@pytest.mark.parametrize(("os_key", "dropped", "kept"), [
+    # Per the OS's page, "Allowed by SCH_USE_STRONG_CRYPTO": RC4 "No" everywhere, 3DES "No" from Server 2022 on.
+    ("2012r2", {"TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_RC4_128_MD5"}, {"TLS_RSA_WITH_3DES_EDE_CBC_SHA"}),
+    ("2022", {"TLS_RSA_WITH_3DES_EDE_CBC_SHA"}, {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}),
+])
+def test_sch_use_strong_crypto_filters_the_mailstore_view_at_boot(make, os_key, dropped, kept):
+    host = make(os_key)
+    assert dropped <= set(host.tls_summary["suites"])
+    set_dword(host, DOTNET, "SchUseStrongCrypto", 1)
+    assert host.dotnet_strong_crypto is False  # .NET reads it when the process starts: at the next boot
+    host.boot()
+    mailstore = host.tls_summary
+    assert mailstore["dotnet_strong_crypto"] is True
+    assert not dropped & set(mailstore["suites"])
+    assert kept <= set(mailstore["suites"])
+    assert "SSL 3.0" not in mailstore["protocols"]
+    assert dropped <= set(host.winrm_tls_summary["suites"])  # HTTP.sys: the Schannel registry alone
+
+
+def test_a_32_bit_mailstore_process_reads_the_wow6432node_view(tmp_path):
+    host = SimulatedWindows("h32", "2012r2", tmp_path, mailstore_bits=32)
+    set_dword(host, DOTNET, "SchUseStrongCrypto", 1)
+    host.boot()
+    assert host.dotnet_strong_crypto is False  # the 64-bit view is not what a 32-bit process sees
+    set_dword(host, DOTNET_32, "SchUseStrongCrypto", 1)
+    host.boot()
+    assert host.dotnet_strong_crypto is True
+    host.close()

@@ -88,7 +88,7 @@ def parse_request(data: bytes) -> WsmanRequest:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         # wsmerror.h ERROR_WSMAN_INVALID_SOAP_BODY 0x80338027 ("wsman, code=Sender, subcode=InvalidBody")
-        raise invalid_body(f"The request is not well-formed XML: {exc}.") from exc
+        raise invalid_body() from exc
     if root.tag != f"{{{NS_S}}}Envelope":
         # wsmerror.h ERROR_WSMAN_SOAP_VERSION_MISMATCH 0x8033800D: only SOAP 1.2 envelopes are accepted.
         raise WsmanFault(
@@ -101,7 +101,7 @@ def parse_request(data: bytes) -> WsmanRequest:
     header = root.find(f"{{{NS_S}}}Header")
     body_el = root.find(f"{{{NS_S}}}Body")
     if header is None or body_el is None:
-        raise invalid_body("The request has no SOAP Header or Body.")
+        raise invalid_body()
     action = _text(header.find(f"{{{NS_A}}}Action"))
     resource_uri = _text(header.find(f"{{{NS_W}}}ResourceURI"))
     message_id = _text(header.find(f"{{{NS_A}}}MessageID"))
@@ -124,7 +124,7 @@ def parse_request(data: bytes) -> WsmanRequest:
     return WsmanRequest(action, resource_uri, message_id, selectors, children[0] if children else None)
 
 
-def invalid_body(detail: str) -> WsmanFault:
+def invalid_body() -> WsmanFault:
     """wsmerror.h ERROR_WSMAN_INVALID_SOAP_BODY (0x80338027), code=Sender, subcode w:InvalidBody."""
     return WsmanFault(
         "s:Sender",
@@ -132,7 +132,6 @@ def invalid_body(detail: str) -> WsmanFault:
         "The WS-Management service cannot process the request because the request packet does not have a valid "
         "SOAP body.",
         0x80338027,
-        message=detail,
     )
 
 

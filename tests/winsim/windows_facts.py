@@ -212,4 +212,3 @@ def default_curves(os_key: str) -> tuple[str, ...]:
         if suite.enabled_by_default and suite.curve and SUFFIX_CURVES[suite.curve] not in out:
             out.append(SUFFIX_CURVES[suite.curve])
     return tuple(out)
-

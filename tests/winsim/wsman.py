@@ -214,7 +214,7 @@ def wmi_method_fault(code: str) -> WsmanFault:
     )
 
 
-# --- shells (ansible-core plugins/connection/winrm.py opens one on connect) -----------------------------------
+# --- shells (ansible-core's winrm connection plugin opens one on connect) ------------------------------------
 
 
 def _shell(host: HostRuntime, req: WsmanRequest, caller: Caller) -> Outcome:
