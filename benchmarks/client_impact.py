@@ -48,7 +48,8 @@ def prediction_cost(rounds: int) -> tuple[int, float]:
     """(predictions per matrix, CPU seconds per matrix) for every profile x OS x client."""
     settings = {name: parse_or_raise(raw) for name, raw in profiles().items()}
     start = time.process_time()
-    for _ in range(rounds):
+    matrix = client_matrix(settings)
+    for _round in range(rounds - 1):
         matrix = client_matrix(settings)
     seconds = (time.process_time() - start) / rounds
     count = sum(len(per_os) for per_profile in matrix.values() for per_os in per_profile.values())
@@ -70,8 +71,9 @@ def harden_and_reboot(fleet: Fleet, name: str, profile_name: str) -> None:
 def proof_cost(profile_name: str, ports: list[int]) -> list[tuple[str, int, float, int]]:
     """Per OS: (os, ClientHellos sent, wall seconds, disagreements)."""
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, Fleet(Path(tmp), hosts=len(catalog.OS_KEYS), os_mix=catalog.OS_KEYS,
-                                                      first_ip=FIRST_IP, reboot_seconds=0.5) as fleet:
+    with tempfile.TemporaryDirectory() as tmp, Fleet(
+            Path(tmp), hosts=len(catalog.OS_KEYS), os_mix=catalog.OS_KEYS, first_ip=FIRST_IP, reboot_seconds=0.5,
+    ) as fleet:
         # ECDSA-only hello to a fresh host: accepted only if the simulated hosts present an ECDSA certificate
         ecdsa = offer(fleet.hosts[0].ip, ports[0], ["TLS 1.0", "TLS 1.1", "TLS 1.2"], (0xC02C, 0xC02B, 0xC00A, 0xC009))
         certificates = ("RSA", "ECDSA") if ecdsa.accepted else ("RSA",)

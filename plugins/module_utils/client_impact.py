@@ -9,9 +9,10 @@ server side of each protocol, ``consistency.suites_in_effect`` for the suite lis
 - ``dotnet_strong_crypto: true`` (SchUseStrongCrypto=1) makes .NET pass SCH_USE_STRONG_CRYPTO, which refuses what
   the policy engine's ``catalog.strong_crypto_refuses`` lists for that OS (SSL 3.0; RC4 everywhere, DES and NULL
   from 2016, 3DES from 2022: the "Allowed by SCH_USE_STRONG_CRYPTO" columns of Microsoft's suite pages, by
-  cipher). Assumption, as in the policy engine: MailStore's *server* side passes the flag too (dotnet/docs tls.md
-  describes it for clients; reference winrm-ansible.md 9.4 leaves the server side open). Left out = the value is
-  absent = off.
+  cipher) and every suite that column of the OS's own page marks "No" (``OsSuite.strong_crypto``; e.g.
+  TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 on Server 2025). Assumption, as in the policy engine: MailStore's *server*
+  side passes the flag too (dotnet/docs tls.md describes it for clients; reference winrm-ansible.md 9.4 leaves the
+  server side open). Left out = the value is absent = off.
 - Only suites the host's certificate can serve are chosen (``certificates``; a MailStore server has one RSA
   certificate unless its administrator installed another).
 
@@ -145,9 +146,9 @@ def host_offer(settings: Settings, os_key: str, certificates: Iterable[str] = ("
             why = "PSK suites need SCH_USE_PRESHAREDKEY_ONLY"
         elif blockers:
             why = "needs %s" % _join(blockers)
-        elif suite.cipher in refused_ciphers:
-            why = "%s is refused by SCH_USE_STRONG_CRYPTO on %s (dotnet_strong_crypto; MailStore's listener is " \
-                  ".NET)" % (suite.cipher, catalog.os_label(os_key))
+        elif suite.cipher in refused_ciphers or (strong and not os_suite.strong_crypto):
+            why = "not allowed by SCH_USE_STRONG_CRYPTO on %s (dotnet_strong_crypto; MailStore's listener is .NET)" % (
+                catalog.os_label(os_key))
         elif suite.authentication not in ("ANY", *certificates):
             why = "needs a %s certificate; the host has %s" % (suite.authentication, _join(certificates))
         elif not set(suite.protocols) & set(protocols):

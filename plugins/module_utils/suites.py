@@ -375,8 +375,10 @@ _W1809: _OsTable = (
 # Windows Server 2022 = "TLS Cipher Suites in Windows Server 2022"
 # Source: MicrosoftDocs/win32 desktop-src/SecAuthN/tls-cipher-suites-in-windows-server-2022.md
 #   @0c438d8f4f6245cac3daac533a9fd72ea5403b33
-# (ms.date 02/16/2021). TLS 1.3 suites first; TLS_CHACHA20_POLY1305_SHA256 supported but not enabled; DHE_RSA
-# AES-256-GCM and 3DES no longer allowed by SCH_USE_STRONG_CRYPTO. The page's row
+# (ms.date 02/16/2021). TLS 1.3 suites first; TLS_CHACHA20_POLY1305_SHA256 supported but not enabled; 3DES no
+# longer allowed by SCH_USE_STRONG_CRYPTO. TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 is "No" in that column at @0c438d8f
+# but "Yes" since @94fe2fe3 (2022-10-31, "Update tls-cipher-suites-in-windows-server-2022.md") and still at
+# @35fe790928ff4329d6d64c5b25099bc1bc9b58b8 (ms.date 08/18/2025), the current page: its value is kept. The page's row
 # "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA No TLS 1.2, TLS 1.1, TLS 1.0, SSL 3.0" has its columns run into the
 # name cell (a typo in the page); the suite is TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA, strong crypto "No".
 _W2022: _OsTable = (
@@ -387,7 +389,7 @@ _W2022: _OsTable = (
         ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "Y"),
         ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "Y"),
         ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "Y"),
-        ("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "N"),
+        ("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "Y"),
         ("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "Y"),
         ("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "Y"),
         ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "Y"),

@@ -87,8 +87,8 @@ options:
     default: 5.0
   profile:
     description:
-      - "Name of the profile the settings come from, for the RV(summary) line only
-        (C(applying `recommended` on Windows Server 2019 cuts off: ...))."
+      - Name of the profile the settings come from, used in the RV(summary) line only, which then begins
+        C(applying `recommended` on) instead of C(applying these settings on).
     type: str
 notes:
   - Check mode is supported and changes nothing, since the module never writes.

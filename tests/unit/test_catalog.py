@@ -300,7 +300,9 @@ def test_2022_vs_2025_defaults():
     assert len(default_suite_order("2025")) == 22
     assert _suite("2022", "TLS_RSA_WITH_3DES_EDE_CBC_SHA").enabled_by_default
     assert not _suite("2022", "TLS_RSA_WITH_3DES_EDE_CBC_SHA").strong_crypto
-    assert not _suite("2022", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384").strong_crypto
+    # "Yes" on the current 2022 page (since @94fe2fe3, still at @35fe7909); "No" on the 2025 page (@3630e368).
+    assert _suite("2022", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384").strong_crypto
+    assert not _suite("2025", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384").strong_crypto
     for name in ("TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
                  "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"):
         assert not _suite("2025", name).enabled_by_default

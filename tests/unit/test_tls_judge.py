@@ -10,6 +10,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results impo
 from tests.profiles import profile
 
 SEED = ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", 0xC028)
+BROWSER_SUITES = (0xC030, 0xC02F)  # ECDHE_RSA AES-256/128-GCM, after the seed's suite in recommended
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def ids(findings) -> set[tuple[str, str, str | None]]:
 
 
 def test_exactly_the_profile_passes_with_the_seed_warnings(recommended):
-    result = port({"TLS 1.2": [SEED[1]]}, groups=list(recommended.groups))
+    result = port({"TLS 1.2": [SEED[1], *BROWSER_SUITES]}, groups=list(recommended.groups))
     findings = judge_port(result, recommended)
     assert verdict({8460: result}, findings) == "pass"
     assert ids(findings) == {("PROTOCOL_ENABLED_UNUSABLE", "low", None)}
@@ -62,7 +63,7 @@ def test_weak_dh_no_forward_secrecy_and_insecure_suites(recommended):
 
 
 def test_a_forbidden_group_fails_and_an_incomplete_port_never_passes(recommended):
-    result = port({"TLS 1.2": [SEED[1]]}, groups=[*recommended.groups, 0x0019])
+    result = port({"TLS 1.2": [SEED[1]]}, groups=[*recommended.groups, 0x001D])  # x25519: recommended has P-521, P-384
     findings = judge_port(result, recommended)
     assert ("FORBIDDEN_GROUP", "medium", None) in ids(findings)
     assert verdict({8460: result}, findings) == "fail"

@@ -18,12 +18,6 @@ OS_KEYS = tuple(windows.WINDOWS_VERSIONS)
 
 # (table, os, item, field) -> resolution against the source.
 RESOLVED: dict[tuple[str, str, str, str], str] = {
-    ("suite", "2022", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "strong_crypto"): (
-        "Page tls-cipher-suites-in-windows-server-2022.md: 'No' in every revision up to MicrosoftDocs/win32@cee7e86e "
-        "(2022-06-09; the catalog cites @0c438d8f of 2021-06-16), 'Yes' since @94fe2fe3 (2022-10-31, 'Update "
-        "tls-cipher-suites-in-windows-server-2022.md') and still at @35fe7909 (ms.date 08/18/2025), which the "
-        "simulator follows. The current page is the source: the catalog is out of date here (the suite is still "
-        "allowed under SCH_USE_STRONG_CRYPTO on Server 2022), to be corrected there."),
     ("curve", "2016+", "secP192r1", "supported"): (
         "Page tls-elliptic-curves-in-windows-10-1607-and-later.md (@85aabcb3) lists secP192r1 among the supported, "
         "not enabled curves; the catalog's ECC_CURVES lacks it, so an EccCurves list naming it would be refused by "
