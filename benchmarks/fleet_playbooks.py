@@ -9,8 +9,8 @@ versions) and runs, in this order, with the same inventory and the same forks:
 ``harden-reboot``  ``fleetsec.schannel.harden`` again with reboots allowed and the TLS scan on: every host has a
                    reboot pending from the previous run, so each one reboots through WMI and is then scanned;
 ``drift``          ``fleetsec.schannel.drift`` on the now compliant hosts: the nightly case;
-``compliance``     ``fleetsec.schannel.compliance`` (drift + ``tls_scan`` of three ports at ``compliance`` depth)
-                   followed by ``fleetsec.schannel.compliance_report`` over the run when the collection has it;
+``compliance``     ``fleetsec.schannel.compliance`` (drift + ``tls_scan`` of three ports at ``compliance`` depth +
+                   the fleet report in JSON, JUnit XML and HTML, which the playbook renders at its end);
 ``drift-sliced``   ``drift`` as two ``--limit`` halves run side by side with one ``schannel_run_id`` (AWX job
                    slicing): the merged run directory must hold what the unsplit ``drift`` run found.
 
@@ -61,16 +61,6 @@ FLOOR_PLAYBOOK = """\
     - name: One task per host, no connection
       ansible.builtin.debug:
         msg: "{{ inventory_hostname }}"
-"""
-
-REPORT_PLAYBOOK = """\
-- name: Render the fleet report of the latest run
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: JSON, JUnit and HTML report
-      fleetsec.schannel.compliance_report:
-        report_dir: "{{ schannel_report_dir }}"
 """
 
 # name -> (playbook, extra vars); run in this order on one fleet, each leaving the hosts as the next one expects.
@@ -195,12 +185,6 @@ def run_scenario(name: str, fleet: Fleet, work: Path, *, size: int, latency: int
         limits = (f"mailstore[0:{size // 2 - 1}]", f"mailstore[{size // 2}:]")
     code, wall, cpu, peak = run_playbook(playbook, fleet, work, forks, extra_vars, limits=limits)
     extra: dict = {}
-    if name == "compliance" and report_module_available():
-        report_code, report_wall, report_cpu, _ = run_playbook(str(work / "report.yml"), fleet, work, forks, {})
-        extra = {"report_returncode": report_code, "report_wall": round(report_wall, 2),
-                 "report_controller_cpu": round(report_cpu, 2)}
-        wall += report_wall
-        cpu += report_cpu
     sim_cpu = cpu_seconds(fleet.process.pid) - sim_before
     totals = fleet.control.counters()["totals"]
     results = latest_results(work / "reports") if playbook != str(work / "floor.yml") else []
@@ -223,7 +207,8 @@ def run_scenario(name: str, fleet: Fleet, work: Path, *, size: int, latency: int
 def latest_results(report_dir: Path) -> list[dict]:
     """The per-host result files of the newest run directory (the run that just ended)."""
     runs = sorted((d for d in report_dir.glob("*") if d.is_dir()), key=lambda d: d.stat().st_mtime)
-    return [json.loads(f.read_text()) for f in runs[-1].glob("*.json")] if runs else []
+    records = [json.loads(f.read_text()) for f in runs[-1].glob("*.json")] if runs else []
+    return [r for r in records if r.get("schema") == "fleetsec.schannel/host-result"]
 
 
 def tls_handshakes(result: dict) -> int:
@@ -231,10 +216,6 @@ def tls_handshakes(result: dict) -> int:
     counter of completed handshakes does not see them)."""
     tls = (result.get("verification") or {}).get("tls") or {}
     return int(tls.get("handshakes") or 0)
-
-
-def report_module_available() -> bool:
-    return (REPO_ROOT / "plugins" / "action" / "compliance_report.py").exists()
 
 
 def fleet_runs(size: int, latency: int, forks: int, scenarios: list[str], log: Path | None) -> list[RunFigures]:
@@ -250,7 +231,6 @@ def fleet_runs(size: int, latency: int, forks: int, scenarios: list[str], log: P
 
 def scenario_runs(work: Path, size: int, latency: int, forks: int, scenarios: list[str]) -> list[RunFigures]:
     (work / "floor.yml").write_text(FLOOR_PLAYBOOK)
-    (work / "report.yml").write_text(REPORT_PLAYBOOK)
     with Fleet(work / "fleet", hosts=size, os_mix=OS_MIX, first_ip=FIRST_IP, latency_ms=latency,
                reboot_seconds=0.5, start_timeout=900) as fleet:
         results = []

@@ -54,7 +54,8 @@ class Controller:
     def latest_results(self) -> dict[str, dict]:
         """host -> result file of the newest run directory."""
         runs = sorted(d for d in self.report_dir.iterdir() if d.is_dir())
-        return {f.stem: json.loads(f.read_text()) for f in runs[-1].glob("*.json")}
+        records = (json.loads(f.read_text()) for f in runs[-1].glob("*.json"))
+        return {r["host"]: r for r in records if r.get("schema") == "fleetsec.schannel/host-result"}
 
     def backups(self, host: str) -> list[Path]:
         """The backup JSON files of a host, oldest first (partial-write records left out)."""
