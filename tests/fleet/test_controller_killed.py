@@ -8,10 +8,12 @@ sent once the simulator's counters show that writes have started (a condition, n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 from tests.fleet.conftest import Controller, change_ids, writes
 from tests.winsim.fleet import REPO_ROOT, Fleet
@@ -32,6 +34,35 @@ def wait_until_writes_started(fleet: Fleet, process: subprocess.Popen, timeout: 
     raise TimeoutError("harden wrote nothing in %s s" % timeout)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc parent links)."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:  # ended while we looked
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid]
+        found += children
+        frontier += children
+    return found
+
+
+def kill_controller(process: subprocess.Popen) -> None:
+    """SIGKILL ansible-playbook and its forks at once, as a crash of the controller would. Its workers run in
+    sessions of their own (ansible-core detaches them), so a signal to the process group alone would let them
+    finish their tasks: the main process is stopped first so that it forks no more, then every process dies."""
+    os.kill(process.pid, signal.SIGSTOP)
+    for pid in [*descendants(process.pid), process.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert process.wait(30) == -signal.SIGKILL
+
+
 def test_controller_killed_mid_write_leaves_every_write_recoverable(tmp_path):
     controller = Controller(tmp_path)
     with Fleet(tmp_path / "fleet", hosts=len(HOSTS), os_mix=("2019",), first_ip="127.20.13.1",
@@ -44,8 +75,7 @@ def test_controller_killed_mid_write_leaves_every_write_recoverable(tmp_path):
             cwd=REPO_ROOT, env=controller.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
         wait_until_writes_started(fleet, process)
-        os.killpg(process.pid, signal.SIGKILL)
-        assert process.wait(30) == -signal.SIGKILL
+        kill_controller(process)
         counters = fleet.control.counters()["hosts"]
         fleet.control.clear_fault("*")
 

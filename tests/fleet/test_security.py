@@ -100,42 +100,53 @@ def test_a_report_dir_others_can_write_is_warned_about(http_fleet, tmp_path):
     assert "use a directory only you can write to (chmod 700)" in text
 
 
+def inventory_where_ms002(fleet: Fleet, path: Path, host_vars: dict, group_vars_to_ms001: tuple[str, ...] = ()) -> Path:
+    """The fleet's inventory with ``host_vars`` on ms002 only (group variables named in ``group_vars_to_ms001``
+    move to ms001, so that ms002 goes without them): ms001 shows the run working while ms002 fails alone, and the
+    run records both (a play whose every host is unreachable ends before its results are recorded)."""
+    inventory = yaml.safe_load(fleet.inventory.read_text())
+    group = inventory["all"]["children"]["mailstore"]
+    for name in group_vars_to_ms001:
+        group["hosts"]["ms001"][name] = group["vars"].pop(name)
+    group["hosts"]["ms002"].update(host_vars)
+    path.write_text(yaml.safe_dump(inventory))
+    return path
+
+
+def assert_ms002_alone_unreachable(controller: Controller, proc, words: str) -> None:
+    assert proc.returncode == 4, proc.stdout[-3000:]  # a host unreachable
+    results = controller.latest_results()
+    assert results["ms001"]["status"] == "drifted"
+    assert results["ms002"]["status"] == "unreachable"
+    assert words in results["ms002"]["errors"][0]["message"]
+
+
 def test_basic_over_http_is_refused_as_windows_refuses_it(http_fleet, tmp_path):
     controller = Controller(tmp_path)
+    inventory = inventory_where_ms002(http_fleet, tmp_path / "basic.yml", {
+        "ansible_winrm_transport": "basic", "ansible_user": BASIC_USER, "ansible_password": BASIC_PASSWORD})
     http_fleet.control.reset_counters()
-    proc = controller.run("fleetsec.schannel.drift", http_fleet.inventory, ansible_winrm_transport="basic",
-                          ansible_user=BASIC_USER, ansible_password=BASIC_PASSWORD)
-    assert proc.returncode != 0
-    results = controller.latest_results()
-    for host in ("ms001", "ms002"):
-        error = results[host]["errors"][0]
-        assert (results[host]["status"], error["code"]) == ("unreachable", 401)
-        assert "credentials were rejected" in error["message"]
-    counters = http_fleet.control.counters()["totals"]
+    proc = controller.run("fleetsec.schannel.drift", inventory, schannel_fail_on_drift=False,
+                          schannel_profile="strict")
+    assert_ms002_alone_unreachable(controller, proc, "credentials were rejected")
+    assert controller.latest_results()["ms002"]["errors"][0]["code"] == 401
+    counters = http_fleet.control.counters("ms002")
     assert counters["wsman_calls"] == 0
-    assert counters["auth_failures"] >= 2
+    assert counters["auth_failures"] >= 1
 
 
 def test_https_validates_the_certificate_by_default(https_fleet, tmp_path):
     controller = Controller(tmp_path)
-    # positive control: the inventory trusts the fleet's CA (check mode; allow_lockout because the profile would
-    # cut this HTTPS channel, which the pre-flight rightly refuses to write)
-    trusted = controller.run("fleetsec.schannel.drift", https_fleet.inventory, schannel_fail_on_drift=False,
-                             schannel_allow_lockout=True)
-    assert trusted.returncode == 0, trusted.stdout[-3000:]
-    # the same inventory without any certificate setting: pywinrm validates against the system CAs and fails
-    inventory = yaml.safe_load(https_fleet.inventory.read_text())
-    group_vars = inventory["all"]["children"]["mailstore"]["vars"]
-    del group_vars["ansible_winrm_server_cert_validation"], group_vars["ansible_winrm_ca_trust_path"]
-    default = tmp_path / "default-validation.yml"
-    default.write_text(yaml.safe_dump(inventory))
+    # ms001 keeps the inventory's trust in the fleet's CA; ms002 goes without any certificate setting, so pywinrm
+    # validates against the system CAs. Check mode, and allow_lockout because the profile would cut this HTTPS
+    # channel, which the pre-flight rightly refuses to write.
+    inventory = inventory_where_ms002(https_fleet, tmp_path / "default.yml", {}, group_vars_to_ms001=(
+        "ansible_winrm_server_cert_validation", "ansible_winrm_ca_trust_path"))
     https_fleet.control.reset_counters()
-    proc = controller.run("fleetsec.schannel.drift", default, schannel_fail_on_drift=False)
-    assert proc.returncode != 0
-    for host, record in controller.latest_results().items():
-        assert record["status"] == "unreachable", host
-        assert "CERTIFICATE_VERIFY_FAILED" in record["errors"][0]["message"]
-    assert https_fleet.control.counters()["totals"]["wsman_calls"] == 0
+    proc = controller.run("fleetsec.schannel.drift", inventory, schannel_fail_on_drift=False,
+                          schannel_allow_lockout=True)
+    assert_ms002_alone_unreachable(controller, proc, "CERTIFICATE_VERIFY_FAILED")
+    assert https_fleet.control.counters("ms002")["wsman_calls"] == 0
 
 
 def test_https_with_a_foreign_ca_fails_clearly(https_fleet, tmp_path):
@@ -143,8 +154,8 @@ def test_https_with_a_foreign_ca_fails_clearly(https_fleet, tmp_path):
     foreign = tmp_path / "foreign-fleet"
     with Fleet(foreign, hosts=1, first_ip="127.20.15.21"):
         pass  # a second simulator's CA: a real CA, just not the one that signed these hosts
-    proc = controller.run("fleetsec.schannel.drift", https_fleet.inventory,
-                          ansible_winrm_ca_trust_path=str(foreign / "ca.pem"))
-    assert proc.returncode != 0
-    for record in controller.latest_results().values():
-        assert "certificate verify failed" in record["errors"][0]["message"]
+    inventory = inventory_where_ms002(https_fleet, tmp_path / "foreign.yml",
+                                      {"ansible_winrm_ca_trust_path": str(foreign / "ca.pem")})
+    proc = controller.run("fleetsec.schannel.drift", inventory, schannel_fail_on_drift=False,
+                          schannel_allow_lockout=True)
+    assert_ms002_alone_unreachable(controller, proc, "certificate verify failed")
