@@ -165,8 +165,8 @@ def run_playbook(playbook: str, fleet: Fleet, work: Path, forks: int, extra_vars
             sampler = TreeMemorySampler(process.pid)
             sampler.start()
             running.append((process, sampler))
-        codes = [process.wait() for process, _ in running]
-        peak = sum(sampler.stop() for _, sampler in running)
+        codes = [process.wait() for process, _sampler in running]
+        peak = sum(sampler.stop() for _process, sampler in running)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -137,7 +137,7 @@ def profile_check_path(fleet: Fleet, rounds: int, backup_dir: str) -> None:
     stats = pstats.Stats(profiler)
     total = sum(entry[2] for entry in stats.stats.values())  # tottime over every function
     shares = dict.fromkeys(STACKS, 0.0)
-    for (filename, _, _), entry in stats.stats.items():
+    for (filename, _line, _function), entry in stats.stats.items():
         for label, markers in STACKS.items():
             if any(marker in filename for marker in markers):
                 shares[label] += entry[2]
