@@ -61,6 +61,9 @@ class ActionModule(ActionBase):
             settings_digest=plan.get("settings_digest") or "",
             started=plan.get("started") or "",
         )
+        unsafe = host_result.open_to_others_warning(args["report_dir"])
+        if unsafe:
+            self._display.warning(unsafe)
         all_vars = task_vars.get("hostvars", {})
         written: list[str] = []
         records: dict[str, dict[str, Any]] = {}
@@ -123,7 +126,7 @@ def summary_lines(records: dict[str, dict[str, Any]]) -> list[str]:
     for host in sorted(set(records) - set(compliant)):
         record = records[host]
         os_label = ((record.get("os") or {}).get("caption") or "Windows version unknown").strip()
-        changes = record.get("drift") or []
+        changes = (record.get("drift") if record["mode"] == "check" else record.get("changes")) or []
         lines.append("%s: %s (%s; %d value(s) %s)" % (
             host, record["status"], os_label, len(changes), "to change" if record["mode"] == "check" else "changed"))
         lines += ["    %s" % describe_change(change) for change in changes]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -166,6 +167,9 @@ def build(
     if check and apply.get("reboot_required"):
         pending = False
     changes = list(apply.get("changes") or [])
+    # A write that stopped part-way: the host holds only what was written (the rest is in the partial record).
+    partial = apply.get("partial") if isinstance(apply.get("partial"), Mapping) else None
+    written = list(partial.get("written") or []) if partial is not None else changes
     finished = finished or _now()
     return {
         "schema": SCHEMA,
@@ -182,7 +186,7 @@ def build(
         "settings_digest": run.settings_digest,
         "status": _status(run.mode, apply, errors, unreachable, pending),
         "drift": changes,
-        "changes": [] if check else changes,
+        "changes": [] if check else written,
         "backup_file": apply.get("backup_file"),
         "reboot": {
             "required": bool(apply.get("reboot_required")),
@@ -227,6 +231,22 @@ def write(report_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path:
         os.unlink(temporary)
         raise
     return path
+
+
+def open_to_others_warning(report_dir: str | os.PathLike) -> str | None:
+    """A warning when users other than the owner may write in the report directory (or it is not ours): they could
+    replace a run's directory or plant records that the fleet report would then show as this run's results."""
+    path = Path(report_dir).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or info.st_uid != os.geteuid():
+        return ("schannel_report_dir %s can be written by users other than %s (mode %s, owner uid %d): they could "
+                "replace or add result files; use a directory only you can write to (chmod 700)"
+                % (path, "its owner" if info.st_uid != os.geteuid() else "you", oct(stat.S_IMODE(info.st_mode)),
+                   info.st_uid))
+    return None
 
 
 def read(path: str | os.PathLike) -> dict[str, Any]:

@@ -1,0 +1,92 @@
+"""Bad input, end to end through the playbooks: a clear error naming the field and the fix, and no host touched.
+
+"No host touched" is proven by the simulator's counters: no WS-Man request at all reached any host for input the
+play checks once on the controller, and no registry write for a restore file that is not ours.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.collection_path import ensure_collection_importable
+from tests.fleet.conftest import Controller, output, writes
+from tests.winsim.fleet import Fleet
+
+ensure_collection_importable()
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
+
+MALFORMED_ICTPL = '<?xml version="1.0"?>\n<templateItems><templateItem><name>broken</templateItem>\n'
+FOREIGN_REG = ("Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control"
+               "\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server]\n\"Enabled\"=dword:00000000\n")
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    with Fleet(tmp_path_factory.mktemp("bad-input"), hosts=2, os_mix=("2019", "2012r2"),
+               first_ip="127.20.14.1") as running:
+        yield running
+
+
+def all_suites_of(os_key: str) -> list[str]:
+    names = list(catalog.os_suite_names(os_key))
+    assert len(",".join(names)) > catalog.SUITE_FUNCTIONS_MAX_CHARS
+    return names
+
+
+@pytest.mark.parametrize(("extra_vars", "words"), [
+    ({"schannel_profile": "hardest"},
+     ["schannel_profile 'hardest' is not a known profile; choose one of:", "recommended", "unknown-profile"]),
+    ({"schannel_iiscrypto_template": "TEMPLATE"},
+     ["malformed.ictpl): iisCryptoTemplate: not well-formed XML", "export the template again", "ictpl-xml"]),
+    ({"schannel_overrides": {"cipher_suites": all_suites_of("2019")}},
+     ["schannel_overrides.cipher_suites: the suite order is", "over the limit of 1,023 characters", "remove suites",
+      "suite-order-too-long"]),
+    ({"schannel_overrides": {"protocols": "TLS 1.2"}},
+     ["schannel_overrides.protocols: must be a mapping", "got the string 'TLS 1.2'", "wrong-type"]),
+    ({"schannel_overrides": {"dh_min_key_bits": {"server": "big"}}},
+     ["schannel_overrides.dh_min_key_bits.server: the string 'big' is not a supported", "use 1024, 2048",
+      "bad-key-size"]),
+], ids=["unknown-profile", "malformed-ictpl", "suite-list-too-long", "protocols-not-a-dict", "dh-bits-not-int"])
+def test_bad_settings_fail_before_any_host_is_contacted(fleet, tmp_path, extra_vars, words):
+    controller = Controller(tmp_path)
+    if extra_vars.get("schannel_iiscrypto_template") == "TEMPLATE":
+        template = tmp_path / "malformed.ictpl"
+        template.write_text(MALFORMED_ICTPL)
+        extra_vars = {"schannel_iiscrypto_template": str(template)}
+    fleet.control.reset_counters()
+    proc = controller.run("fleetsec.schannel.harden", fleet.inventory, **extra_vars)
+    assert proc.returncode != 0
+    text = output(proc)
+    for word in words:
+        assert word in text, text[-3000:]
+    assert fleet.control.counters()["totals"]["requests"] == 0
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("foreign.reg", FOREIGN_REG, ["backup_file", "foreign.reg cannot be read as JSON"]),
+    ("foreign.json", json.dumps({"hosts": ["ms001"], "values": {}}),
+     ["backup_file", "foreign.json is not a win_schannel backup"]),
+    ("other-host.json", None, ["was written for host 'ms002', not 'ms001': restore it on that host"]),
+], ids=["reg-file-not-ours", "json-not-ours", "backup-of-another-host"])
+def test_a_restore_file_that_is_not_ours_writes_nothing(fleet, tmp_path, name, content, words):
+    controller = Controller(tmp_path)
+    path = tmp_path / name
+    if content is None:  # a real backup, but of ms002, offered to ms001
+        fleet.control.reset_counters()
+        made = controller.run("fleetsec.schannel.harden", fleet.inventory, "--limit", "ms002",
+                              schannel_reboot="never")
+        assert made.returncode == 0, made.stdout[-3000:]
+        path = controller.backups("ms002")[-1]
+    else:
+        path.write_text(content)
+    fleet.control.reset_counters()
+    proc = controller.run("fleetsec.schannel.restore", fleet.inventory, "--limit", "ms001",
+                          schannel_restore_backup_file=str(path))
+    assert proc.returncode != 0
+    text = output(proc)
+    for word in words:
+        assert word in text, text[-3000:]
+    assert writes(fleet.control.counters("ms001")) == 0
