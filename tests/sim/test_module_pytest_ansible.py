@@ -8,6 +8,8 @@ Loopback block 127.20.40.x (tests/sim/conftest.py lists the others).
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.profiles import profile
@@ -27,7 +29,11 @@ def fleet(tmp_path_factory):
 
 @pytest.fixture
 def hosts(ansible_adhoc, fleet):
-    return ansible_adhoc(inventory=str(fleet.inventory), host_pattern="mailstore")
+    # ansible-core's TaskQueueManager, run in this process, marks the process's stdio non-inheritable
+    # (executor/task_queue_manager.py); later tests start ansible-playbook as a child, which must inherit fd 0.
+    yield ansible_adhoc(inventory=str(fleet.inventory), host_pattern="mailstore")
+    for fd in (0, 1, 2):
+        os.set_inheritable(fd, True)
 
 
 def _module(hosts, name: str):
