@@ -187,12 +187,14 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
             error.extra = result
             raise
     reboot_required = any(needs_reboot(c) for c in changes)
+    # Pending means written and not yet read by Schannel: check mode writes nothing, so there only the marker counts.
+    already_pending = marker_pending(state.marker, facts)
     result.update({
         "changed": bool(changes),
         "diff": render_diff(changes),
         "changes": [change_as_dict(c) for c in changes],
         "reboot_required": reboot_required,
-        "reboot_pending": reboot_required or marker_pending(state.marker, facts),
+        "reboot_pending": already_pending or (reboot_required and not options.check_mode),
         "warnings": warnings,
         "backup_file": None,
         "readback": None,
@@ -216,7 +218,8 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
         result["backup_file"] = str(files.json_path)
     written, error = write_changes(reg, changes, state.snapshot)
     if error is not None:
-        raise partial_write_error(error, folder, run_stamp, host, written=written, changes=changes, result=result)
+        raise partial_write_error(error, folder, run_stamp, host, written=written, changes=changes, result=result,
+                                  already_pending=already_pending)
     if reboot_required:
         set_marker(reg, facts, state.marker, state.snapshot.key_exists(MARKER[0]))
     result["readback"] = read_back(reg, written)
@@ -231,9 +234,12 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
 
 def partial_write_error(
     error: FleetsecError, folder: Any, run_stamp: str, host: str, *, written: Sequence[Change],
-    changes: Sequence[Change], result: dict[str, Any],
+    changes: Sequence[Change], result: dict[str, Any], already_pending: bool,
 ) -> FleetsecError:
-    """The write error, with what was and was not written in the result and in a record beside the backup."""
+    """The write error, with what was and was not written in the result and in a record beside the backup.
+
+    The reboot it reports is the one the values actually written need (none when nothing was written).
+    """
     done = [change_as_dict(c) for c in written]
     left = [change_as_dict(c) for c in changes[len(written):]]
     record = write_partial_record(folder, run_stamp, host, written=done, not_written=left, error=error.message,
@@ -241,7 +247,9 @@ def partial_write_error(
     error.message = "write stopped after %d of %d values (record: %s): %s" % (
         len(written), len(changes), record, error.message)
     error.args = (error.message,)
-    error.extra = {**result, "changed": bool(written),
+    reboot_required = any(needs_reboot(c) for c in written)
+    error.extra = {**result, "changed": bool(written), "reboot_required": reboot_required,
+                   "reboot_pending": already_pending or reboot_required,
                    "partial": {"written": done, "not_written": left, "record_file": str(record)}}
     return error
 

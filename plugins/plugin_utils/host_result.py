@@ -161,11 +161,7 @@ def build(
             errors.append(_error("tls_scan", tls))
         elif tls.get("verdict") != "pass":
             errors.append(_tls_error(tls))
-    # In check mode win_schannel counts the reboot the drift would need as pending; only a reboot owed to values
-    # already written (the marker on the host) is pending in the record.
     pending = bool(apply.get("reboot_pending")) and not performed
-    if check and apply.get("reboot_required"):
-        pending = False
     changes = list(apply.get("changes") or [])
     # A write that stopped part-way: the host holds only what was written (the rest is in the partial record).
     partial = apply.get("partial") if isinstance(apply.get("partial"), Mapping) else None
