@@ -21,6 +21,8 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = False
+    # A prediction (and its proof by handshake) writes nothing anywhere: it belongs in a drift check above all.
+    _supports_check_mode = True
     ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
         "settings": {"type": "dict", "required": True},
         "os": {"type": "str", "required": True},
@@ -49,8 +51,9 @@ class ActionModule(ActionBase):
             result.update(run_client_impact(options))
         except FleetsecError as error:
             result.update(error.to_result())
-        # A disagreement is a finding, not a failure: shown as a warning, listed in the result.
-        warnings = ["prediction and handshake disagree: %s" % d["message"] for d in result.get("disagreements") or ()]
+        # Who is cut off is shown before anything is written; a disagreement is a finding, not a failure.
+        warnings = [result["summary"]] if result.get("cut_off") and not result.get("failed") else []
+        warnings += ["prediction and handshake disagree: %s" % d["message"] for d in result.get("disagreements") or ()]
         if warnings:
             result["warnings"] = [*result.get("warnings", []), *warnings]
         return result

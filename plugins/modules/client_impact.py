@@ -27,6 +27,8 @@ description:
   - Fails the task when a client in O(required_clients) would be cut off, naming the clients and why; run it
     before M(fleetsec.schannel.win_schannel) and nothing is written to such a host.
   - Runs on the controller only; it reads and writes nothing on the host. The proof only opens TLS connections.
+    It runs in check mode as well, so a drift check shows who a change would cut off before anything is written,
+    and RV(summary) is shown as a warning whenever a client is cut off.
 author:
   - fleetsec.schannel contributors (@fleetsec)
 options:
