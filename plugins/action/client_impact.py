@@ -6,23 +6,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact import (
     DEFAULT_PORTS,
     ImpactOptions,
     run_client_impact,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
 
 
-class ActionModule(ActionBase):
-    """Runs on the controller only: it uses no connection to the host (the proof opens its own TLS sockets)."""
+class ActionModule(ControllerAction):
+    """Runs on the controller only: it uses no connection to the host (the proof opens its own TLS sockets).
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    # A prediction (and its proof by handshake) writes nothing anywhere: it belongs in a drift check above all.
-    _supports_check_mode = True
+    A prediction (and its proof by handshake) writes nothing anywhere: it belongs in a drift check above all.
+    """
+
     ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
         "settings": {"type": "dict", "required": True},
         "os": {"type": "str", "required": True},
@@ -36,21 +33,14 @@ class ActionModule(ActionBase):
         "profile": {"type": "str"},
     }
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        del tmp
-        task_vars = task_vars or {}
-        args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1]
+    def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         host = args["host"] or task_vars.get("ansible_host") or task_vars.get("inventory_hostname")
         options = ImpactOptions(
             settings=args["settings"], os_key=str(args["os"]), clients=args["clients"],
             required_clients=args["required_clients"], certificates=args["certificates"], host=host,
             ports=args["ports"], prove=args["prove"], timeout=args["timeout"], profile=args["profile"],
         )
-        try:
-            result.update(run_client_impact(options))
-        except FleetsecError as error:
-            result.update(error.to_result())
+        result = run_client_impact(options)
         # Who is cut off is shown before anything is written; a disagreement is a finding, not a failure.
         warnings = [result["summary"]] if result.get("cut_off") and not result.get("failed") else []
         warnings += ["prediction and handshake disagree: %s" % d["message"] for d in result.get("disagreements") or ()]

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.task import run_compliance_report
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Runs on the controller only, reading and writing controller files; no host connection is used.
 
     Check mode writes the report too: it changes nothing on any host, and a drift check wants its report.
     """
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
     ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
         "report_dir": {"type": "path", "required": True},
         "runs": {"type": "list", "elements": "str"},
@@ -29,13 +25,5 @@ class ActionModule(ActionBase):
         "history": {"type": "bool", "default": True},
     }
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        self._supports_check_mode = True
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1]
-        try:
-            result.update(run_compliance_report(args))
-        except FleetsecError as error:
-            result.update(error.to_result())
-        return result
+    def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        return run_compliance_report(args)

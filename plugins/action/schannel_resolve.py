@@ -5,51 +5,42 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import check_run_id, resolve
 
-ARGUMENT_SPEC = {
-    "profile": {"type": "str", "default": "recommended"},
-    "profiles": {"type": "raw", "default": {}},
-    "template": {"type": "str"},
-    "overrides": {"type": "raw", "default": {}},
-    "os_keys": {"type": "raw", "default": list(catalog.OS_KEYS)},
-    "run_id": {"type": "str"},
-    "batch": {"type": "list", "elements": "str", "default": []},
-}
 
-
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Resolves without a connection: nothing runs on, or is sent to, any host."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
+    ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
+        "profile": {"type": "str", "default": "recommended"},
+        "profiles": {"type": "raw", "default": {}},
+        "template": {"type": "str"},
+        "overrides": {"type": "raw", "default": {}},
+        "os_keys": {"type": "raw", "default": list(catalog.OS_KEYS)},
+        "run_id": {"type": "str"},
+        "batch": {"type": "list", "elements": "str", "default": []},
+    }
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        try:
-            template_text = self._read_template(args["template"]) if args["template"] else None
-            resolved = resolve(args["profile"], args["profiles"], args["overrides"], args["os_keys"],
-                               template=args["template"], template_text=template_text)
-            now = datetime.now(UTC)
-            run_id = check_run_id(args["run_id"] or now.strftime("%Y%m%dT%H%M%SZ"))
-        except FleetsecError as exc:
-            result.update(exc.to_result())
-            return result
-        result.update(resolved.as_dict())
-        result["run_id"] = run_id
-        result["batch"] = args["batch"]
-        result["started"] = now.isoformat(timespec="seconds").replace("+00:00", "Z")
-        result["changed"] = False
-        return result
+    def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        template_text = self._read_template(args["template"]) if args["template"] else None
+        resolved = resolve(args["profile"], args["profiles"], args["overrides"], args["os_keys"],
+                           template=args["template"], template_text=template_text)
+        now = datetime.now(UTC)
+        return {
+            **resolved.as_dict(),
+            "run_id": check_run_id(args["run_id"] or now.strftime("%Y%m%dT%H%M%SZ")),
+            "batch": args["batch"],
+            "started": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "changed": False,
+        }
 
     def _read_template(self, template: str) -> bytes:
         """The template's bytes, found as Ansible finds files (the role's or playbook's files/, or a path)."""

@@ -5,22 +5,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
-
-from ansible.plugins.action import ActionBase
+from typing import Any, ClassVar
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import RunInfo
 
-ARGUMENT_SPEC = {
-    "report_dir": {"type": "path", "required": True},
-    "run": {"type": "dict", "required": True},
-    "playbook": {"type": "str", "required": True, "choices": ["harden", "drift", "compliance", "restore"]},
-    "hosts": {"type": "list", "elements": "str", "required": True},
-    "summary": {"type": "bool", "default": False},
-    "context": {"type": "dict", "default": {}},
-    "mode": {"type": "str", "choices": ["check", "apply"]},
-}
 # What the role registers on each host (roles/schannel/tasks/main.yml, handlers/main.yml).
 APPLY_VAR = "schannel_apply"
 REBOOT_VAR = "schannel_reboot_result"
@@ -40,16 +30,21 @@ def _impact_for(hostvars: Any, apply: Any) -> Any:
     return None
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Writes on the controller, check mode included: the record of a check is the point of a check run."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
+    ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
+        "report_dir": {"type": "path", "required": True},
+        "run": {"type": "dict", "required": True},
+        "playbook": {"type": "str", "required": True, "choices": ["harden", "drift", "compliance", "restore"]},
+        "hosts": {"type": "list", "elements": "str", "required": True},
+        "summary": {"type": "bool", "default": False},
+        "context": {"type": "dict", "default": {}},
+        "mode": {"type": "str", "choices": ["check", "apply"]},
+    }
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+    def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
         plan = args["run"]
         run = RunInfo(
             run_id=plan["run_id"],
