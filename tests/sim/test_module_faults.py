@@ -27,14 +27,6 @@ def fleet(tmp_path_factory):
         yield running
 
 
-@pytest.fixture
-def control(fleet):
-    yield fleet.control
-    fleet.control.clear_fault("*")
-    for host in fleet.hosts:
-        fleet.control.wait_for_state(host.name, "up")
-
-
 def harden(tmp: Path, backup_dir: Path | None = None, **options) -> dict:
     args = {**profile("recommended"), "backup_dir": str(backup_dir or tmp / "backups"), **options}
     return {"name": "harden", "fleetsec.schannel.win_schannel": args}
