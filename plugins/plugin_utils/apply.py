@@ -10,22 +10,18 @@ is 1 Get per value written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import compute_changes, render_diff
-from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
-from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
     Change,
-    DesiredState,
     RegValue,
     Snapshot,
     key_id,
-    value_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (
@@ -42,7 +38,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state impor
     marker_pending,
     needs_reboot,
     os_result,
-    read_supported_os,
+    read_host,
     set_marker,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.lockout import (
@@ -56,9 +52,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov impor
     read_desired,
     write_change,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts
-
-PROTOCOLS_CONTAINER = catalog.SCHANNEL_KEY + "\\Protocols"
 
 
 class RefusedError(HostError):
@@ -76,36 +69,8 @@ class Options:
     check_mode: bool = False
 
 
-@dataclass
-class HostRead:
-    """A host read against a desired state: its OS, what it holds, the marker, the minimal changes."""
-
-    os: OsFacts
-    desired: DesiredState
-    snapshot: Snapshot
-    marker: RegValue | None
-    changes: list[Change]
-    findings: list[Finding] = field(default_factory=list)
-
-
 def findings_result(findings: Sequence[Finding]) -> list[dict[str, str]]:
     return [{"code": f.code, "severity": f.severity, "message": "%s: %s" % (f.field, f.message)} for f in findings]
-
-
-def read_host(reg: StdRegProv, desired_for: Callable[[OsFacts], tuple[DesiredState, list[Finding]]]) -> HostRead:
-    """OS, then the desired state for it, then exactly the values it names and the reboot marker."""
-    facts = read_supported_os(reg.client)
-    desired, findings = desired_for(facts)
-    wanted = []
-    for vid, value in sorted(desired.items()):
-        key, name = desired.spelled(vid)
-        wanted.append((key, name, None if value is None else value.type))
-    wanted.append(MARKER)
-    containers = [PROTOCOLS_CONTAINER] if sum(
-        key_id(k).startswith(key_id(PROTOCOLS_CONTAINER) + "\\") for k, _n, _t in wanted) > 1 else []
-    snapshot = read_desired(reg, wanted, containers)
-    marker = snapshot.values.pop(value_id(MARKER[0], MARKER[1]), None)
-    return HostRead(facts, desired, snapshot, marker, compute_changes(desired, snapshot), findings)
 
 
 def preflight_lockout(settings: Settings, os_key: str, endpoint: Endpoint, allow_lockout: bool) -> list[str]:
@@ -159,17 +124,8 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
     """The whole win_schannel task for one host; raises FleetsecError subclasses for to_result()."""
     settings = parse_or_raise(options.settings)
     reg = StdRegProv(session.client)
-    engine: list[Finding] = []
-
-    def desired_for(facts: OsFacts) -> tuple[DesiredState, list[Finding]]:
-        findings = check_settings(settings, facts.os_key)
-        desired, render = desired_state(settings, facts.os_key)
-        findings.extend(f for f in render if f not in findings)
-        engine.extend(findings)
-        return desired, findings
-
-    state = read_host(reg, desired_for)
-    facts = state.os
+    state = read_host(reg, settings)
+    facts, engine = state.os, state.findings
     result: dict[str, Any] = {"os": os_result(facts), "findings": findings_result(engine)}
     errors = [f for f in engine if f.severity == ERROR]
     if errors:

@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only drift assessment of one host: its OS, what the settings want there, and what differs.
 
-This is the read half of win_schannel in check mode, over a WsmanClient: one WQL enumeration for the OS, then
-the snapshot of exactly the keys the desired state names (stdregprov.read_snapshot: one EnumValues per key and
-one typed Get per managed value present). Nothing is written.
+This is the read half of win_schannel in check mode, over a WsmanClient, through the same reader
+(host_state.read_host: one WQL query for the OS, one typed Get per managed value, the reboot marker). Nothing is
+written.
 """
 
 from __future__ import annotations
@@ -14,18 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import (
-    compute_changes,
-    managed_keys,
     render_diff,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
-from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_TYPE_NAMES, Change
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings, parse_settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import read_supported_os
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, read_snapshot
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import read_host
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
 
@@ -124,14 +120,6 @@ def assess(client: WsmanClient, settings: Settings) -> Assessment:
     propagate with their WS-Man/WMI codes.
     """
     before = dict(client.calls)
-    facts = read_supported_os(client)
-    findings = check_settings(settings, facts.os_key)
-    desired, render_findings = desired_state(settings, facts.os_key)
-    findings.extend(f for f in render_findings if f not in findings)
-    names: dict[str, list[str]] = {}
-    for vid in desired:
-        key, name = desired.spelled(vid)
-        names.setdefault(key, []).append(name)
-    snapshot = read_snapshot(StdRegProv(client), managed_keys(desired), names)
+    state = read_host(StdRegProv(client), settings)
     calls = {op: count - before.get(op, 0) for op, count in client.calls.items() if count - before.get(op, 0)}
-    return Assessment(os=facts, findings=findings, changes=compute_changes(desired, snapshot), calls=calls)
+    return Assessment(os=state.os, findings=state.findings, changes=state.changes, calls=calls)

@@ -10,18 +10,32 @@ change was written. After a reboot LastBootUpTime differs and the marker no long
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_SZ, Change, RegValue, key_id
+from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import compute_changes
+from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import DesiredState, desired_state
+from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import Finding
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
+    REG_SZ,
+    Change,
+    RegValue,
+    Snapshot,
+    key_id,
+    value_id,
+)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, read_desired, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts, read_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
 
 MARKER_KEY = r"SOFTWARE\fleetsec\schannel"
 MARKER_NAME = "RebootPendingBoot"
 MARKER = (MARKER_KEY, MARKER_NAME, REG_SZ)
+PROTOCOLS_CONTAINER = catalog.SCHANNEL_KEY + "\\Protocols"
 
 # Keys whose values Schannel (lsass) reads when it starts: the SCHANNEL tree, the suite/curve order policy and the
 # FIPS policy ("Restart the computer after making these changes", KB245030; manage-tls.md: the cipher suite order
@@ -79,3 +93,45 @@ def set_marker(reg: StdRegProv, facts: OsFacts, current: RegValue | None, key_ex
     stamp = facts.last_boot.isoformat()
     write_change(reg, Change(MARKER_KEY, MARKER_NAME, REG_SZ, None if current is None else current.data, stamp),
                  True if current is not None else key_exists)
+
+
+@dataclass
+class HostRead:
+    """A host read against settings: its OS, what the engine says of them there, what it holds, the marker, the
+    minimal changes."""
+
+    os: OsFacts
+    findings: list[Finding]
+    desired: DesiredState
+    snapshot: Snapshot
+    marker: RegValue | None
+    changes: list[Change]
+
+
+def plan_for(settings: Settings, os_key: str) -> tuple[DesiredState, list[Finding]]:
+    """The registry state the settings want on ``os_key`` and every finding of the engine about them there."""
+    findings = check_settings(settings, os_key)
+    desired, render = desired_state(settings, os_key)
+    findings.extend(f for f in render if f not in findings)
+    return desired, findings
+
+
+def read_host(reg: StdRegProv, settings: Settings) -> HostRead:
+    """OS, then the desired state for it, then exactly the values it names and the reboot marker; writes nothing.
+
+    The one reader of win_schannel (check and apply) and of the read-only drift assessment: one WQL query, one
+    EnumKey of SCHANNEL\\Protocols when several protocol keys are managed, one typed Get per managed value and one
+    for the marker.
+    """
+    facts = read_supported_os(reg.client)
+    desired, findings = plan_for(settings, facts.os_key)
+    wanted = []
+    for vid, value in sorted(desired.items()):
+        key, name = desired.spelled(vid)
+        wanted.append((key, name, None if value is None else value.type))
+    wanted.append(MARKER)
+    containers = [PROTOCOLS_CONTAINER] if sum(
+        key_id(k).startswith(key_id(PROTOCOLS_CONTAINER) + "\\") for k, _n, _t in wanted) > 1 else []
+    snapshot = read_desired(reg, wanted, containers)
+    marker = snapshot.values.pop(value_id(MARKER[0], MARKER[1]), None)
+    return HostRead(facts, findings, desired, snapshot, marker, compute_changes(desired, snapshot))

@@ -20,11 +20,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import (
     WINHTTP_KEYS,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import Change, RegValue, key_id, value_id
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import PROTOCOLS_CONTAINER
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import change_as_dict
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import (
     MARKER,
+    PROTOCOLS_CONTAINER,
     marker_pending,
     os_result,
     read_supported_os,

@@ -25,7 +25,6 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings, parse_settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import (
-    PROTOCOLS_CONTAINER,
     RefusedError,
     preflight_lockout,
     write_changes,
@@ -36,6 +35,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import cha
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, HostError, InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import (
     MARKER,
+    PROTOCOLS_CONTAINER,
     needs_reboot,
     os_result,
     read_supported_os,

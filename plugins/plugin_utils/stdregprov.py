@@ -26,7 +26,6 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     RegValue,
     Snapshot,
     key_id,
-    value_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
@@ -320,47 +319,6 @@ def read_value(reg: StdRegProv, key: str, name: str, reg_type: int) -> RegValue 
     return None if data is None else RegValue(key=key, name=name, type=reg_type, data=data)
 
 
-def read_snapshot(
-    reg: StdRegProv,
-    keys: Iterable[str],
-    value_names: Mapping[str, Iterable[str]] | None = None,
-) -> Snapshot:
-    """Read ``keys`` (and the keys of ``value_names``) into a Snapshot at the call floor.
-
-    Per distinct key (compared case-insensitively): one EnumValues call, which tells whether the key exists and
-    the type of each value. Then one typed Get per wanted value that exists. So the cost is
-    ``len(keys) + number of wanted values present`` calls; a missing key costs one call, a missing value none.
-    Which values are wanted: all of them when ``value_names`` is None or does not list the key; otherwise the
-    names listed for it (an empty list reads existence only). Names and key paths compare with casefold().
-    """
-    wanted: dict[str, set[str] | None] = {}
-    spelled: dict[str, str] = {}
-    for key in keys:
-        spelled.setdefault(key_id(key), key.strip("\\"))
-        wanted.setdefault(key_id(key), None)
-    for key, names in (value_names or {}).items():
-        kid = key_id(key)
-        spelled.setdefault(kid, key.strip("\\"))
-        selected = wanted.get(kid) or set()
-        wanted[kid] = selected | {name.casefold() for name in names}
-
-    snapshot = Snapshot()
-    for kid, names in wanted.items():
-        key = spelled[kid]
-        listing = reg.enum_values(key)
-        if listing is None:
-            snapshot.missing_keys.add(kid)
-            continue
-        snapshot.existing_keys.add(kid)
-        for name, reg_type in listing:
-            if names is not None and name.casefold() not in names:
-                continue
-            value = read_value(reg, key, name, reg_type)
-            if value is not None:
-                snapshot.values[value_id(key, name)] = value
-    return snapshot
-
-
 WBEM_E_TYPE_MISMATCH = 0x80041005
 
 # The getter to try first for a value the desired state wants absent (its type is not in the desired state):
@@ -376,11 +334,12 @@ def read_desired(
 ) -> Snapshot:
     """Read the values ``wanted`` (key, name, expected type or None) at the call floor: one typed Get each.
 
-    StdRegProv has no batch read, so one request per value is the floor; ``read_snapshot``'s EnumValues per key
-    on top of it is what this saves. A Get answering WBEM_E_TYPE_MISMATCH (the value holds another type) costs one
-    EnumValues of its key and a Get with the right getter. ``containers`` are parent keys holding many managed
-    keys that a fresh Windows mostly lacks (the SCHANNEL Protocols key): one EnumKey each tells which children
-    exist, and no value under a missing child is read. The snapshot records every key known to exist or be missing.
+    StdRegProv has no batch read, so one request per value is the floor (an EnumValues per key first, to learn
+    the types, would cost a request per key more). A Get answering WBEM_E_TYPE_MISMATCH (the value holds another
+    type) costs one EnumValues of its key and a Get with the right getter. ``containers`` are parent keys holding
+    many managed keys that a fresh Windows mostly lacks (the SCHANNEL Protocols key): one EnumKey each tells which
+    children exist, and no value under a missing child is read. The snapshot records every key known to exist or be
+    missing.
     """
     snapshot = Snapshot()
     children: dict[str, set[str] | None] = {}

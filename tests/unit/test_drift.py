@@ -32,7 +32,6 @@ SETTINGS = {
     "cipher_suites": [SUITE],
 }
 # What SETTINGS manage: TLS 1.2 and SSL 3.0, each side, Enabled + DisabledByDefault; RC4's Enabled; the suite order.
-MANAGED_KEYS = 6
 MANAGED_VALUES = 10
 WRITES = ("Set", "Create", "Delete")
 
@@ -61,11 +60,12 @@ def test_assessment_reads_only_managed_values_and_writes_nothing():
     assert result.os.os_key == "2019"
     assert not result.refused
     assert not result.compliant
-    # One enumeration for the OS, one EnumValues per managed key, one Get per managed value present ("Note" is not).
-    assert result.calls == {"Enumerate": 1, "EnumValues": MANAGED_KEYS, "GetDWORDValue": 3}
+    # win_schannel's reader: one enumeration for the OS, one EnumKey of Protocols, one typed Get per managed value
+    # (9 DWORDs and the suite order) and one for the reboot marker; the unmanaged "Note" is never read.
+    assert result.calls == {"Enumerate": 1, "EnumKey": 1, "GetDWORDValue": MANAGED_VALUES - 1, "GetStringValue": 2}
     assert client.calls == result.calls
     assert not [r for r in host.requests if r.method.startswith(WRITES)]
-    assert "GetStringValue" not in {r.method for r in host.requests}
+    assert not [r for r in host.requests if "Note" in r.params().get("sValueName", ())]
 
     by_value = {(c.key.casefold(), c.name): (c.before, c.after) for c in result.changes}
     assert by_value[(SSL3_SERVER.casefold(), "Enabled")] == (1, 0)
@@ -85,8 +85,9 @@ def test_after_writing_the_changes_the_host_is_compliant_at_the_floor():
     again = assess(client, settings)
     assert again.changes == []
     assert again.compliant
-    assert again.calls == {"Enumerate": 1, "EnumValues": MANAGED_KEYS, "GetDWORDValue": MANAGED_VALUES - 1,
-                           "GetStringValue": 1}
+    # The floor: managed values + 3 (the OS, the Protocols EnumKey, the reboot marker).
+    assert again.calls == {"Enumerate": 1, "EnumKey": 1, "GetDWORDValue": MANAGED_VALUES - 1, "GetStringValue": 2}
+    assert sum(again.calls.values()) == MANAGED_VALUES + 3
 
 
 def test_as_dict_is_json_with_type_names_and_full_key_paths():
@@ -101,7 +102,8 @@ def test_as_dict_is_json_with_type_names_and_full_key_paths():
     suites = next(c for c in report["changes"] if c["name"] == "Functions")
     assert (suites["type"], suites["before"], suites["after"]) == ("REG_SZ", None, SUITE)
     assert {f["code"] for f in report["findings"]} >= {"no-usable-suite"}
-    assert report["wsman_calls"] == {"EnumValues": MANAGED_KEYS, "Enumerate": 1, "GetDWORDValue": 3}
+    assert report["wsman_calls"] == {"Enumerate": 1, "EnumKey": 1, "GetDWORDValue": MANAGED_VALUES - 1,
+                                     "GetStringValue": 2}
     assert report["diff"]
 
 

@@ -16,8 +16,6 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_QWORD,
     REG_SZ,
     Change,
-    RegValue,
-    value_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils import wsman
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
@@ -27,7 +25,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov impor
     UnsupportedValueType,
     WmiReturnCodeError,
     describe_return_code,
-    read_snapshot,
+    read_value,
     write_change,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanProtocolError
@@ -214,56 +212,18 @@ def test_enum_values_with_unequal_arrays_is_a_protocol_error(host, reg):
         reg.enum_values(TLS12_SERVER)
 
 
-# -- read_snapshot ----------------------------------------------------------------------------------------------
+# -- read_value -------------------------------------------------------------------------------------------------
 
 
-def test_snapshot_reads_wanted_values_at_the_floor(host, reg):
-    keys = [TLS12_SERVER, TLS10_SERVER, AES128.upper()]
-    wanted = {TLS12_SERVER.lower(): ["ENABLED", "DisabledByDefault", "Missing"], TLS10_SERVER: ["Enabled"],
-              AES128: ["Enabled"]}
-    snapshot = read_snapshot(reg, keys, wanted)
-    # One EnumValues per distinct key (3), one typed Get per wanted value present (2 + 0 + 1).
-    assert reg.client.calls == {"EnumValues": 3, "GetDWORDValue": 3}
-    assert snapshot.values == {
-        value_id(TLS12_SERVER, "Enabled"): RegValue(TLS12_SERVER, "Enabled", REG_DWORD, 1),
-        value_id(TLS12_SERVER, "DisabledByDefault"): RegValue(TLS12_SERVER, "DisabledByDefault", REG_DWORD, 0),
-        value_id(AES128, "Enabled"): RegValue(AES128.upper(), "Enabled", REG_DWORD, 0xFFFFFFFF),
-    }
-    assert snapshot.existing_keys == {TLS12_SERVER.casefold(), AES128.casefold()}
-    assert snapshot.missing_keys == {TLS10_SERVER.casefold()}
-    assert snapshot.key_exists(TLS10_SERVER) is False
-    assert snapshot.get(TLS12_SERVER.upper(), "enabled").data == 1
-    assert snapshot.get(TLS12_SERVER, "Note") is None
-
-
-def test_snapshot_reads_every_value_when_no_names_given(reg):
-    snapshot = read_snapshot(reg, [SUITES, r"SOFTWARE\Test", PROTOCOLS + r"\TLS 1.2"])
-    assert reg.client.calls == {"EnumValues": 3, "GetMultiStringValue": 1, "GetQWORDValue": 1, "GetBinaryValue": 1}
-    assert snapshot.get(SUITES, "Functions") == RegValue(
-        SUITES, "Functions", REG_MULTI_SZ, ("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"))
-    assert snapshot.get(r"SOFTWARE\Test", "Bin").data == b"\x01\x00\xff"
-    assert snapshot.get(r"SOFTWARE\Test", "Q").data == 2**40
-    assert snapshot.key_exists(PROTOCOLS + r"\TLS 1.2") is True
-
-
-def test_snapshot_empty_name_list_reads_existence_only(reg):
-    snapshot = read_snapshot(reg, [], {TLS12_SERVER: []})
-    assert reg.client.calls == {"EnumValues": 1}
-    assert snapshot.values == {}
-    assert snapshot.key_exists(TLS12_SERVER) is True
-
-
-def test_snapshot_skips_a_value_deleted_between_enum_and_get(host, reg):
+def test_read_value_is_none_for_a_value_deleted_after_its_type_was_learned(host, reg):
     def vanish(request):
         return method_response(request, "GetDWORDValue", [], 2) if request.method == "GetDWORDValue" else None
 
     host.override = vanish
-    snapshot = read_snapshot(reg, [AES128])
-    assert snapshot.values == {}
-    assert snapshot.key_exists(AES128) is True
+    assert read_value(reg, AES128, "Enabled", REG_DWORD) is None
 
 
-def test_snapshot_refuses_types_without_getter(host, reg):
+def test_read_value_refuses_types_without_getter(host, reg):
     host.registry[AES128]["Link"] = (6, "x")
     with pytest.raises(UnsupportedValueType, match='value "Link": registry type 6 has no StdRegProv getter'):
-        read_snapshot(reg, [AES128])
+        read_value(reg, AES128, "Link", 6)

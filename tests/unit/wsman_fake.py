@@ -90,9 +90,14 @@ class FakeHost:
     # -- registry -------------------------------------------------------------------------------------------
 
     def _key(self, path: str) -> tuple[str, dict[str, tuple[int, object]]] | None:
+        """The key at ``path``; a key that only has descendants listed exists too (with no values), as in a real
+        registry every ancestor of a key exists."""
         for key, values in self.registry.items():
             if key.casefold() == path.casefold():
                 return key, values
+        prefix = path.casefold() + "\\"
+        if any(key.casefold().startswith(prefix) for key in self.registry):
+            return path, {}
         return None
 
     def _stdregprov(self, request: Request) -> bytes:
