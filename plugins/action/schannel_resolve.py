@@ -36,7 +36,9 @@ class ActionModule(ControllerAction):
         now = datetime.now(UTC)
         return {
             **resolved.as_dict(),
-            "run_id": check_run_id(args["run_id"] or now.strftime("%Y%m%dT%H%M%SZ")),
+            # Microseconds: two plays of one ansible-playbook run (drift, then harden) can start within a second,
+            # and each must record its own run directory.
+            "run_id": check_run_id(args["run_id"] or now.strftime("%Y%m%dT%H%M%S.%fZ")),
             "batch": args["batch"],
             "started": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "changed": False,

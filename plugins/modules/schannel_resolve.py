@@ -40,7 +40,7 @@ options:
     type: raw
     default: ["2008r2", "2012r2", "2016", "2019", "2022", "2025"]
   run_id:
-    description: The run id of the play; a UTC timestamp C(YYYYMMDDTHHMMSSZ) when left out.
+    description: The run id of the play; a UTC timestamp C(YYYYMMDDTHHMMSS.ffffffZ) when left out.
     type: str
   batch:
     description:
@@ -107,7 +107,7 @@ run_id:
   description: The run id, as given or taken now.
   returned: success
   type: str
-  sample: 20261202T050000Z
+  sample: 20261202T050000.123456Z
 batch:
   description: O(batch), as given.
   returned: success
