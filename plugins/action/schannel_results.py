@@ -30,6 +30,14 @@ def _impact_for(hostvars: Any, apply: Any) -> Any:
     return None
 
 
+def _tls_for(hostvars: Any, host: str) -> Any:
+    """The host's TLS scan: its entry in the batch scan the role runs once (``hosts``), or a per-host result."""
+    tls = hostvars.get(TLS_VAR)
+    if isinstance(tls, dict) and isinstance(tls.get("hosts"), dict):
+        return tls["hosts"].get(host)
+    return tls
+
+
 class ActionModule(ControllerAction):
     """Writes on the controller, check mode included: the record of a check is the point of a check run."""
 
@@ -74,7 +82,7 @@ class ActionModule(ControllerAction):
                 continue  # not reached yet in this run (a later serial batch), or not a host of this play
             record = host_result.build(
                 run, host, str(hostvars.get("ansible_host") or host), apply,
-                reboot=hostvars.get(REBOOT_VAR), tls=hostvars.get(TLS_VAR), impact=_impact_for(hostvars, apply),
+                reboot=hostvars.get(REBOOT_VAR), tls=_tls_for(hostvars, host), impact=_impact_for(hostvars, apply),
             )
             written.append(str(host_result.write(args["report_dir"], record)))
             records[host] = record

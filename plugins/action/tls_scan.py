@@ -1,13 +1,14 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""tls_scan: thin action plugin; the job is plugin_utils.tls.task.run_tls_scan (documentation: modules/)."""
+"""tls_scan: thin action plugin; the job is plugin_utils.tls.task (documentation: modules/)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_tls_scan
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_batch_scan, run_tls_scan
 
 
 class ActionModule(ControllerAction):
@@ -15,15 +16,29 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
         "host": {"type": "str"},
+        "hosts": {"type": "list", "elements": "str"},
+        "concurrency": {"type": "int", "default": 16},
         "ports": {"type": "list", "elements": "int", "default": [8460, 8462, 8463]},
         "depth": {"type": "str", "choices": ["compliance", "full"], "default": "compliance"},
         "timeout": {"type": "float", "default": 5},
         "port_timeout": {"type": "float", "default": 120},
         "settings": {"type": "dict"},
-        "os": {"type": "str"},
+        "os": {"type": "raw"},
         "server_name": {"type": "str"},
         "fail_on_findings": {"type": "bool", "default": False},
     }
 
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
-        return run_tls_scan(args, str(task_vars.get("inventory_hostname", "")), task_vars.get("ansible_host"))
+        if args["hosts"] is None:
+            if isinstance(args["os"], dict):
+                raise InputError("os is one Windows version key (such as '2019') when hosts is not given",
+                                 code="os")
+            return run_tls_scan(args, str(task_vars.get("inventory_hostname", "")), task_vars.get("ansible_host"))
+        if args["host"] or args["server_name"]:
+            raise InputError("host and server_name name one host: leave them out with hosts (each host is scanned "
+                             "at its ansible_host, and its name is sent as SNI when it is a DNS name)", code="hosts")
+        if args["os"] is not None and not isinstance(args["os"], (str, dict)):
+            raise InputError("os must be a version key or a mapping of inventory host to version key", code="os")
+        hostvars = task_vars.get("hostvars") or {}
+        addresses = {name: str((hostvars.get(name) or {}).get("ansible_host") or name) for name in args["hosts"]}
+        return run_batch_scan(args, addresses)

@@ -32,10 +32,27 @@ description:
     hint when one is missing.
 author:
   - fleetsec.schannel contributors (@fleetsec)
+  - With O(hosts) one task scans many hosts (a serial batch, a whole inventory) from the controller, O(concurrency)
+    hosts at a time, and returns each host's result under RV(hosts). Run it once (C(run_once)) for the batch, since
+    at fleet size every task per host costs Ansible about a fork and its templating, which one task for the batch
+    does not.
 options:
   host:
     description: Address to scan. Default is the inventory host's C(ansible_host), else its inventory name.
+      Not with O(hosts).
     type: str
+  hosts:
+    description:
+      - Inventory hosts to scan in one task, each at its C(ansible_host) (else its name) with its name as SNI when
+        that is a DNS name. Give O(os) as a mapping of these names to their version keys, or as one key for all.
+      - A host without a version key in O(os) fails alone (C(failed) and C(msg) in its result); the others are
+        scanned.
+    type: list
+    elements: str
+  concurrency:
+    description: With O(hosts), how many hosts are scanned at once (each with its ports in parallel).
+    type: int
+    default: 16
   ports:
     description: TCP ports to scan, in parallel (one socket at a time per port).
     type: list
@@ -64,12 +81,14 @@ options:
       - Required.
     type: dict
   os:
-    description: The host's Windows version key as win_schannel returns it in C(os.key)
-      (C(2008r2), C(2012r2), C(2016), C(2019), C(2022), C(2025)). Required.
-    type: str
+    description:
+      - The host's Windows version key as win_schannel returns it in C(os.key)
+        (C(2008r2), C(2012r2), C(2016), C(2019), C(2022), C(2025)). Required.
+      - With O(hosts), one key for every host or a mapping of inventory host to key.
+    type: raw
   server_name:
     description: Name sent in the SNI extension. Default is O(host) when it is a DNS name, else the inventory
-      hostname when that is one; an IP literal is never sent (RFC 6066 section 3).
+      hostname when that is one; an IP literal is never sent (RFC 6066 section 3). Not with O(hosts).
     type: str
   fail_on_findings:
     description: Fail the task when the verdict is not V(pass) or a finding has severity C(critical) or C(high).
@@ -90,6 +109,16 @@ EXAMPLES = r"""
     os: "{{ schannel_apply.os.key }}"
   register: tls
 
+- name: Verify every host of the serial batch from one task, 16 hosts at a time
+  fleetsec.schannel.tls_scan:
+    hosts: "{{ ansible_play_batch }}"
+    settings: "{{ schannel_settings }}"
+    os: >-
+      {{ dict(ansible_play_batch | zip(ansible_play_batch | map('extract', hostvars)
+              | map(attribute='schannel_apply.os.key', default=''))) }}
+  run_once: true
+  register: tls
+
 - name: Full sslyze sweep of one port, failing on serious findings
   fleetsec.schannel.tls_scan:
     ports: [8462]
@@ -103,12 +132,12 @@ RETURN = r"""
 verdict:
   description: V(pass), V(fail) (a port accepts what the settings forbid, or could not be scanned fully) or
     V(unreachable) (a port did not answer).
-  returned: success
+  returned: success, without O(hosts)
   type: str
   sample: pass
 ports:
   description: Per port (as a string key) what it offers.
-  returned: success
+  returned: success, without O(hosts)
   type: dict
   sample:
     "8460":
@@ -128,20 +157,21 @@ ports:
 findings:
   description: Findings, each C({id, severity, port, protocol, suite, message, source}); severity is one of
     critical, high, medium, low, info.
-  returned: success
+  returned: success, without O(hosts)
   type: list
   elements: dict
   sample:
     - {id: RC4, severity: high, port: 8460, protocol: TLS 1.2, suite: TLS_RSA_WITH_RC4_128_SHA,
        message: port 8460 accepts TLS_RSA_WITH_RC4_128_SHA, source: "RFC 7465 (RC4 prohibited); ..."}
 handshakes:
-  description: Handshakes the scan cost over all ports (for O(depth=full), as sslyze reports its attempts).
+  description: Handshakes the scan cost over all ports (for O(depth=full), as sslyze reports its attempts); with
+    O(hosts), over every host.
   returned: success
   type: int
   sample: 30
 expected:
   description: What the settings allow on this OS (protocols, suites per protocol, groups, DH size).
-  returned: success
+  returned: success, without O(hosts)
   type: dict
 depth:
   description: The depth used.
@@ -149,6 +179,17 @@ depth:
   type: str
 host:
   description: The address scanned.
-  returned: success
+  returned: success, without O(hosts)
   type: str
+hosts:
+  description: With O(hosts), each host's result by inventory name, as one host's task returns it (RV(verdict),
+    RV(ports), RV(findings), RV(handshakes), RV(expected), RV(host)); C(failed) and C(msg) for a host that could
+    not be scanned.
+  returned: success, with O(hosts)
+  type: dict
+verdicts:
+  description: With O(hosts), how many hosts got each verdict (C(failed) for hosts that could not be scanned).
+  returned: success, with O(hosts)
+  type: dict
+  sample: {pass: 98, fail: 1, unreachable: 1}
 """

@@ -205,3 +205,39 @@ def test_a_silent_port_is_unreachable_after_one_handshake_timeout():
     assert result.verdict == "unreachable"
     assert result.ports[port].handshakes == 1
     assert result.ports[port].seconds < 1
+
+
+def test_one_batch_task_judges_each_host_by_its_own_version_and_fails_only_the_host_it_cannot_scan(tls_fleet):
+    """tls_scan with hosts: what the role runs once per serial batch. Each host gets the result a scan of it alone
+    gives; a host without a version key fails alone and a port that does not answer is that host's verdict."""
+    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_batch_scan
+
+    hardened = [PLAN.index(Planned(os_key, profile("recommended"))) for os_key in ("2012r2", "2019", "2025")]
+    legacy = PLAN.index(Planned("2019", LEGACY))
+    down = PLAN.index(Planned("2022", profile("recommended")))
+    names = {tls_fleet.hosts[i].name: i for i in (*hardened, legacy, down)}
+    addresses = {name: tls_fleet.hosts[i].ip for name, i in names.items()}
+    addresses["ms-unknown"] = "192.0.2.1"  # TEST-NET-1: never contacted, it has no version key
+    os_keys = {name: PLAN[i].os for name, i in names.items()}
+    args = {**dict.fromkeys(("host", "server_name")), "ports": [8460, 8462], "depth": "compliance", "timeout": 5,
+            "port_timeout": 120, "settings": profile("recommended"), "os": os_keys, "fail_on_findings": False,
+            "concurrency": 3}
+    tls_fleet.control.set_fault(tls_fleet.hosts[down].name, "down")
+    try:
+        out = run_batch_scan(args, addresses)
+    finally:
+        tls_fleet.control.clear_fault(tls_fleet.hosts[down].name)
+    hosts = out["hosts"]
+    assert set(hosts) == set(addresses)
+    for i in hardened:
+        alone = scan(tls_fleet, i, profile("recommended"), PLAN[i].os, ports=[8460, 8462]).to_json()
+        batch = hosts[tls_fleet.hosts[i].name]
+        assert batch["verdict"] == alone["verdict"] == "pass"
+        assert {p: accepted(batch["ports"][p]) for p in ("8460", "8462")} == {
+            p: accepted(alone["ports"][p]) for p in ("8460", "8462")}
+    assert hosts[tls_fleet.hosts[legacy].name]["verdict"] == "fail"
+    assert hosts[tls_fleet.hosts[down].name]["verdict"] == "unreachable"
+    assert hosts["ms-unknown"]["failed"] is True
+    assert "no Windows version for ms-unknown" in hosts["ms-unknown"]["msg"]
+    assert out["verdicts"] == {"fail": 1, "failed": 1, "pass": 3, "unreachable": 1}
+    assert out["handshakes"] == sum(r.get("handshakes", 0) for r in hosts.values())

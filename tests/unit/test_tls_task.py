@@ -50,3 +50,19 @@ def test_missing_sslyze_is_named_for_depth_full(monkeypatch):
     monkeypatch.setitem(sys.modules, "sslyze", None)  # import sslyze raises ImportError
     with pytest.raises(InputError, match=r"depth 'full' needs the Python package sslyze .*or use depth 'compliance'"):
         sweep.require_sslyze()
+
+
+def test_a_batch_refuses_a_concurrency_below_one_and_fails_only_the_host_of_an_unknown_version():
+    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_batch_scan
+
+    args = {**ARGS, "host": None, "settings": profile("recommended"), "concurrency": 0, "os": "2019"}
+    with pytest.raises(InputError, match="concurrency must be 1 or more"):
+        run_batch_scan(args, {"ms001": "192.0.2.1"})
+    # Neither host can be scanned, and neither stops the other: no handshake is tried for either.
+    out = run_batch_scan({**args, "concurrency": 2, "os": {"ms001": "Server 2019"}},
+                         {"ms001": "192.0.2.1", "ms002": "192.0.2.2"})
+    assert out["hosts"]["ms001"]["failed"] is True
+    assert "os must be one of 2008r2" in out["hosts"]["ms001"]["msg"]
+    assert "no Windows version for ms002" in out["hosts"]["ms002"]["msg"]
+    assert out["verdicts"] == {"failed": 2}
+    assert out["handshakes"] == 0

@@ -1,14 +1,25 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The tls_scan task: validated options in, the task result out (the action plugin is a thin shell around this)."""
+"""The tls_scan task: validated options in, the task result out (the action plugin is a thin shell around this).
+
+One host (the task's own, run per host) or a batch (O(hosts), run once): at fleet size every task per host costs
+Ansible about a fork, so the role scans a whole serial batch from one task, ``concurrency`` hosts at a time.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import WINRM_PORTS, expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import (
+    WINRM_PORTS,
+    Expectation,
+    expect_from_options,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
 
 # The win_schannel options that decide what a TLS listener offers; the others (.NET, WinHTTP, FIPS, backup) are
@@ -39,8 +50,8 @@ def server_name_for(host: str, inventory_name: str, given: str | None) -> str | 
     return None
 
 
-def run_tls_scan(args: dict[str, Any], inventory_name: str, ansible_host: str | None) -> dict[str, Any]:
-    """Scan the host's ports and judge them against the settings; the tls_scan return value."""
+def check_options(args: dict[str, Any]) -> None:
+    """InputError naming the option, before any handshake."""
     if args.get("settings") is None or args.get("os") is None:
         raise InputError("settings and os are required to judge the scan: pass the win_schannel settings the host "
                          "should have and its os.key (as win_schannel returns it)", code="settings")
@@ -52,10 +63,70 @@ def run_tls_scan(args: dict[str, Any], inventory_name: str, ansible_host: str | 
     bad_ports = [p for p in args["ports"] if not 0 < p < 65536]
     if bad_ports:
         raise InputError("ports must be TCP ports 1-65535, not %s" % bad_ports, code="ports")
+
+
+def run_tls_scan(args: dict[str, Any], inventory_name: str, ansible_host: str | None) -> dict[str, Any]:
+    """Scan the host's ports and judge them against the settings; the tls_scan return value."""
+    check_options(args)
+    return _scan_one(args, expectations_for(args, str(args["os"])), inventory_name,
+                     args.get("host") or ansible_host or inventory_name)
+
+
+def run_batch_scan(args: dict[str, Any], addresses: Mapping[str, str]) -> dict[str, Any]:
+    """Scan every host of ``addresses`` (inventory name -> address), ``concurrency`` at a time.
+
+    O(os) is one version key for all, or a mapping inventory name -> key. A host whose scan cannot start (no OS
+    known for it) gets ``failed`` and ``msg`` in its own result; the others are scanned all the same.
+    """
+    check_options(args)
+    if args["concurrency"] < 1:
+        raise InputError("concurrency must be 1 or more hosts at a time, not %r" % args["concurrency"],
+                         code="concurrency")
+    os_keys = args["os"] if isinstance(args["os"], Mapping) else dict.fromkeys(addresses, args["os"])
+    by_os: dict[str, dict[int, Expectation] | InputError] = {}
+    for os_key in {str(key) for key in os_keys.values() if key}:
+        try:
+            by_os[os_key] = expectations_for(args, os_key)
+        except InputError as error:  # an unknown version fails its hosts, not the batch
+            by_os[os_key] = error
+
+    def scan(name: str) -> dict[str, Any]:
+        expectations = by_os.get(str(os_keys.get(name) or ""))
+        if expectations is None:
+            return {"failed": True, "host": addresses[name],
+                    "msg": "no Windows version for %s in os: give its os.key as win_schannel returns it" % name}
+        if isinstance(expectations, InputError):
+            return {**expectations.to_result(), "host": addresses[name]}
+        return _scan_one(args, expectations, name, addresses[name])
+
+    with ThreadPoolExecutor(max_workers=min(args["concurrency"], max(len(addresses), 1)),
+                            thread_name_prefix="tls-batch") as pool:
+        results = dict(zip(addresses, pool.map(scan, addresses), strict=True))
+    verdicts = Counter(r.get("verdict", "failed") for r in results.values())
+    out: dict[str, Any] = {
+        "hosts": results,
+        "verdicts": dict(sorted(verdicts.items())),
+        "handshakes": sum(r.get("handshakes", 0) for r in results.values()),
+        "depth": args["depth"],
+        "changed": False,
+    }
+    if args.get("fail_on_findings"):
+        bad = sorted(name for name, r in results.items() if r.get("failed"))
+        if bad:
+            out["failed"] = True
+            out["msg"] = "TLS scan: %d of %d host(s) did not pass: %s" % (len(bad), len(results), ", ".join(bad))
+    return out
+
+
+def expectations_for(args: dict[str, Any], os_key: str) -> dict[int, Expectation]:
+    """What each port should accept under the settings on this Windows version (InputError for a bad version)."""
     relevant = {k: v for k, v in args["settings"].items() if k in LISTENER_OPTIONS}
-    expectations = {port: expect_from_options(relevant, str(args["os"]), dotnet_listener=port not in WINRM_PORTS)
-                    for port in dict.fromkeys(args["ports"])}
-    host = args.get("host") or ansible_host or inventory_name
+    return {port: expect_from_options(relevant, os_key, dotnet_listener=port not in WINRM_PORTS)
+            for port in dict.fromkeys(args["ports"])}
+
+
+def _scan_one(args: dict[str, Any], expectations: dict[int, Expectation], inventory_name: str,
+              host: str) -> dict[str, Any]:
     result = scan_host(host, expectations, depth=args["depth"],
                        timeout=float(args["timeout"]), port_timeout=float(args["port_timeout"]),
                        server_name=server_name_for(host, inventory_name, args.get("server_name")))
