@@ -5,10 +5,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import (
+    ControllerAction,
+    registered_vars,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import RunInfo
 
 # What the role registers on each host (roles/schannel/tasks/main.yml, handlers/main.yml).
@@ -18,10 +22,9 @@ TLS_VAR = "schannel_tls"
 IMPACT_VAR = "schannel_impact"
 
 
-def _impact_for(hostvars: Any, apply: Any) -> Any:
+def _impact_for(impact: Any, apply: Any) -> Any:
     """The pre-flight client_impact result for the host's Windows version (the role runs it once per version)."""
-    impact = hostvars.get(IMPACT_VAR)
-    if not isinstance(impact, dict) or not isinstance(apply, dict):
+    if not isinstance(impact, Mapping) or not isinstance(apply, Mapping):
         return None
     os_key = (apply.get("os") or {}).get("key")
     for item in impact.get("results") or []:
@@ -30,10 +33,9 @@ def _impact_for(hostvars: Any, apply: Any) -> Any:
     return None
 
 
-def _tls_for(hostvars: Any, host: str) -> Any:
+def _tls_for(tls: Any, host: str) -> Any:
     """The host's TLS scan: its entry in the batch scan the role runs once (``hosts``), or a per-host result."""
-    tls = hostvars.get(TLS_VAR)
-    if isinstance(tls, dict) and isinstance(tls.get("hosts"), dict):
+    if isinstance(tls, Mapping) and isinstance(tls.get("hosts"), Mapping):
         return tls["hosts"].get(host)
     return tls
 
@@ -68,6 +70,7 @@ class ActionModule(ControllerAction):
         if unsafe:
             self._display.warning(unsafe)
         all_vars = task_vars.get("hostvars", {})
+        impact = None if args["summary"] else task_vars.get(IMPACT_VAR)  # run once: the same on every host
         written: list[str] = []
         records: dict[str, dict[str, Any]] = {}
         for host in args["hosts"]:
@@ -76,13 +79,14 @@ class ActionModule(ControllerAction):
                 if path.exists():
                     records[host] = host_result.read(path)
                 continue
-            hostvars = all_vars.get(host, {})
-            apply = hostvars.get(APPLY_VAR)
+            registered = registered_vars(all_vars, host)
+            apply = registered.get(APPLY_VAR)
             if apply is None:
                 continue  # not reached yet in this run (a later serial batch), or not a host of this play
             record = host_result.build(
-                run, host, str(hostvars.get("ansible_host") or host), apply,
-                reboot=hostvars.get(REBOOT_VAR), tls=_tls_for(hostvars, host), impact=_impact_for(hostvars, apply),
+                run, host, self.host_address(all_vars, registered, host), apply,
+                reboot=registered.get(REBOOT_VAR), tls=_tls_for(registered.get(TLS_VAR), host),
+                impact=_impact_for(impact, apply),
             )
             written.append(str(host_result.write(args["report_dir"], record)))
             records[host] = record

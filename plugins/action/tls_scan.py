@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import (
+    ControllerAction,
+    registered_vars,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_batch_scan, run_tls_scan
 
@@ -24,6 +27,7 @@ class ActionModule(ControllerAction):
         "port_timeout": {"type": "float", "default": 120},
         "settings": {"type": "dict"},
         "os": {"type": "raw"},
+        "os_from": {"type": "str"},
         "server_name": {"type": "str"},
         "fail_on_findings": {"type": "bool", "default": False},
     }
@@ -39,6 +43,13 @@ class ActionModule(ControllerAction):
                              "at its ansible_host, and its name is sent as SNI when it is a DNS name)", code="hosts")
         if args["os"] is not None and not isinstance(args["os"], (str, dict)):
             raise InputError("os must be a version key or a mapping of inventory host to version key", code="os")
+        if (args["os"] is None) == (args["os_from"] is None):
+            raise InputError("give the hosts' Windows versions either as os or as os_from (the variable each host "
+                             "registered a win_schannel or win_schannel_info result in)", code="os")
         hostvars = task_vars.get("hostvars") or {}
-        addresses = {name: str((hostvars.get(name) or {}).get("ansible_host") or name) for name in args["hosts"]}
+        registered = {name: registered_vars(hostvars, name) for name in args["hosts"]}
+        addresses = {name: self.host_address(hostvars, found, name) for name, found in registered.items()}
+        if args["os_from"]:
+            args = {**args, "os": {name: ((found.get(args["os_from"]) or {}).get("os") or {}).get("key")
+                                   for name, found in registered.items()}}
         return run_batch_scan(args, addresses)

@@ -6,33 +6,49 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import WsmanAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import WsmanAction, check_arguments
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import Options, run_schannel, settings_from_args
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 
 STATE_MAP = {"type": "dict"}
+
+POLICY_SPEC: dict[str, Any] = {
+    "protocols": STATE_MAP,
+    "protocol_sides": {"type": "list", "elements": "str", "choices": ["server", "client"]},
+    "ciphers": STATE_MAP,
+    "hashes": STATE_MAP,
+    "key_exchanges": STATE_MAP,
+    "cipher_suites": {"type": "list", "elements": "str"},
+    "ecc_curves": {"type": "list", "elements": "str"},
+    "dh_min_key_bits": {"type": "dict"},
+    "dotnet_strong_crypto": {"type": "bool"},
+    "dotnet_system_default_tls_versions": {"type": "bool"},
+    "winhttp_secure_protocols": {"type": "list", "elements": "str"},
+    "fips_algorithm_policy": {"type": "bool"},
+}
 
 
 class ActionModule(WsmanAction):
     ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
-        "protocols": STATE_MAP,
-        "protocol_sides": {"type": "list", "elements": "str", "choices": ["server", "client"]},
-        "ciphers": STATE_MAP,
-        "hashes": STATE_MAP,
-        "key_exchanges": STATE_MAP,
-        "cipher_suites": {"type": "list", "elements": "str"},
-        "ecc_curves": {"type": "list", "elements": "str"},
-        "dh_min_key_bits": {"type": "dict"},
-        "dotnet_strong_crypto": {"type": "bool"},
-        "dotnet_system_default_tls_versions": {"type": "bool"},
-        "winhttp_secure_protocols": {"type": "list", "elements": "str"},
-        "fips_algorithm_policy": {"type": "bool"},
+        **POLICY_SPEC,
+        # The same options as one mapping (what schannel_resolve returns): one template for the role's task
+        # instead of one per option, which each forked worker would compile again.
+        "settings": {"type": "dict"},
         "backup": {"type": "bool", "default": True},
         "backup_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/backups"},
         "allow_lockout": {"type": "bool", "default": False},
     }
 
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
-        options = Options(settings=settings_from_args(args), backup=args["backup"], backup_dir=args["backup_dir"],
-                          allow_lockout=args["allow_lockout"], check_mode=bool(self._task.check_mode))
+        settings = settings_from_args(args)
+        if args["settings"] is not None:
+            if settings:
+                raise InputError("settings and the options it holds (%s) are mutually exclusive: give the policy "
+                                 "either as settings or as separate options" % ", ".join(sorted(settings)))
+            settings = settings_from_args(check_arguments(POLICY_SPEC, args["settings"], "settings of (%s)"
+                                                          % self._task.action))
+        options = Options(settings=settings, backup=args["backup"], backup_dir=args["backup_dir"],
+                          allow_lockout=args["allow_lockout"], check_mode=bool(self._task.check_mode),
+                          diff=bool(self._task.diff))
         return run_schannel(session, options, self.inventory_name(task_vars))

@@ -84,8 +84,14 @@ options:
     description:
       - The host's Windows version key as win_schannel returns it in C(os.key)
         (C(2008r2), C(2012r2), C(2016), C(2019), C(2022), C(2025)). Required.
-      - With O(hosts), one key for every host or a mapping of inventory host to key.
+      - With O(hosts), one key for every host or a mapping of inventory host to key; or see O(os_from).
     type: raw
+  os_from:
+    description:
+      - With O(hosts), instead of O(os), the variable in which each host registered a
+        M(fleetsec.schannel.win_schannel) or M(fleetsec.schannel.win_schannel_info) result; its C(os.key) is the
+        host's version. Read as stored, without templating every host's result again.
+    type: str
   server_name:
     description: Name sent in the SNI extension. Default is O(host) when it is a DNS name, else the inventory
       hostname when that is one; an IP literal is never sent (RFC 6066 section 3). Not with O(hosts).
@@ -113,9 +119,7 @@ EXAMPLES = r"""
   fleetsec.schannel.tls_scan:
     hosts: "{{ ansible_play_batch }}"
     settings: "{{ schannel_settings }}"
-    os: >-
-      {{ dict(ansible_play_batch | zip(ansible_play_batch | map('extract', hostvars)
-              | map(attribute='schannel_apply.os.key', default=''))) }}
+    os_from: schannel_apply  # registered by a win_schannel task on each host
   run_once: true
   register: tls
 

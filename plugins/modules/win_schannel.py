@@ -73,6 +73,14 @@ options:
   fips_algorithm_policy:
     description: C(Lsa\FipsAlgorithmPolicy\Enabled).
     type: bool
+  settings:
+    description:
+      - The options above (O(protocols) to O(fips_algorithm_policy)) as one mapping, as
+        M(fleetsec.schannel.schannel_resolve) returns it in C(settings); each key is checked as its option is.
+        Not with those options.
+      - One template for a task instead of one per option; at fleet size every forked worker compiles each of a
+        task's templates again, so the role passes its resolved settings this way.
+    type: dict
   backup:
     description:
       - Before the first write, save the prior values of everything the write touches on the controller, as JSON
@@ -146,7 +154,7 @@ changed:
   type: bool
 diff:
   description: The changed values in C(.reg) notation, before and after; shown with C(--diff).
-  returned: success
+  returned: success, in diff mode (C(--diff))
   type: dict
   sample: {before: "", after: "[HKEY_LOCAL_MACHINE\\...\\TLS 1.0\\Server]\n\"Enabled\"=dword:00000000\n"}
 changes:

@@ -26,6 +26,16 @@ def calls_of(session: Session | None) -> dict[str, Any]:
     return {"total": sum(by_operation.values()), "by_operation": by_operation}
 
 
+def check_arguments(spec: dict[str, Any], given: dict[str, Any], what: str) -> dict[str, Any]:
+    """``given`` checked against ``spec`` with Ansible's validator: InputError naming ``what`` and the option."""
+    validation = ArgumentSpecValidator(spec).validate(given)
+    errors = validation.errors.errors
+    if errors:
+        kind = "Unsupported parameters" if isinstance(errors[0], UnsupportedError) else "Invalid arguments"
+        raise InputError("%s for %s: %s" % (kind, what, validation.errors.msg))
+    return validation.validated_parameters
+
+
 class WsmanAction(ActionBase):
     """Base of the collection's host-side action plugins (they run on the controller and talk WS-Man)."""
 
@@ -49,12 +59,7 @@ class WsmanAction(ActionBase):
 
     def validated_args(self) -> dict[str, Any]:
         """The task's arguments checked against ARGUMENT_SPEC; InputError naming the module and the option."""
-        validation = ArgumentSpecValidator(self.ARGUMENT_SPEC).validate(dict(self._task.args))
-        errors = validation.errors.errors
-        if errors:
-            kind = "Unsupported parameters" if isinstance(errors[0], UnsupportedError) else "Invalid arguments"
-            raise InputError("%s for (%s) module: %s" % (kind, self._task.action, validation.errors.msg))
-        return validation.validated_parameters
+        return check_arguments(self.ARGUMENT_SPEC, dict(self._task.args), "(%s) module" % self._task.action)
 
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError

@@ -67,6 +67,9 @@ class Options:
     backup_dir: str = "~/.ansible/fleetsec_schannel/backups"
     allow_lockout: bool = False
     check_mode: bool = False
+    # The rendered diff only with --diff, as Ansible's modules return it: at fleet size the controller's single
+    # process handles every host's result, and the diff was a third of it.
+    diff: bool = False
 
 
 def findings_result(findings: Sequence[Finding]) -> list[dict[str, str]]:
@@ -147,7 +150,6 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
     already_pending = marker_pending(state.marker, facts)
     result.update({
         "changed": bool(changes),
-        "diff": render_diff(changes),
         "changes": [change_as_dict(c) for c in changes],
         "reboot_required": reboot_required,
         "reboot_pending": already_pending or (reboot_required and not options.check_mode),
@@ -155,6 +157,8 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
         "backup_file": None,
         "readback": None,
     })
+    if options.diff:
+        result["diff"] = render_diff(changes)
     if options.check_mode or not changes:
         if not changes:
             result["readback"] = None if options.check_mode else {"ok": True, "differences": []}
@@ -212,5 +216,5 @@ def partial_write_error(
 
 def settings_from_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """The policy options of win_schannel's arguments: those given (None = not managed)."""
-    module_options = {"backup", "backup_dir", "allow_lockout"}
+    module_options = {"backup", "backup_dir", "allow_lockout", "settings"}
     return {k: v for k, v in args.items() if k not in module_options and v is not None}

@@ -12,6 +12,7 @@ message names the option) and maps any FleetsecError with ``to_result()``. The W
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ansible.plugins.action import ActionBase
@@ -40,3 +41,23 @@ class ControllerAction(ActionBase):
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         """The task's result (without the base's keys); raise a FleetsecError to fail it."""
         raise NotImplementedError
+
+    def host_address(self, hostvars: Any, registered: Mapping[str, Any], name: str) -> str:
+        """Another host's ansible_host (from its ``registered_vars``), templated in that host's own context only when
+        it is a template; else its inventory name."""
+        address = registered.get("ansible_host")
+        if isinstance(address, str) and self._templar.is_template(address):
+            address = hostvars[name].get("ansible_host")
+        return str(address or name)
+
+
+def registered_vars(hostvars: Any, host: str) -> Mapping[str, Any]:
+    """Another host's variables as stored, not templated on access (``{}`` for a host not in the inventory).
+
+    For what a task registered there: results are data, never templates, and ``hostvars[host][name]`` templates the
+    whole value again on every access, which over a batch of hundreds of hosts cost a run-once task more than all the
+    rest of its work. ``HostVars.raw_get`` computes the host's variables and leaves them as they are.
+    """
+    raw_get = getattr(hostvars, "raw_get", None)
+    found = raw_get(host) if raw_get else (hostvars or {}).get(host)
+    return found if isinstance(found, Mapping) else {}  # an unknown host is an undefined marker
