@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_lean import go_lean
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     DEFAULT_MAX_ENVELOPE_SIZE,
     WSMAN_TIMED_OUT,
@@ -134,6 +135,7 @@ def sender(protocol: Any) -> Callable[[str], bytes]:
         session = getattr(protocol.transport, "session", None)
         if session is not None and session.trust_env:
             session.trust_env = False
+        go_lean(protocol.transport)  # the next messages skip requests' per-request machinery (winrm_lean.py)
         return answer
 
     return send
