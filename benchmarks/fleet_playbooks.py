@@ -16,9 +16,10 @@ versions) and runs, in this order, with the same inventory and the same forks:
 
 Per run it reports wall time, controller CPU (ansible-playbook and every process it started: user + system, from
 ``RUSAGE_CHILDREN``), the peak controller memory (the largest summed PSS of the ansible-playbook process tree,
-sampled every 100 ms from /proc), the simulator's CPU in the same interval (its /proc stat), WS-Man calls and bytes
-per host from the simulator's counters, TLS handshakes per host and host statuses from the run's result files,
-and the ratio of the wall time to the floor's.
+sampled every 500 ms from /proc; reading every fork's smaps more often took CPU from the run it measures), the
+simulator's CPU in the same interval (its /proc stat), WS-Man calls and bytes per host from the simulator's
+counters, TLS handshakes per host and host statuses from the run's result files, and the ratio of the wall time to
+the floor's.
 
     .venv/bin/python benchmarks/fleet_playbooks.py --sizes 10 --latencies 0           # a first look, ~1 min
     .venv/bin/python benchmarks/fleet_playbooks.py --sizes 10,100,500,1000 --latencies 0,20 --json out/fleet.json
@@ -98,7 +99,7 @@ class RunFigures:
 class TreeMemorySampler(threading.Thread):
     """Peak of the summed PSS of a process and its descendants, sampled from /proc (a measurement, not a wait)."""
 
-    def __init__(self, root_pid: int, interval: float = 0.1) -> None:
+    def __init__(self, root_pid: int, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.root_pid, self.interval = root_pid, interval
         self.peak_kib = 0

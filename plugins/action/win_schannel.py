@@ -38,6 +38,7 @@ class ActionModule(WsmanAction):
         "backup": {"type": "bool", "default": True},
         "backup_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/backups"},
         "allow_lockout": {"type": "bool", "default": False},
+        "pending_reboot_is_change": {"type": "bool", "default": False},
     }
 
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
@@ -50,5 +51,5 @@ class ActionModule(WsmanAction):
                                                           % self._task.action))
         options = Options(settings=settings, backup=args["backup"], backup_dir=args["backup_dir"],
                           allow_lockout=args["allow_lockout"], check_mode=bool(self._task.check_mode),
-                          diff=bool(self._task.diff))
+                          diff=bool(self._task.diff), pending_reboot_is_change=args["pending_reboot_is_change"])
         return run_schannel(session, options, self.inventory_name(task_vars))

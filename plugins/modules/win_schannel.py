@@ -95,6 +95,14 @@ options:
         C(<stamp>.partial.json) record there too.
     type: path
     default: ~/.ansible/fleetsec_schannel/backups
+  pending_reboot_is_change:
+    description:
+      - When the task applies (not in check mode) and has nothing to write, but a reboot from an earlier run is still
+        pending (C(reboot_pending)), report C(changed), so that a handler notified on change reboots the host.
+      - The role sets it where the play may reboot; it replaces a C(changed_when) expression that, evaluated on
+        every host, templated the whole registered result again.
+    type: bool
+    default: false
   allow_lockout:
     description:
       - Apply settings even when they would leave the host no TLS protocol and cipher suite in common with this
@@ -149,7 +157,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed:
-  description: Whether values were written (in check mode, whether they would be).
+  description: Whether values were written (in check mode, whether they would be); with O(pending_reboot_is_change),
+    also when nothing was written but a reboot is still pending.
   returned: always
   type: bool
 diff:

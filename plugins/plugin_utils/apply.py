@@ -67,6 +67,9 @@ class Options:
     backup_dir: str = "~/.ansible/fleetsec_schannel/backups"
     allow_lockout: bool = False
     check_mode: bool = False
+    # Applied with nothing to write but a reboot still pending (an earlier run's, schannel_reboot: never): report a
+    # change, so that a handler notified on change reboots the host (the role sets it where the play may reboot).
+    pending_reboot_is_change: bool = False
     # The rendered diff only with --diff, as Ansible's modules return it: at fleet size the controller's single
     # process handles every host's result, and the diff was a third of it.
     diff: bool = False
@@ -149,7 +152,7 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
     # Pending means written and not yet read by Schannel: check mode writes nothing, so there only the marker counts.
     already_pending = marker_pending(state.marker, facts)
     result.update({
-        "changed": bool(changes),
+        "changed": bool(changes) or (options.pending_reboot_is_change and not options.check_mode and already_pending),
         "changes": [change_as_dict(c) for c in changes],
         "reboot_required": reboot_required,
         "reboot_pending": already_pending or (reboot_required and not options.check_mode),
@@ -216,5 +219,5 @@ def partial_write_error(
 
 def settings_from_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """The policy options of win_schannel's arguments: those given (None = not managed)."""
-    module_options = {"backup", "backup_dir", "allow_lockout", "settings"}
+    module_options = {"backup", "backup_dir", "allow_lockout", "settings", "pending_reboot_is_change"}
     return {k: v for k, v in args.items() if k not in module_options and v is not None}

@@ -91,6 +91,23 @@ def test_apply_converges_in_one_run_with_the_changes_check_mode_announced(story)
     assert all(r["changed"] == 0 for r in story["again"]["recap"].values())
 
 
+def test_a_pending_reboot_is_a_change_only_when_asked_and_applied(story):
+    """pending_reboot_is_change: nothing left to write, the apply run's reboot still pending (same boot)."""
+    fleet, tmp = story["fleet"], story["tmp"]
+    playbook = write_playbook(tmp / "pending.yml", [harden_task(story["backups"], pending_reboot_is_change=True)])
+    outcomes = {}
+    for step, args in (("pending-check", ("--check",)), ("pending-apply", ())):
+        proc = run_playbook(fleet.inventory, playbook, tmp / step, *args)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        outcomes[step] = {h: result(tmp / step, h) for h in HOSTS}
+    for host in HOSTS:
+        assert outcomes["pending-apply"][host]["changes"] == []
+        assert outcomes["pending-apply"][host]["reboot_pending"] is True
+        assert outcomes["pending-apply"][host]["changed"] is True
+        assert outcomes["pending-check"][host]["changed"] is False  # check mode: nothing it would do
+        assert host_registry(fleet, host) == story["again"]["registry"][host]  # and nothing was written
+
+
 def test_calls_are_at_the_floor(story):
     for host in HOSTS:
         check = story["check"]["results"][host]["calls"]
