@@ -16,7 +16,7 @@ versions) and runs, in this order, with the same inventory and the same forks:
 
 Per run it reports wall time, controller CPU (ansible-playbook and every process it started: user + system, from
 ``RUSAGE_CHILDREN``), the peak controller memory (the largest summed PSS of the ansible-playbook process tree,
-sampled every 500 ms from /proc; reading every fork's smaps more often took CPU from the run it measures), the
+sampled every 2 s from /proc; reading every fork's smaps more often took CPU from the run it measures), the
 simulator's CPU in the same interval (its /proc stat), WS-Man calls and bytes per host from the simulator's
 counters, TLS handshakes per host and host statuses from the run's result files, and the ratio of the wall time to
 the floor's.
@@ -99,7 +99,7 @@ class RunFigures:
 class TreeMemorySampler(threading.Thread):
     """Peak of the summed PSS of a process and its descendants, sampled from /proc (a measurement, not a wait)."""
 
-    def __init__(self, root_pid: int, interval: float = 0.5) -> None:
+    def __init__(self, root_pid: int, interval: float = 2.0) -> None:
         super().__init__(daemon=True)
         self.root_pid, self.interval = root_pid, interval
         self.peak_kib = 0
@@ -118,19 +118,20 @@ class TreeMemorySampler(threading.Thread):
 def tree_pss_kib(root_pid: int) -> int:
     """Proportional set size (PSS) of a process and its descendants, in KiB: Ansible's forks share most of their
     pages with the parent (copy-on-write), so summing their RSS would count the same memory once per fork."""
-    parents: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                parents[int(entry.name)] = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
+                parent = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
             except OSError:  # the process ended while we looked
                 continue
+            children.setdefault(parent, []).append(int(entry.name))
     tree, frontier = {root_pid}, [root_pid]
     while frontier:
-        pid = frontier.pop()
-        children = [p for p, parent in parents.items() if parent == pid and p not in tree]
-        tree.update(children)
-        frontier.extend(children)
+        for child in children.get(frontier.pop(), ()):
+            if child not in tree:
+                tree.add(child)
+                frontier.append(child)
     return sum(pss_kib(pid) for pid in tree)
 
 

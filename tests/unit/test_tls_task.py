@@ -66,3 +66,18 @@ def test_a_batch_refuses_a_concurrency_below_one_and_fails_only_the_host_of_an_u
     assert "no Windows version for ms002" in out["hosts"]["ms002"]["msg"]
     assert out["verdicts"] == {"failed": 2}
     assert out["handshakes"] == 0
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"os": {"ms001": "2019"}}, "os is one Windows version key"),
+    ({"os": "2019", "os_from": "schannel_apply"}, "os_from needs hosts"),
+    ({"hosts": ["ms001"], "host": "192.0.2.1", "os": "2019"}, "host and server_name name one host"),
+    ({"hosts": ["ms001"], "os": ["2019"]}, "os must be a version key or a mapping"),
+    ({"hosts": ["ms001"], "os": "2019", "os_from": "schannel_apply"}, "either as os or as os_from"),
+    ({"hosts": ["ms001"], "os": None}, "either as os or as os_from"),
+])
+def test_one_host_or_a_batch_never_a_mix(change, message):
+    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import check_targets
+
+    with pytest.raises(InputError, match=message):
+        check_targets({**ARGS, "host": None, "hosts": None, "os_from": None, **change})

@@ -65,6 +65,23 @@ def check_options(args: dict[str, Any]) -> None:
         raise InputError("ports must be TCP ports 1-65535, not %s" % bad_ports, code="ports")
 
 
+def check_targets(args: dict[str, Any]) -> None:
+    """One host (``host``, ``os``, ``server_name``) or a batch (``hosts`` with ``os`` or ``os_from``), not a mix."""
+    if args.get("hosts") is None:
+        if isinstance(args.get("os"), Mapping) or args.get("os_from"):
+            raise InputError("os is one Windows version key (such as '2019'), and os_from needs hosts: give hosts "
+                             "to scan several hosts from one task", code="os")
+        return
+    if args.get("host") or args.get("server_name"):
+        raise InputError("host and server_name name one host: leave them out with hosts (each host is scanned at "
+                         "its ansible_host, and its name is sent as SNI when it is a DNS name)", code="hosts")
+    if args.get("os") is not None and not isinstance(args["os"], (str, Mapping)):
+        raise InputError("os must be a version key or a mapping of inventory host to version key", code="os")
+    if (args.get("os") is None) == (args.get("os_from") is None):
+        raise InputError("give the hosts' Windows versions either as os or as os_from (the variable each host "
+                         "registered a win_schannel or win_schannel_info result in)", code="os")
+
+
 def run_tls_scan(args: dict[str, Any], inventory_name: str, ansible_host: str | None) -> dict[str, Any]:
     """Scan the host's ports and judge them against the settings; the tls_scan return value."""
     check_options(args)
