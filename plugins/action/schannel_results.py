@@ -64,6 +64,7 @@ class ActionModule(ControllerAction):
             template=plan.get("template"),
             settings=plan.get("settings") or {},
             settings_digest=plan.get("settings_digest") or "",
+            settings_by_os=plan.get("settings_by_os") or {},
             started=plan.get("started") or "",
         )
         unsafe = host_result.open_to_others_warning(args["report_dir"])

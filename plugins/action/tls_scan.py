@@ -29,6 +29,7 @@ class ActionModule(ControllerAction):
         "timeout": {"type": "float", "default": 5},
         "port_timeout": {"type": "float", "default": 120},
         "settings": {"type": "dict"},
+        "settings_by_os": {"type": "dict"},
         "os": {"type": "raw"},
         "os_from": {"type": "str"},
         "server_name": {"type": "str"},

@@ -35,6 +35,8 @@ class ActionModule(WsmanAction):
         # The same options as one mapping (what schannel_resolve returns): one template for the role's task
         # instead of one per option, which each forked worker would compile again.
         "settings": {"type": "dict"},
+        # The same mapping per Windows version key (an IIS Crypto template with minimumOSVersion items).
+        "settings_by_os": {"type": "dict"},
         "backup": {"type": "bool", "default": True},
         "backup_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/backups"},
         "allow_lockout": {"type": "bool", "default": False},
@@ -43,13 +45,26 @@ class ActionModule(WsmanAction):
 
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         settings = settings_from_args(args)
+        given = [name for name in ("settings", "settings_by_os") if args[name] is not None]
+        if len(given) > 1:
+            raise InputError("settings and settings_by_os are mutually exclusive: give the policy one way")
+        if given and settings:
+            raise InputError("%s and the options it holds (%s) are mutually exclusive: give the policy either as %s "
+                             "or as separate options" % (given[0], ", ".join(sorted(settings)), given[0]))
+        what = "(%s)" % self._task.action
         if args["settings"] is not None:
-            if settings:
-                raise InputError("settings and the options it holds (%s) are mutually exclusive: give the policy "
-                                 "either as settings or as separate options" % ", ".join(sorted(settings)))
-            settings = settings_from_args(check_arguments(POLICY_SPEC, args["settings"], "settings of (%s)"
-                                                          % self._task.action))
-        options = Options(settings=settings, backup=args["backup"], backup_dir=args["backup_dir"],
-                          allow_lockout=args["allow_lockout"], check_mode=bool(self._task.check_mode),
-                          diff=bool(self._task.diff), pending_reboot_is_change=args["pending_reboot_is_change"])
+            settings = settings_from_args(check_arguments(POLICY_SPEC, args["settings"], "settings of " + what))
+        by_os = None
+        if args["settings_by_os"] is not None:
+            by_os = {}
+            for os_key, raw in args["settings_by_os"].items():
+                if not isinstance(raw, dict):
+                    raise InputError("settings_by_os.%s must be a mapping of win_schannel options, not %s"
+                                     % (os_key, type(raw).__name__))
+                by_os[str(os_key)] = settings_from_args(
+                    check_arguments(POLICY_SPEC, raw, "settings_by_os.%s of %s" % (os_key, what)))
+        options = Options(settings=settings, settings_by_os=by_os, backup=args["backup"],
+                          backup_dir=args["backup_dir"], allow_lockout=args["allow_lockout"],
+                          check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
+                          pending_reboot_is_change=args["pending_reboot_is_change"])
         return run_schannel(session, options, self.inventory_name(task_vars))

@@ -78,7 +78,15 @@ EXAMPLES = r"""
 
 RETURN = r"""
 settings:
-  description: The M(fleetsec.schannel.win_schannel) options every host gets.
+  description: The M(fleetsec.schannel.win_schannel) options every host gets (for a template with
+    C(minimumOSVersion) items, every item; each host gets its version's entry of RV(settings_by_os)).
+  returned: success
+  type: dict
+settings_by_os:
+  description:
+    - For an IIS Crypto template whose items carry C(minimumOSVersion), the settings per Windows version in
+      O(os_keys), rendered as IIS Crypto applies the template (an item for a newer Windows left out on older ones),
+      overrides applied and each checked for its version. Empty otherwise.
   returned: success
   type: dict
 settings_digest:

@@ -78,7 +78,13 @@ options:
       - The win_schannel options the host should have (a profile as the role resolves it). Only the options that
         decide what a listener offers are read (C(protocols), C(protocol_sides), C(ciphers), C(hashes),
         C(key_exchanges), C(cipher_suites), C(ecc_curves), C(dh_min_key_bits)); the others are accepted and ignored.
-      - Required.
+      - Required, unless O(settings_by_os) is given.
+    type: dict
+  settings_by_os:
+    description:
+      - Instead of O(settings), the settings per Windows version key (as M(fleetsec.schannel.schannel_resolve)
+        returns them for an IIS Crypto template whose items carry C(minimumOSVersion)); each host is judged by the
+        entry of its version.
     type: dict
   os:
     description:

@@ -81,6 +81,15 @@ options:
       - One template for a task instead of one per option; at fleet size every forked worker compiles each of a
         task's templates again, so the role passes its resolved settings this way.
     type: dict
+  settings_by_os:
+    description:
+      - Like O(settings), one mapping per Windows version key (C(2008r2) ... C(2025)); the module takes the host's
+        entry once it has read the host's version, and fails (writing nothing) when there is none.
+      - For an IIS Crypto template whose items carry C(minimumOSVersion) (the TLS 1.3 items, the suite list of
+        IIS Crypto 4.x): rendered per version as IIS Crypto applies it, an item for a newer Windows is left out on
+        older ones. M(fleetsec.schannel.schannel_resolve) returns it in C(settings_by_os).
+      - Not with O(settings) or the separate options.
+    type: dict
   backup:
     description:
       - Before the first write, save the prior values of everything the write touches on the controller, as JSON

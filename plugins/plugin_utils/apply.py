@@ -64,6 +64,9 @@ class Options:
 
     settings: Mapping[str, Any]
     backup: bool = True
+    # Settings per Windows version key (an IIS Crypto template rendered per version); when given, ``settings`` is
+    # not used and the host's entry is taken once its version is read.
+    settings_by_os: Mapping[str, Mapping[str, Any]] | None = None
     backup_dir: str = "~/.ansible/fleetsec_schannel/backups"
     allow_lockout: bool = False
     check_mode: bool = False
@@ -128,10 +131,14 @@ def read_back(reg: StdRegProv, written: Sequence[Change]) -> dict[str, Any]:
 
 def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any]:
     """The whole win_schannel task for one host; raises FleetsecError subclasses for to_result()."""
-    settings = parse_or_raise(options.settings)
+    if options.settings_by_os is not None:
+        wanted: Settings | dict[str, Settings] = {
+            os_key: parse_or_raise(raw) for os_key, raw in options.settings_by_os.items()}
+    else:
+        wanted = parse_or_raise(options.settings)
     reg = StdRegProv(session.client)
-    state = read_host(reg, settings)
-    facts, engine = state.os, state.findings
+    state = read_host(reg, wanted)
+    settings, facts, engine = state.settings, state.os, state.findings
     result: dict[str, Any] = {"os": os_result(facts), "findings": findings_result(engine)}
     errors = [f for f in engine if f.severity == ERROR]
     if errors:
@@ -219,5 +226,5 @@ def partial_write_error(
 
 def settings_from_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """The policy options of win_schannel's arguments: those given (None = not managed)."""
-    module_options = {"backup", "backup_dir", "allow_lockout", "settings", "pending_reboot_is_change"}
+    module_options = {"backup", "backup_dir", "allow_lockout", "settings", "settings_by_os", "pending_reboot_is_change"}
     return {k: v for k, v in args.items() if k not in module_options and v is not None}

@@ -26,10 +26,12 @@ import os
 import stat
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import settings_digest
 
 SCHEMA = "fleetsec.schannel/host-result"
 SCHEMA_VERSION = 1
@@ -48,6 +50,8 @@ class RunInfo:
     settings: Mapping[str, Any]
     settings_digest: str
     started: str  # ISO-8601 UTC, when the play (or its serial batch) resolved its settings
+    # An IIS Crypto template with minimumOSVersion items: the settings per Windows version (role_settings.Resolved).
+    settings_by_os: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _ran(result: Any) -> bool:
@@ -114,6 +118,14 @@ def _seconds(started: str, finished: str) -> float | None:
     return round(delta.total_seconds(), 1)
 
 
+def _settings_of(run: RunInfo, os_key: str | None) -> dict[str, Any]:
+    """The settings the host was held to: its version's entry when the run has them per version."""
+    if os_key and os_key in run.settings_by_os:
+        settings = dict(run.settings_by_os[os_key])
+        return {"settings": settings, "settings_digest": settings_digest(settings)}
+    return {"settings": dict(run.settings), "settings_digest": run.settings_digest}
+
+
 def build(
     run: RunInfo,
     host: str,
@@ -178,8 +190,7 @@ def build(
         "os": apply.get("os"),
         "profile": run.profile,
         "template": run.template,
-        "settings": dict(run.settings),
-        "settings_digest": run.settings_digest,
+        **_settings_of(run, (apply.get("os") or {}).get("key")),
         "status": _status(run.mode, apply, errors, unreachable, pending),
         "drift": changes,
         "changes": [] if check else written,

@@ -10,6 +10,7 @@ change was written. After a reboot LastBootUpTime differs and the marker no long
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     value_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError, InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, read_desired, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts, read_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
@@ -101,6 +102,7 @@ class HostRead:
     minimal changes."""
 
     os: OsFacts
+    settings: Settings
     findings: list[Finding]
     desired: DesiredState
     snapshot: Snapshot
@@ -116,14 +118,21 @@ def plan_for(settings: Settings, os_key: str) -> tuple[DesiredState, list[Findin
     return desired, findings
 
 
-def read_host(reg: StdRegProv, settings: Settings) -> HostRead:
+def read_host(reg: StdRegProv, settings: Settings | Mapping[str, Settings]) -> HostRead:
     """OS, then the desired state for it, then exactly the values it names and the reboot marker; writes nothing.
 
     The one reader of win_schannel (check and apply) and of the read-only drift assessment: one WQL query, one
     EnumKey of SCHANNEL\\Protocols when several protocol keys are managed, one typed Get per managed value and one
-    for the marker.
+    for the marker. ``settings`` may map Windows version keys to settings (an IIS Crypto template rendered per
+    version): the host's entry is taken once its version is known, and a version without one is an InputError.
     """
     facts = read_supported_os(reg.client)
+    if isinstance(settings, Mapping):
+        if facts.os_key not in settings:
+            raise InputError("settings_by_os has no entry for %s (%s): add one (with the role, add the key to "
+                             "schannel_os_keys)" % (catalog.os_label(facts.os_key), facts.os_key),
+                             code="settings-by-os")
+        settings = settings[facts.os_key]
     desired, findings = plan_for(settings, facts.os_key)
     wanted = []
     for vid, value in sorted(desired.items()):
@@ -134,4 +143,4 @@ def read_host(reg: StdRegProv, settings: Settings) -> HostRead:
         key_id(k).startswith(key_id(PROTOCOLS_CONTAINER) + "\\") for k, _n, _t in wanted) > 1 else []
     snapshot = read_desired(reg, wanted, containers)
     marker = snapshot.values.pop(value_id(MARKER[0], MARKER[1]), None)
-    return HostRead(facts, findings, desired, snapshot, marker, compute_changes(desired, snapshot))
+    return HostRead(facts, settings, findings, desired, snapshot, marker, compute_changes(desired, snapshot))

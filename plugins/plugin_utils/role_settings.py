@@ -39,10 +39,14 @@ class Resolved:
     template: str | None
     template_name: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # A template whose items carry minimumOSVersion renders per Windows version, as IIS Crypto applies it: an item
+    # for a newer version is left out on older ones (a Server 2022 suite list is not written on 2016).
+    settings_by_os: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "settings": self.settings,
+            "settings_by_os": self.settings_by_os,
             "settings_digest": self.digest,
             "profile": self.profile,
             "template": self.template,
@@ -79,14 +83,15 @@ def _fail(findings: list[Finding], origin: Any) -> None:
 
 
 def _base(profile: str, profiles: Any, template: str | None, template_text: str | bytes | None):
-    """The settings before overrides, the variable name they came from, and the template's name if any."""
+    """The settings before overrides, the variable name they came from, the template's name if any, and the
+    template's per-version rendering when its items name a minimum Windows version (else None)."""
     if template:
         if template_text is None:
             raise InputError("schannel_iiscrypto_template: no template text was read from '%s'" % template)
         read = read_ictpl(template_text)
         where = "schannel_iiscrypto_template (%s)" % template
         _fail(read.findings, lambda f: "%s: %s" % (where, f))
-        return read.settings, where, read.name or None
+        return read.settings, where, read.name or None, (read.for_os if read.minimum_os else None)
     if not isinstance(profiles, Mapping):
         raise InputError("schannel_profiles must be a mapping of profile name to win_schannel options")
     if profile not in profiles:
@@ -98,7 +103,7 @@ def _base(profile: str, profiles: Any, template: str | None, template_text: str 
     base = profiles[profile]
     if not isinstance(base, Mapping):
         raise InputError("schannel_profiles.%s must be a mapping of win_schannel options" % profile)
-    return dict(base), "schannel_profiles.%s" % profile, None
+    return dict(base), "schannel_profiles.%s" % profile, None, None
 
 
 def resolve(
@@ -122,7 +127,7 @@ def resolve(
     if not isinstance(overrides, Mapping):
         raise InputError("schannel_overrides must be a mapping of win_schannel options (as in a profile), got a %s"
                          % type(overrides).__name__, code="wrong-type")
-    base, base_origin, template_name = _base(profile, profiles, template, template_text)
+    base, base_origin, template_name, for_os = _base(profile, profiles, template, template_text)
     settings = merge(base, overrides)
 
     def origin(finding: Finding) -> str:
@@ -134,9 +139,17 @@ def resolve(
     parsed, findings = parse_settings(settings)
     _fail(findings, origin)
     warnings: list[str] = []
+    by_os: dict[str, dict[str, Any]] = {}
     for os_key in os_keys:
         label = catalog.OS_INFO[os_key].label
-        os_findings = check_settings(parsed, os_key)
+        os_parsed = parsed
+        if for_os is not None:
+            rendered, left_out = for_os(os_key)
+            by_os[os_key] = merge(rendered, overrides)
+            os_parsed, findings = parse_settings(by_os[os_key])
+            _fail(findings, lambda f, label=label: "on %s: %s" % (label, origin(f)))
+            warnings += ["%s: %s" % (label, f) for f in left_out]
+        os_findings = check_settings(os_parsed, os_key)
         _fail(os_findings, lambda f, label=label: "on %s: %s" % (label, origin(f)))
         warnings += ["%s: %s" % (label, f) for f in os_findings]
     return Resolved(
@@ -146,6 +159,7 @@ def resolve(
         template=template or None,
         template_name=template_name,
         warnings=warnings,
+        settings_by_os=by_os,
     )
 
 

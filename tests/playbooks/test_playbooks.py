@@ -142,7 +142,16 @@ def test_an_iis_crypto_template_applies_instead_of_a_profile(pair: Playbooks):
     assert record["settings"]["protocols"]["TLS 1.0"] == "disabled"
     reg = registry(pair.fleet, "ms001")
     assert reg.get_dword(catalog.SCHANNEL_KEY + "\\Protocols\\TLS 1.0\\Server", "Enabled") == 0
-    assert drift_of(pair.fleet, "ms002", record["settings"]) == []
+    # The suite list is marked minimumOSVersion="Windows2022": IIS Crypto leaves 2019's order alone, and so do we.
+    assert "cipher_suites" not in record["settings"]
+    assert reg.get_string(catalog.SUITE_POLICY_KEY, "Functions") is None
+    on_2022 = applied.results["ms002"]["settings"]
+    assert on_2022["cipher_suites"][0] == "TLS_AES_256_GCM_SHA384"
+    assert registry(pair.fleet, "ms002").get_string(catalog.SUITE_POLICY_KEY, "Functions").startswith(
+        "TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256,")
+    assert record["settings_digest"] != applied.results["ms002"]["settings_digest"]
+    assert drift_of(pair.fleet, "ms001", record["settings"]) == []
+    assert drift_of(pair.fleet, "ms002", on_2022) == []
     assert set(pair.run("drift", schannel_iiscrypto_template=template).status().values()) == {"compliant"}
     # the profile is not what the hosts hold now
     assert set(pair.run("drift", schannel_fail_on_drift=False).status().values()) == {"drifted"}

@@ -108,6 +108,24 @@ def test_a_pending_reboot_is_a_change_only_when_asked_and_applied(story):
         assert host_registry(fleet, host) == story["again"]["registry"][host]  # and nothing was written
 
 
+def test_settings_by_os_takes_the_host_s_entry_and_fails_a_version_without_one(story):
+    """settings_by_os (an IIS Crypto template rendered per version): 2012 R2 has no entry and fails, writing
+    nothing; the others are judged by their own entry (the story's hosts hold recommended, so that is compliant)."""
+    fleet, tmp = story["fleet"], story["tmp"]
+    recommended = profile("recommended")
+    by_os = {os_key: recommended for os_key in ("2016", "2019", "2022")}
+    task = {"name": "by version", "fleetsec.schannel.win_schannel": {"settings_by_os": by_os,
+                                                                      "backup_dir": str(story["backups"])}}
+    proc = run_playbook(fleet.inventory, write_playbook(tmp / "by-os.yml", [task]), tmp / "by-os", "--check")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    failed = result(tmp / "by-os", "ms001")
+    assert failed["error"]["code"] == "settings-by-os"
+    assert "settings_by_os has no entry for Windows Server 2012 R2 (2012r2)" in failed["msg"]
+    assert host_registry(fleet, "ms001") == story["again"]["registry"]["ms001"]
+    for host in ("ms002", "ms003", "ms004"):
+        assert result(tmp / "by-os", host)["changes"] == [], host
+
+
 def test_calls_are_at_the_floor(story):
     for host in HOSTS:
         check = story["check"]["results"][host]["calls"]

@@ -88,6 +88,26 @@ def test_a_template_replaces_the_profile_and_keeps_its_name():
     assert "dotnet_strong_crypto" not in resolved.settings  # a template manages what IIS Crypto manages
 
 
+def test_a_template_with_minimum_os_items_resolves_per_version_as_iis_crypto_applies_it():
+    """The suite list and TLS 1.3 are marked minimumOSVersion="Windows2022": 2016 and 2019 keep their own order."""
+    text = (FIXTURES / "iiscrypto4x-tls12-http3.ictpl").read_bytes()
+    overrides = {"protocols": {"TLS 1.1": "disabled"}}
+    resolved = resolve("recommended", profiles(), overrides, ["2016", "2019", "2022", "2025"],
+                       template="tls12.ictpl", template_text=text)
+    assert sorted(resolved.settings_by_os) == ["2016", "2019", "2022", "2025"]
+    for old in ("2016", "2019"):
+        assert "cipher_suites" not in resolved.settings_by_os[old]
+        assert "TLS 1.3" not in resolved.settings_by_os[old]["protocols"]
+        assert resolved.settings_by_os[old]["protocols"]["TLS 1.1"] == "disabled"  # overrides apply per version
+    for new in ("2022", "2025"):
+        assert resolved.settings_by_os[new]["cipher_suites"][0] == "TLS_AES_256_GCM_SHA384"
+        assert resolved.settings_by_os[new]["protocols"]["TLS 1.3"]
+    assert "cipher_suites" in resolved.settings  # the template as read: every item
+    assert any(w.startswith("Windows Server 2019") and "Windows2022" in w for w in resolved.warnings), \
+        resolved.warnings
+    assert resolve("recommended", profiles(), {}, ALL_OS).settings_by_os == {}  # a profile is the same everywhere
+
+
 def test_a_malformed_template_fails_naming_the_variable_and_the_file():
     with pytest.raises(InputError) as error:
         resolve("recommended", profiles(), {}, ALL_OS, template="broken.ictpl",

@@ -16,7 +16,7 @@ ARGS = {"host": "192.0.2.1", "ports": [8460], "depth": "compliance", "timeout": 
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({}, "settings and os are required"),
+    ({}, r"settings \(or settings_by_os\) and os are required"),
     ({"settings": {}, "os": "2019", "ports": [0]}, "ports must be TCP ports 1-65535"),
     ({"settings": {}, "os": "2019", "timeout": 0}, "timeout must be a positive number"),
     ({"settings": {}, "os": "Server 2019"}, "os must be one of 2008r2"),
@@ -81,3 +81,17 @@ def test_one_host_or_a_batch_never_a_mix(change, message):
 
     with pytest.raises(InputError, match=message):
         check_targets({**ARGS, "host": None, "hosts": None, "os_from": None, **change})
+
+
+def test_settings_by_os_judges_each_version_by_its_own_entry_and_fails_a_version_without_one():
+    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import expectations_for, run_batch_scan
+
+    by_os = {"2019": {"protocols": {"TLS 1.0": "enabled"}}, "2022": {"protocols": {"TLS 1.0": "disabled"}}}
+    args = {**ARGS, "host": None, "settings": None, "settings_by_os": by_os, "os": "2019", "concurrency": 1}
+    assert "TLS 1.0" in expectations_for(args, "2019")[8460].protocols
+    assert "TLS 1.0" not in expectations_for(args, "2022")[8460].protocols
+    out = run_batch_scan({**args, "os": {"ms001": "2016"}}, {"ms001": "192.0.2.1"})
+    assert out["hosts"]["ms001"]["failed"] is True
+    assert "settings_by_os has no entry for Windows version 2016" in out["hosts"]["ms001"]["msg"]
+    with pytest.raises(InputError, match="mutually exclusive"):
+        run_batch_scan({**args, "settings": {}}, {"ms001": "192.0.2.1"})

@@ -52,11 +52,16 @@ def server_name_for(host: str, inventory_name: str, given: str | None) -> str | 
 
 def check_options(args: dict[str, Any]) -> None:
     """InputError naming the option, before any handshake."""
-    if args.get("settings") is None or args.get("os") is None:
-        raise InputError("settings and os are required to judge the scan: pass the win_schannel settings the host "
-                         "should have and its os.key (as win_schannel returns it)", code="settings")
-    if not isinstance(args["settings"], dict):
+    if (args.get("settings") is None and args.get("settings_by_os") is None) or args.get("os") is None:
+        raise InputError("settings (or settings_by_os) and os are required to judge the scan: pass the win_schannel "
+                         "settings the host should have and its os.key (as win_schannel returns it)", code="settings")
+    if args.get("settings") is not None and args.get("settings_by_os") is not None:
+        raise InputError("settings and settings_by_os are mutually exclusive", code="settings")
+    if args.get("settings") is not None and not isinstance(args["settings"], dict):
         raise InputError("settings must be a mapping of win_schannel options", code="settings")
+    for os_key, by_os in (args.get("settings_by_os") or {}).items():
+        if not isinstance(by_os, dict):
+            raise InputError("settings_by_os.%s must be a mapping of win_schannel options" % os_key, code="settings")
     for field in ("timeout", "port_timeout"):
         if args[field] <= 0:
             raise InputError("%s must be a positive number of seconds, not %r" % (field, args[field]), code=field)
@@ -136,8 +141,14 @@ def run_batch_scan(args: dict[str, Any], addresses: Mapping[str, str]) -> dict[s
 
 
 def expectations_for(args: dict[str, Any], os_key: str) -> dict[int, Expectation]:
-    """What each port should accept under the settings on this Windows version (InputError for a bad version)."""
-    relevant = {k: v for k, v in args["settings"].items() if k in LISTENER_OPTIONS}
+    """What each port should accept under the settings on this Windows version (InputError for a bad version, or
+    for a version settings_by_os has no entry for)."""
+    settings = args.get("settings")
+    if args.get("settings_by_os") is not None:
+        settings = args["settings_by_os"].get(os_key)
+        if settings is None:
+            raise InputError("settings_by_os has no entry for Windows version %s" % os_key, code="settings")
+    relevant = {k: v for k, v in settings.items() if k in LISTENER_OPTIONS}
     return {port: expect_from_options(relevant, os_key, dotnet_listener=port not in WINRM_PORTS)
             for port in dict.fromkeys(args["ports"])}
 
