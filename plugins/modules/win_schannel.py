@@ -86,8 +86,8 @@ options:
       - Like O(settings), one mapping per Windows version key (C(2008r2) ... C(2025)); the module takes the host's
         entry once it has read the host's version, and fails (writing nothing) when there is none.
       - For an IIS Crypto template whose items carry C(minimumOSVersion) (the TLS 1.3 items, the suite list of
-        IIS Crypto 4.x): rendered per version as IIS Crypto applies it, an item for a newer Windows is left out on
-        older ones. M(fleetsec.schannel.schannel_resolve) returns it in C(settings_by_os).
+        IIS Crypto 4.x), rendered per version as IIS Crypto applies it, so that an item for a newer Windows is left
+        out on older ones. M(fleetsec.schannel.schannel_resolve) returns it in C(settings_by_os).
       - Not with O(settings) or the separate options.
     type: dict
   backup:
