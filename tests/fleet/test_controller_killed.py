@@ -52,15 +52,33 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def kill_controller(process: subprocess.Popen) -> None:
+def process_state(pid: int) -> str:
+    """The state letter of /proc/<pid>/stat (``T`` stopped, ``Z`` dead and not yet reaped); "" once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def kill_controller(process: subprocess.Popen, timeout: float = 30) -> None:
     """SIGKILL ansible-playbook and its forks at once, as a crash of the controller would. Its workers run in
     sessions of their own (ansible-core detaches them), so a signal to the process group alone would let them
-    finish their tasks: the main process is stopped first so that it forks no more, then every process dies."""
+    finish their tasks: the main process is stopped first so that it forks no more, then every process dies.
+
+    A signal is delivered asynchronously: the main process may still fork a worker after ``kill`` returns, so its
+    descendants are listed only once /proc shows it stopped, and listed again until none is left alive."""
     os.kill(process.pid, signal.SIGSTOP)
-    for pid in [*descendants(process.pid), process.pid]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    assert process.wait(30) == -signal.SIGKILL
+    deadline = time.monotonic() + timeout
+    while process_state(process.pid) != "T":
+        assert time.monotonic() < deadline, "ansible-playbook did not stop"
+        time.sleep(0.001)
+    while alive := [pid for pid in descendants(process.pid) if process_state(pid) not in ("", "Z", "X")]:
+        assert time.monotonic() < deadline, "the controller's workers did not die: %s" % alive
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(timeout) == -signal.SIGKILL
 
 
 def test_controller_killed_mid_write_leaves_every_write_recoverable(tmp_path):
