@@ -30,12 +30,12 @@ description:
   - ClientHellos are built and ServerHellos read with tlslite-ng. Requires the Python packages C(tlslite-ng) and,
     for O(depth=full), C(sslyze) on the controller (C(requirements/verify.txt)); the task fails with an install
     hint when one is missing.
-author:
-  - fleetsec.schannel contributors (@fleetsec)
   - With O(hosts) one task scans many hosts (a serial batch, a whole inventory) from the controller, O(concurrency)
     hosts at a time, and returns each host's result under RV(hosts). Run it once (C(run_once)) for the batch, since
     at fleet size every task per host costs Ansible about a fork and its templating, which one task for the batch
     does not.
+author:
+  - fleetsec.schannel contributors (@fleetsec)
 options:
   host:
     description: Address to scan. Default is the inventory host's C(ansible_host), else its inventory name.

@@ -114,8 +114,8 @@ def test_settings_by_os_takes_the_host_s_entry_and_fails_a_version_without_one(s
     fleet, tmp = story["fleet"], story["tmp"]
     recommended = profile("recommended")
     by_os = {os_key: recommended for os_key in ("2016", "2019", "2022")}
-    task = {"name": "by version", "fleetsec.schannel.win_schannel": {"settings_by_os": by_os,
-                                                                      "backup_dir": str(story["backups"])}}
+    options = {"settings_by_os": by_os, "backup_dir": str(story["backups"])}
+    task = {"name": "by version", "fleetsec.schannel.win_schannel": options}
     proc = run_playbook(fleet.inventory, write_playbook(tmp / "by-os.yml", [task]), tmp / "by-os", "--check")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     failed = result(tmp / "by-os", "ms001")

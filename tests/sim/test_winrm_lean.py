@@ -39,7 +39,7 @@ def test_after_the_first_message_requests_session_is_skipped_and_answers_match(f
     first = reg.enum_key(SCHANNEL)
     assert getattr(protocol.transport, MARK) is True
     before = session_sends["n"]
-    again = [reg.enum_key(SCHANNEL) for _ in range(5)]
+    again = [reg.enum_key(SCHANNEL) for _attempt in range(5)]
     missing = reg.get_dword(SCHANNEL + r"\Protocols\TLS 1.2\Server", "Enabled")
     assert session_sends["n"] == before, "a message after the first went through requests.Session.send"
     assert first == expected
