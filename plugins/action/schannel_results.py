@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import (
     ControllerAction,
@@ -65,6 +66,7 @@ class ActionModule(ControllerAction):
             settings=plan.get("settings") or {},
             settings_digest=plan.get("settings_digest") or "",
             settings_by_os=plan.get("settings_by_os") or {},
+            settings_digest_by_os=plan.get("settings_digest_by_os") or {},
             started=plan.get("started") or "",
         )
         unsafe = host_result.open_to_others_warning(args["report_dir"])
@@ -113,7 +115,7 @@ class ActionModule(ControllerAction):
         return result
 
 
-SCHANNEL_PREFIX = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\"
+SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY
 
 
 def describe_change(change: dict[str, Any]) -> str:

@@ -51,18 +51,15 @@ class ActionModule(WsmanAction):
         if given and settings:
             raise InputError("%s and the options it holds (%s) are mutually exclusive: give the policy either as %s "
                              "or as separate options" % (given[0], ", ".join(sorted(settings)), given[0]))
-        what = "(%s)" % self._task.action
         if args["settings"] is not None:
-            settings = settings_from_args(check_arguments(POLICY_SPEC, args["settings"], "settings of " + what))
-        by_os = None
-        if args["settings_by_os"] is not None:
-            by_os = {}
-            for os_key, raw in args["settings_by_os"].items():
-                if not isinstance(raw, dict):
-                    raise InputError("settings_by_os.%s must be a mapping of win_schannel options, not %s"
-                                     % (os_key, type(raw).__name__))
-                by_os[str(os_key)] = settings_from_args(
-                    check_arguments(POLICY_SPEC, raw, "settings_by_os.%s of %s" % (os_key, what)))
+            settings = settings_from_args(check_arguments(POLICY_SPEC, args["settings"],
+                                                          "settings of (%s)" % self._task.action))
+        by_os = args["settings_by_os"]
+        for os_key, raw in (by_os or {}).items():
+            # Only the host's entry is parsed, once its version is read (the engine names any bad field then).
+            if not isinstance(raw, dict):
+                raise InputError("settings_by_os.%s must be a mapping of win_schannel options, not %s"
+                                 % (os_key, type(raw).__name__))
         options = Options(settings=settings, settings_by_os=by_os, backup=args["backup"],
                           backup_dir=args["backup_dir"], allow_lockout=args["allow_lockout"],
                           check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),

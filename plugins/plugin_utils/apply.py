@@ -10,7 +10,7 @@ is 1 Get per value written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     Snapshot,
     key_id,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import POLICY_OPTIONS, Settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (
     host_dir,
     stamp,
@@ -46,6 +46,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.lockout import (
     lockout_problems,
     probe_negotiated,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import settings_for_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
     StdRegProv,
     learn_key_existence,
@@ -131,11 +132,10 @@ def read_back(reg: StdRegProv, written: Sequence[Change]) -> dict[str, Any]:
 
 def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any]:
     """The whole win_schannel task for one host; raises FleetsecError subclasses for to_result()."""
-    if options.settings_by_os is not None:
-        wanted: Settings | dict[str, Settings] = {
-            os_key: parse_or_raise(raw) for os_key, raw in options.settings_by_os.items()}
-    else:
-        wanted = parse_or_raise(options.settings)
+    by_os = options.settings_by_os
+    wanted: Settings | Callable[[str], Settings] = (
+        parse_or_raise(options.settings) if by_os is None
+        else lambda os_key: parse_or_raise(settings_for_os(by_os, os_key)))  # only the host's version is parsed
     reg = StdRegProv(session.client)
     state = read_host(reg, wanted)
     settings, facts, engine = state.settings, state.os, state.findings
@@ -226,5 +226,4 @@ def partial_write_error(
 
 def settings_from_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """The policy options of win_schannel's arguments: those given (None = not managed)."""
-    module_options = {"backup", "backup_dir", "allow_lockout", "settings", "settings_by_os", "pending_reboot_is_change"}
-    return {k: v for k, v in args.items() if k not in module_options and v is not None}
+    return {k: v for k, v in args.items() if k in POLICY_OPTIONS and v is not None}

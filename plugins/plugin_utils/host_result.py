@@ -31,8 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import settings_digest
-
 SCHEMA = "fleetsec.schannel/host-result"
 SCHEMA_VERSION = 1
 STATUSES = ("compliant", "drifted", "changed", "reboot_pending", "failed", "unreachable")
@@ -52,6 +50,7 @@ class RunInfo:
     started: str  # ISO-8601 UTC, when the play (or its serial batch) resolved its settings
     # An IIS Crypto template with minimumOSVersion items: the settings per Windows version (role_settings.Resolved).
     settings_by_os: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    settings_digest_by_os: Mapping[str, str] = field(default_factory=dict)
 
 
 def _ran(result: Any) -> bool:
@@ -121,8 +120,7 @@ def _seconds(started: str, finished: str) -> float | None:
 def _settings_of(run: RunInfo, os_key: str | None) -> dict[str, Any]:
     """The settings the host was held to: its version's entry when the run has them per version."""
     if os_key and os_key in run.settings_by_os:
-        settings = dict(run.settings_by_os[os_key])
-        return {"settings": settings, "settings_digest": settings_digest(settings)}
+        return {"settings": dict(run.settings_by_os[os_key]), "settings_digest": run.settings_digest_by_os[os_key]}
     return {"settings": dict(run.settings), "settings_digest": run.settings_digest}
 
 

@@ -10,7 +10,7 @@ change was written. After a reboot LastBootUpTime differs and the marker no long
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     value_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, read_desired, write_change
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts, read_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
@@ -118,21 +118,17 @@ def plan_for(settings: Settings, os_key: str) -> tuple[DesiredState, list[Findin
     return desired, findings
 
 
-def read_host(reg: StdRegProv, settings: Settings | Mapping[str, Settings]) -> HostRead:
+def read_host(reg: StdRegProv, settings: Settings | Callable[[str], Settings]) -> HostRead:
     """OS, then the desired state for it, then exactly the values it names and the reboot marker; writes nothing.
 
     The one reader of win_schannel (check and apply) and of the read-only drift assessment: one WQL query, one
     EnumKey of SCHANNEL\\Protocols when several protocol keys are managed, one typed Get per managed value and one
-    for the marker. ``settings`` may map Windows version keys to settings (an IIS Crypto template rendered per
-    version): the host's entry is taken once its version is known, and a version without one is an InputError.
+    for the marker. ``settings`` may be a function of the Windows version key (settings given per version, an IIS
+    Crypto template rendered per version): it is called once the host's version is known.
     """
     facts = read_supported_os(reg.client)
-    if isinstance(settings, Mapping):
-        if facts.os_key not in settings:
-            raise InputError("settings_by_os has no entry for %s (%s): add one (with the role, add the key to "
-                             "schannel_os_keys)" % (catalog.os_label(facts.os_key), facts.os_key),
-                             code="settings-by-os")
-        settings = settings[facts.os_key]
+    if callable(settings):
+        settings = settings(facts.os_key)
     desired, findings = plan_for(settings, facts.os_key)
     wanted = []
     for vid, value in sorted(desired.items()):

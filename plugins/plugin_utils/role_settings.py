@@ -47,6 +47,7 @@ class Resolved:
         return {
             "settings": self.settings,
             "settings_by_os": self.settings_by_os,
+            "settings_digest_by_os": {os_key: settings_digest(s) for os_key, s in self.settings_by_os.items()},
             "settings_digest": self.digest,
             "profile": self.profile,
             "template": self.template,
@@ -74,6 +75,14 @@ def settings_digest(settings: Mapping[str, Any]) -> str:
     """``sha256:<hex>`` of the settings as canonical JSON: equal settings, equal digest, on any controller."""
     canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def settings_for_os(by_os: Mapping[str, Any], os_key: str) -> Any:
+    """The entry of a host's Windows version in settings given per version; InputError naming it when missing."""
+    if os_key not in by_os:
+        raise InputError("settings_by_os has no entry for %s (%s): add one (with the role, add the key to "
+                         "schannel_os_keys)" % (catalog.os_label(os_key), os_key), code="settings-by-os")
+    return by_os[os_key]
 
 
 def _fail(findings: list[Finding], origin: Any) -> None:

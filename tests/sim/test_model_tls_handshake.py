@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from tests.loopback_server import LoopbackServer
 from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
 from tests.winsim import legacy_tls
 from tests.winsim import windows_facts as windows
@@ -16,7 +17,7 @@ ADDRESS = "127.20.250.1"
 SCHANNEL = windows.SCHANNEL_KEY
 
 
-class Listener:
+class Listener(LoopbackServer):
     """A thread-per-connection TLS server on ADDRESS that completes handshakes and closes.
 
     ClientHellos are routed as the simulator's listeners route them (legacy_tls.py): Schannel's refusals get its
@@ -26,18 +27,10 @@ class Listener:
     def __init__(self, ctx: ssl.SSLContext, router: legacy_tls.HelloRouter) -> None:
         self.ctx = ctx
         self.router = router
-        self.sock = socket.create_server((ADDRESS, 0))
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        super().__init__(ADDRESS)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ignored = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handshake, args=(conn,), daemon=True).start()
+    def handle(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._handshake, args=(conn,), daemon=True).start()
 
     def _handshake(self, conn: socket.socket) -> None:
         try:
@@ -55,11 +48,6 @@ class Listener:
             pass
         finally:
             conn.close()
-
-    def close(self) -> None:
-        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (Linux)
-        self.sock.close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

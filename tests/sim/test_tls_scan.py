@@ -19,6 +19,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation 
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import group_name, suite_name
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
+from tests.loopback_server import LoopbackServer
 from tests.profiles import profile, profiles
 from tests.sim.tls_fleet import Planned, provision
 from tests.winsim.fleet import Fleet
@@ -133,31 +134,23 @@ def test_a_port_that_does_not_answer_is_unreachable_never_hardened(tls_fleet):
     assert down.findings == []
 
 
-class SilentAfterFirst:
+class SilentAfterFirst(LoopbackServer):
     """A TCP relay to a real port that relays the first connection and leaves every later one unanswered."""
 
     def __init__(self, ip: str, target: tuple[str, int]) -> None:
         self.target = target
-        self.sock = socket.create_server((ip, 0))
-        self.port = self.sock.getsockname()[1]
         self.connections = 0
         self.held: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        super().__init__(ip)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ignored = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            if self.connections > 1:
-                self.held.append(conn)  # accepted, never answered
-                continue
-            upstream = socket.create_connection(self.target)
-            for a, b in ((conn, upstream), (upstream, conn)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+    def handle(self, conn: socket.socket) -> None:
+        self.connections += 1
+        if self.connections > 1:
+            self.held.append(conn)  # accepted, never answered
+            return
+        upstream = socket.create_connection(self.target)
+        for a, b in ((conn, upstream), (upstream, conn)):
+            threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
     @staticmethod
     def _pipe(src: socket.socket, dst: socket.socket) -> None:
@@ -171,9 +164,7 @@ class SilentAfterFirst:
                 dst.shutdown(socket.SHUT_WR)  # passes the end on (a close here would not wake the other reader)
 
     def close(self) -> None:
-        self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        self.thread.join(timeout=5)
+        super().close()
         for conn in self.held:
             conn.close()
 

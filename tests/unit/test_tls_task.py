@@ -92,6 +92,6 @@ def test_settings_by_os_judges_each_version_by_its_own_entry_and_fails_a_version
     assert "TLS 1.0" not in expectations_for(args, "2022")[8460].protocols
     out = run_batch_scan({**args, "os": {"ms001": "2016"}}, {"ms001": "192.0.2.1"})
     assert out["hosts"]["ms001"]["failed"] is True
-    assert "settings_by_os has no entry for Windows version 2016" in out["hosts"]["ms001"]["msg"]
+    assert "settings_by_os has no entry for Windows Server 2016 (2016)" in out["hosts"]["ms001"]["msg"]
     with pytest.raises(InputError, match="mutually exclusive"):
         run_batch_scan({**args, "settings": {}}, {"ms001": "192.0.2.1"})

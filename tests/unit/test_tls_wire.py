@@ -23,41 +23,31 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake im
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import Prober
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
+from tests.loopback_server import LoopbackServer
 
 RC4_128_MD5, DES_EDE3_MD5, RC2_MD5 = 0x010080, 0x0700C0, 0x030080
 
 
-class Ssl2Responder:
+class Ssl2Responder(LoopbackServer):
     def __init__(self, supported: set[int]) -> None:
         self.supported = supported
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.offered: list[list[int]] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__("127.0.0.1")
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ignored = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                records = RecordSocket(conn)
-                _header, data = next(r for r in records.recv() if r not in (0, 1))
-                parser = Parser(data)
-                assert parser.get(1) == SSL2HandshakeType.client_hello
-                hello = TlsliteClientHello(ssl2=True).parse(parser)
-                self.offered.append(list(hello.cipher_suites))
-                answer = ServerHello2().create(0, 1, (0, 2), bytearray(b"certificate"),
-                                               [c for c in hello.cipher_suites if c in self.supported],
-                                               bytearray(16))
-                records.version = (0, 2)
-                for _step in records.send(answer):
-                    pass
-
-    def close(self) -> None:
-        self.sock.close()
+    def handle(self, conn: socket.socket) -> None:
+        with conn:
+            records = RecordSocket(conn)
+            _header, data = next(r for r in records.recv() if r not in (0, 1))
+            parser = Parser(data)
+            assert parser.get(1) == SSL2HandshakeType.client_hello
+            hello = TlsliteClientHello(ssl2=True).parse(parser)
+            self.offered.append(list(hello.cipher_suites))
+            answer = ServerHello2().create(0, 1, (0, 2), bytearray(b"certificate"),
+                                           [c for c in hello.cipher_suites if c in self.supported],
+                                           bytearray(16))
+            records.version = (0, 2)
+            for _step in records.send(answer):
+                pass
 
 
 def test_one_ssl2_hello_lists_every_supported_cipher_kind():

@@ -11,6 +11,11 @@ Negotiate true, Certificate false, CredSSP false, CbtHardeningLevel Relaxed. The
 (AllowUnencrypted, Auth/Basic, Winrs/AllowRemoteShellAccess) are read from the host's registry
 (host_settings.py) and carry ``Source="GPO"`` when a policy value sets them, as ``winrm get`` shows
 ("[Source="GPO"]").
+
+Not from a source: the Client block, MaxTimeoutms, MaxBatchItems, MaxProviderRequests and the Service listener
+values (IPv4/IPv6Filter, EnableCompatibilityHttp(s)Listener, CertificateThumbprint, AllowRemoteAccess) are the
+values usually printed by ``winrm get winrm/config`` but no capture or Microsoft page here states them; nothing in
+the collection or its tests reads them (tests/winsim/README.md "Limits").
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def dispatch(host: HostRuntime, req: WsmanRequest, caller: Caller) -> Outcome:
     if uri.casefold() == SHELL_URI.casefold():
         return _shell(host, req, caller)
     if uri.casefold() == winrm_config.CONFIG_URI.casefold():
-        if req.action != f"{NS_X}/Get":
+        if req.action != f"{NS_X}/Get":  # a simulator limit: Windows also takes Put (`winrm set`), see README
             raise _action_not_supported()
         return Outcome(winrm_config.get_response(host, req))
     if not uri.casefold().startswith(WMI_PREFIX):

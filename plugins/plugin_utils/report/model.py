@@ -16,19 +16,17 @@ after a write, the reboot, and the TLS verification when it ran. A control's sta
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import POLICY_OPTIONS
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import SCHEMA, SCHEMA_VERSION, STATUSES
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import RUN_ID_RE
 
-HOST_SCHEMA = "fleetsec.schannel/host-result"
-HOST_SCHEMA_VERSION = 1
 REPORT_SCHEMA = "fleetsec.schannel/compliance-report"
 REPORT_SCHEMA_VERSION = 1
-STATUSES = ("compliant", "drifted", "changed", "reboot_pending", "failed", "unreachable")
-CONTROL_STATES = ("compliant", "drifted", "changed", "failed", "unreachable")
 
 # option -> label, in matrix order. Registry paths: plugins/module_utils/desired.py (what each option writes).
 CONTROLS: dict[str, str] = {
@@ -47,9 +45,8 @@ CONTROLS: dict[str, str] = {
     "reboot": "Reboot",
     "tls": "TLS on the wire",
 }
-SETTINGS_CONTROLS = tuple(CONTROLS)[:11]
+SETTINGS_CONTROLS = tuple(option for option in CONTROLS if option in POLICY_OPTIONS)
 HISTORY_POINTS = 60  # the trend shows at most this many runs, the latest ones
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def control_of(key: str, name: str) -> str | None:
@@ -191,12 +188,12 @@ def control_states(data: dict[str, Any]) -> dict[str, str]:
 
 
 def _check_host_file(path: Path, data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict) or data.get("schema") != HOST_SCHEMA:
-        raise InputError("%s is not a per-host result file (field 'schema' must be %r)" % (path, HOST_SCHEMA),
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise InputError("%s is not a per-host result file (field 'schema' must be %r)" % (path, SCHEMA),
                          code="schema")
-    if data.get("schema_version") != HOST_SCHEMA_VERSION:
+    if data.get("schema_version") != SCHEMA_VERSION:
         raise InputError("%s: schema_version %r is not supported (this collection reads version %d)"
-                         % (path, data.get("schema_version"), HOST_SCHEMA_VERSION), code="schema_version")
+                         % (path, data.get("schema_version"), SCHEMA_VERSION), code="schema_version")
     for name in ("host", "status", "run_id"):
         if not isinstance(data.get(name), str):
             raise InputError("%s: field %r is missing or not a string" % (path, name), code=name)
@@ -210,13 +207,13 @@ def run_ids(report_dir: Path) -> list[str]:
     """Run directories of ``report_dir``, oldest first (run ids are UTC timestamps by default, so they sort)."""
     if not report_dir.is_dir():
         raise InputError("report_dir %s does not exist or is not a directory" % report_dir, code="report_dir")
-    return sorted(p.name for p in report_dir.iterdir() if p.is_dir() and _RUN_ID.match(p.name)
+    return sorted(p.name for p in report_dir.iterdir() if p.is_dir() and RUN_ID_RE.match(p.name)
                   and any(p.glob("*.json")))
 
 
 def load_run(report_dir: Path, run_id: str) -> dict[str, dict[str, Any]]:
     """host -> result data of one run directory."""
-    if not _RUN_ID.match(run_id):
+    if not RUN_ID_RE.match(run_id):
         raise InputError("runs: %r is not a run id (letters, digits, '.', '_', '-')" % run_id, code="runs")
     directory = report_dir / run_id
     if not directory.is_dir():

@@ -21,6 +21,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.model imp
     FleetReport,
     HostRow,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import SEVERITIES
 
 STATUS_LABELS = {"compliant": "Compliant", "drifted": "Drifted", "changed": "Changed",
                  "reboot_pending": "Reboot pending", "failed": "Failed", "unreachable": "Unreachable"}
@@ -28,7 +29,6 @@ SYMBOLS = {"compliant": "\u2713", "drifted": "\u0394", "changed": "\u270e", "fai
 COLOURS = {"compliant": "#2e7d32", "drifted": "#ef6c00", "changed": "#1565c0", "reboot_pending": "#6a1b9a",
            "failed": "#c62828", "unreachable": "#616161"}
 _TIMESTAMP = re.compile(r"^\d{4}(\d{2})(\d{2})T(\d{2})(\d{2})\d{2}Z$")
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#1a1a1a;background:#fff}
@@ -190,8 +190,8 @@ def _host_details(row: HostRow) -> str:
 
 
 def _findings(report: FleetReport) -> str:
-    findings = sorted(report.tls_findings(), key=lambda f: (SEVERITY_ORDER.index(f.get("severity", "info"))
-                                                            if f.get("severity") in SEVERITY_ORDER else 9,
+    findings = sorted(report.tls_findings(), key=lambda f: (SEVERITIES.index(f.get("severity", "info"))
+                                                            if f.get("severity") in SEVERITIES else 9,
                                                             f["host"], f.get("port") or 0, f.get("id")))
     if not findings:
         return '<section id="tls"><h2>TLS findings</h2><p>No TLS findings (or no TLS verification ran).</p></section>'

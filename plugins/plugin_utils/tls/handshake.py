@@ -79,8 +79,6 @@ DEFAULT_SIGNATURE_ALGORITHMS: tuple[tuple[int, int], ...] = (
     (2, 3), (2, 1),  # ecdsa_sha1, rsa_pkcs1_sha1
 )
 
-KINDS = ("accepted", "alert", "closed", "timeout", "refused")
-
 MISSING_TLSLITE = (
     "the TLS scan needs the Python package tlslite-ng on the Ansible controller (pip install tlslite-ng==0.8.2, "
     "pinned in the collection's requirements/verify.txt); install it, or skip the TLS verification"

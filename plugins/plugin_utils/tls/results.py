@@ -13,7 +13,6 @@ from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import group_name, suite_name
 
-VERDICTS = ("pass", "fail", "unreachable")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import settings_for_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import (
     WINRM_PORTS,
     Expectation,
@@ -143,11 +144,8 @@ def run_batch_scan(args: dict[str, Any], addresses: Mapping[str, str]) -> dict[s
 def expectations_for(args: dict[str, Any], os_key: str) -> dict[int, Expectation]:
     """What each port should accept under the settings on this Windows version (InputError for a bad version, or
     for a version settings_by_os has no entry for)."""
-    settings = args.get("settings")
-    if args.get("settings_by_os") is not None:
-        settings = args["settings_by_os"].get(os_key)
-        if settings is None:
-            raise InputError("settings_by_os has no entry for Windows version %s" % os_key, code="settings")
+    settings = args["settings"] if args.get("settings_by_os") is None else settings_for_os(args["settings_by_os"],
+                                                                                           os_key)
     relevant = {k: v for k, v in settings.items() if k in LISTENER_OPTIONS}
     return {port: expect_from_options(relevant, os_key, dotnet_listener=port not in WINRM_PORTS)
             for port in dict.fromkeys(args["ports"])}
