@@ -1,20 +1,23 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every WS-Man message after the first one, sent on pywinrm's own authenticated connection without requests'
-per-request machinery.
+"""Every WS-Man message after the first one, sent as plain HTTP/1.1 on pywinrm's own authenticated connection.
 
-pywinrm sends each message through ``requests.Session``: ``prepare_request`` (settings merged, URL parsed, auth
-attached), then ``Session.send`` (hooks, cookie extraction, redirect handling) around the adapter's ``send``
-(winrm/transport.py ``send_message``, ``_send_message_request``; winrm/encryption.py ``prepare_encrypted_request``).
-A StdRegProv read is one small message, so that general machinery was about a third of the controller's CPU per
-WS-Man call (``benchmarks/module_cost.py --profile``), and a check of one host is 40 to 68 calls.
+pywinrm sends each message through ``requests.Session``, urllib3's pool and ``http.client`` (winrm/transport.py
+``send_message``, ``_send_message_request``; winrm/encryption.py ``prepare_encrypted_request``): request preparation,
+hooks, header validation, the pool's bookkeeping and ``email``'s header parser for every answer. A StdRegProv read is
+one small message and one small answer, so that general machinery was most of the controller's CPU per WS-Man call
+(``benchmarks/module_cost.py --profile``), and a check of one host is 40 to 68 calls.
 
-Once pywinrm has authenticated and set up message encryption (its first message), a message needs only: seal it as
-pywinrm does, POST it through the same ``HTTPAdapter`` (same connection pool, so the same NTLM-authenticated
-keep-alive connection, with requests' own exception mapping and ``Response``), and let pywinrm unseal the answer and
-turn a SOAP fault into its exceptions (``Protocol.send_message`` is unchanged: only the transport's
-``send_message`` of that one Transport object is replaced). A dropped connection surfaces as before (a new
-connection is not authenticated: the host answers 401, and the client re-connects with a new Protocol).
+NTLM authenticates a TCP connection, not a request (MS-NLMP 1.3; MS-WSMV 3.1.4.1.32: "the client MUST use the same
+connection" for the messages of an authenticated session). Once pywinrm has authenticated and set up message
+encryption on its first message, its keep-alive connection sits in urllib3's pool; this module takes that
+connection out of the pool and speaks to it directly: the same request line and headers requests sent (minus any
+compression), the body sealed as pywinrm seals it, the answer read by Content-Length or chunks and unsealed by
+pywinrm. Answers map to pywinrm's exceptions as ``_send_message_request`` maps them (401: InvalidCredentialsError;
+another status of 400 or more: WinRMTransportError with the unsealed body, which ``Protocol.send_message`` turns into
+a WSManFaultError), so ``Protocol.send_message`` is unchanged: only the transport's ``send_message`` of that one
+Transport object is replaced. A connection the host closed or reset surfaces as ConnectionResetError, which the
+client treats as a lost connection (it re-connects with a new Protocol, authenticating again).
 
 Only for NTLM without a proxy: Kerberos and CredSSP keep their per-response hooks (mutual authentication, CredSSP's
 16 KiB chunks), and a proxy is requests' to resolve; those keep pywinrm's path.
@@ -22,6 +25,9 @@ Only for NTLM without a proxy: Kerberos and CredSSP keep their per-response hook
 
 from __future__ import annotations
 
+import io
+import socket
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,24 +40,26 @@ except ImportError:
     HAS_REQUESTS = False
 
 MARK = "_fleetsec_lean"
+MAX_LINE = 65536  # as http.client's _MAXLINE
+SKIPPED_HEADERS = frozenset(("content-length", "content-type", "transfer-encoding", "accept-encoding", "host"))
 
 
 def go_lean(transport: Any) -> bool:
     """Replace ``transport.send_message`` with the lean one when this transport qualifies; True when it did.
 
     Called after the transport's first message (authentication done, encryption set up). Anything unexpected in
-    pywinrm's objects leaves the transport as it is.
+    pywinrm's or urllib3's objects leaves the transport as it is.
     """
     if not HAS_REQUESTS or getattr(transport, MARK, None) is not None:
         return bool(getattr(transport, MARK, False))
-    lean = _lean_sender(transport)
-    setattr(transport, MARK, lean is not None)
-    if lean is not None:
-        transport.send_message = lean
-    return lean is not None
+    channel = _take_connection(transport)
+    setattr(transport, MARK, channel is not None)
+    if channel is not None:
+        transport.send_message = channel.send_message
+    return channel is not None
 
 
-def _lean_sender(transport: Any) -> Any:
+def _take_connection(transport: Any) -> LeanChannel | None:
     session = getattr(transport, "session", None)
     endpoint = getattr(transport, "endpoint", "")
     encryption = getattr(transport, "encryption", None)
@@ -62,38 +70,139 @@ def _lean_sender(transport: Any) -> Any:
     if encryption is None and not endpoint.lower().startswith("https"):
         return None  # NTLM over HTTP without message encryption: not a configuration this collection supports
     if encryption is not None and not all(hasattr(encryption, name) for name in
-                                          ("_encrypt_message", "MIME_BOUNDARY", "protocol_string")):
+                                          ("_encrypt_message", "_decrypt_response", "MIME_BOUNDARY",
+                                           "protocol_string")):
+        return None
+    pool = _pool_of(session, endpoint)
+    if pool is None:
+        return None
+    connection = pool._get_conn()
+    sock = getattr(connection, "sock", None)
+    if not isinstance(sock, socket.socket):
+        pool._put_conn(connection)  # not connected: leave the pool as it was
         return None
     template = session.prepare_request(requests.Request("POST", endpoint, data=b""))
-    adapter = session.get_adapter(endpoint)
-    host = urlsplit(endpoint).hostname
-    timeout = transport.read_timeout_sec
-    if encryption is not None:
-        content_type = 'multipart/encrypted;protocol="%s";boundary="Encrypted Boundary"' % (
-            encryption.protocol_string.decode())
-        trailer = encryption.MIME_BOUNDARY + b"--\r\n"
+    return LeanChannel(transport, sock, endpoint, dict(template.headers), encryption)
 
-    def send_message(message: str | bytes) -> bytes:
+
+def _pool_of(session: Any, endpoint: str) -> Any:
+    """urllib3's connection pool that holds the session's connection to ``endpoint`` (requests keys its pools with
+    its TLS settings, so the pool is found by scheme, host and port rather than built again from the URL)."""
+    url = urlsplit(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    pools = getattr(session.get_adapter(endpoint).poolmanager, "pools", None)
+    for key in list(pools.keys()) if pools is not None else ():
+        pool = pools.get(key)
+        if (getattr(pool, "scheme", None) == url.scheme and getattr(pool, "host", None) == url.hostname
+                and getattr(pool, "port", None) == port and hasattr(pool, "_get_conn")):
+            return pool
+    return None
+
+
+class LeanChannel:
+    """One authenticated keep-alive connection to the WinRM listener, written and read as HTTP/1.1."""
+
+    def __init__(self, transport: Any, sock: socket.socket, endpoint: str, headers: dict[str, str],
+                 encryption: Any) -> None:
+        url = urlsplit(endpoint)
+        self.host = url.hostname
+        self.timeout = transport.read_timeout_sec
+        self.encryption = encryption
+        self.sock: socket.socket | None = sock
+        sock.settimeout(self.timeout)
+        self.reader: io.BufferedReader | None = sock.makefile("rb")
+        target = (url.path or "/") + ("?" + url.query if url.query else "")
+        lines = ["POST %s HTTP/1.1" % target, "Host: %s" % url.netloc.rsplit("@", 1)[-1], "Accept-Encoding: identity"]
+        lines += ["%s: %s" % (name, value) for name, value in headers.items() if name.lower() not in SKIPPED_HEADERS]
+        self.head = ("\r\n".join(lines) + "\r\n").encode("latin-1")
+        if encryption is not None:
+            self.content_type = b'multipart/encrypted;protocol="%s";boundary="Encrypted Boundary"' % (
+                encryption.protocol_string)
+            self.trailer = encryption.MIME_BOUNDARY + b"--\r\n"
+            self.sealed_marker = 'protocol="%s"' % encryption.protocol_string.decode()
+        else:
+            self.content_type = b"application/soap+xml;charset=UTF-8"
+
+    def send_message(self, message: str | bytes) -> bytes:
+        """Send one message and return the answer's (unsealed) body, raising as pywinrm's transport does."""
         if isinstance(message, str):
             message = message.encode("utf-8")
-        prepared = template.copy()
-        if encryption is not None:
-            prepared.body = encryption._encrypt_message(message, host) + trailer
-            prepared.headers["Content-Type"] = content_type
-        else:
-            prepared.body = message
-        prepared.headers["Content-Length"] = str(len(prepared.body))
-        # As winrm/transport.py _send_message_request, minus Session.send (Session.send's defaults: no stream, the
-        # session's verify/cert/proxies).
+        if self.encryption is not None:
+            message = self.encryption._encrypt_message(message, self.host) + self.trailer
+        if self.sock is None or self.reader is None:
+            raise ConnectionResetError("Connection reset: the host closed the WinRM connection")
         try:
-            response = adapter.send(prepared, timeout=timeout, verify=session.verify, cert=session.cert,
-                                    proxies=session.proxies)
-            response.raise_for_status()
-        except requests.HTTPError as ex:
-            if ex.response.status_code == 401:
-                raise InvalidCredentialsError("the specified credentials were rejected by the server") from None
-            text = transport._get_message_response_text(ex.response) if ex.response.content else b""
-            raise WinRMTransportError("http", ex.response.status_code, text.decode()) from None
-        return transport._get_message_response_text(response)
+            self.sock.sendall(b"%sContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s" % (
+                self.head, self.content_type, len(message), message))
+            status, headers, body = self._read_response(self.reader)
+        except TimeoutError:
+            self.close()
+            raise TimeoutError("Read timed out. (read timeout=%s)" % self.timeout) from None
+        except OSError:
+            self.close()
+            raise
+        if status == 401:
+            raise InvalidCredentialsError("the specified credentials were rejected by the server")
+        text = self._unseal(headers, body) if body else b""
+        if status >= 400:
+            raise WinRMTransportError("http", status, text.decode())
+        return text
 
-    return send_message
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = self.reader = None
+
+    def _unseal(self, headers: dict[str, str], body: bytes) -> bytes:
+        # As winrm/encryption.py parse_encrypted_response: sealed only when the answer names the protocol.
+        if self.encryption is not None and self.sealed_marker in headers.get("content-type", ""):
+            return self.encryption._decrypt_response(SimpleNamespace(content=body), self.host)
+        return body
+
+    def _read_response(self, reader: io.BufferedReader) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers (lower-case names) and body of one answer (RFC 9112 6.3: chunked, else Content-Length,
+        else up to the close)."""
+        status_line = reader.readline(MAX_LINE + 1)
+        if not status_line:
+            raise ConnectionResetError("Connection reset: the host closed the WinRM connection (RemoteDisconnected)")
+        version, _, rest = status_line.partition(b" ")
+        try:
+            status = int(rest[:3])
+        except ValueError:
+            raise ConnectionResetError("Connection aborted: not an HTTP status line: %r" % status_line[:80]) from None
+        headers: dict[str, str] = {}
+        while True:
+            line = reader.readline(MAX_LINE + 1)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        keep_alive = version == b"HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = self._read_chunked(reader)
+        elif "content-length" in headers:
+            length = int(headers["content-length"])
+            body = reader.read(length)
+            if len(body) < length:
+                raise ConnectionResetError("Connection aborted: the answer ended after %d of %d bytes"
+                                           % (len(body), length))
+        else:
+            body, keep_alive = reader.read(), False
+        if not keep_alive:
+            self.close()
+        return status, headers, body
+
+    @staticmethod
+    def _read_chunked(reader: io.BufferedReader) -> bytes:
+        chunks = []
+        while True:
+            size_line = reader.readline(MAX_LINE + 1)
+            if not size_line:
+                raise ConnectionResetError("Connection aborted: the answer ended inside a chunk")
+            size = int(size_line.split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                while reader.readline(MAX_LINE + 1) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer fields
+                return b"".join(chunks)
+            chunks.append(reader.read(size))
+            reader.readline(MAX_LINE + 1)  # the CRLF after the chunk
