@@ -13,6 +13,7 @@ WS-Enumeration and WS-Transfer; modelled on the typed layer of jborean93/pypsrp 
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -356,7 +357,7 @@ class WsmanClient:
         """
         # Written as text rather than through ElementTree: serialising the tree was the largest share of this
         # module's CPU per request (benchmarks/module_cost.py --profile); every value is escaped the same way.
-        message_id = message_id or "uuid:%s" % str(uuid.uuid4()).upper()
+        message_id = message_id or "uuid:%s" % str(new_message_uuid()).upper()
         lang = quoteattr(self.locale)
         parts = [
             '<s:Envelope xmlns:s="%s" xmlns:a="%s" xmlns:w="%s" xmlns:p="%s"><s:Header>' % (NS_S, NS_A, NS_W, NS_P),
@@ -473,6 +474,13 @@ class WsmanClient:
 # Texts of a connection that was open and went away (urllib3 ProtocolError "Connection aborted.",
 # http.client.RemoteDisconnected, ECONNRESET/EPIPE), as opposed to one that never opened (refused, timed out).
 _LOST = re.compile(r"Connection aborted|RemoteDisconnected|Connection reset|Broken pipe|\[Errno (?:104|32)\]")
+
+
+def new_message_uuid() -> uuid.UUID:
+    """A random (version 4) UUID for a:MessageID, from ``random`` rather than ``uuid.uuid4``: os.urandom is a system
+    call that releases the GIL, and a batch's threads then queued to take it back on every message. A message id
+    must be unique (WS-Addressing 3.2), not secret."""
+    return uuid.UUID(int=random.getrandbits(128), version=4)
 
 
 def is_connection_lost(exc: BaseException) -> bool:

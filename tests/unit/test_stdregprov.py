@@ -199,7 +199,7 @@ def test_empty_multi_string_is_refused(host, reg):
 
 def test_enum_key_on_real_capture(monkeypatch):
     text = (Path(__file__).parent / "fixtures" / "wsman" / "openwsman_EnumKey.xml").read_text()
-    monkeypatch.setattr(wsman.uuid, "uuid4", lambda: uuid.UUID("357dee93-b5a1-15a1-8004-4b73f7201300"))
+    monkeypatch.setattr(wsman, "new_message_uuid", lambda: uuid.UUID("357dee93-b5a1-15a1-8004-4b73f7201300"))
     reg = StdRegProv(WsmanClient(lambda message: text.encode()))
     names = reg.enum_key(r"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall")
     assert len(names) == 26

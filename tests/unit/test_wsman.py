@@ -45,7 +45,7 @@ def fixture(name: str) -> str:
 def fixed_ids(monkeypatch: pytest.MonkeyPatch, *ids: str) -> None:
     """Make the client's MessageIDs the RelatesTo values of recorded answers, in order."""
     queue = [uuid.UUID(i) for i in ids]
-    monkeypatch.setattr(wsman.uuid, "uuid4", lambda: queue.pop(0))
+    monkeypatch.setattr(wsman, "new_message_uuid", lambda: queue.pop(0))
 
 
 def replying(*bodies: str):
