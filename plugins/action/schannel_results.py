@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import full_result
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import (
     ControllerAction,
     registered_vars,
@@ -83,7 +84,7 @@ class ActionModule(ControllerAction):
                     records[host] = host_result.read(path)
                 continue
             registered = registered_vars(all_vars, host)
-            apply = registered.get(APPLY_VAR)
+            apply = full_result(registered, registered.get(APPLY_VAR), host)  # a check's whole entry: in its batch
             if apply is None:
                 continue  # not reached yet in this run (a later serial batch), or not a host of this play
             record = host_result.build(

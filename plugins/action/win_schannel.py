@@ -4,12 +4,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
+
+from ansible.utils.display import Display
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import WsmanAction, check_arguments
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import Options, run_schannel, settings_from_args
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import (
+    DEFAULT_CONCURRENCY,
+    batch_entry,
+    counts,
+    hand_out,
+    run_batch,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_connections import batch_openers
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import resolved_settings
 
 STATE_MAP = {"type": "dict"}
 
@@ -37,31 +49,84 @@ class ActionModule(WsmanAction):
         "settings": {"type": "dict"},
         # The same mapping per Windows version key (an IIS Crypto template with minimumOSVersion items).
         "settings_by_os": {"type": "dict"},
+        # The name of a variable holding schannel_resolve's result: read as stored, not templated for every host.
+        "settings_from": {"type": "str"},
         "backup": {"type": "bool", "default": True},
         "backup_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/backups"},
         "allow_lockout": {"type": "bool", "default": False},
         "pending_reboot_is_change": {"type": "bool", "default": False},
+        # Batch mode: this one task checks every host named, in threads (plugin_utils/batch.py).
+        "hosts": {"type": "list", "elements": "str"},
+        "concurrency": {"type": "int", "default": DEFAULT_CONCURRENCY},
+        # The name of the variable a batch task registered: this host's entry is the result, no host contacted.
+        "from_batch": {"type": "str"},
     }
 
+    def run_validated(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        if args["hosts"] is not None:
+            return self.run_batch(args, task_vars)
+        if args["from_batch"] is not None:
+            entry = batch_entry(task_vars, args["from_batch"], self.inventory_name(task_vars))
+            if entry is not None:
+                return hand_out(entry, args["from_batch"])
+        return super().run_validated(args, task_vars)
+
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        return run_schannel(session, self.options(args, task_vars), self.inventory_name(task_vars))
+
+    def run_batch(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        """Check every host of ``hosts`` from this one task; each host's result under ``hosts``."""
+        if not self._task.check_mode:
+            return {"changed": False, "skipped": True,
+                    "skip_reason": "hosts (one task for a batch of hosts) only checks, in check mode; an apply runs "
+                                   "as one task per host (backups, reboots and serial batches are per host)"}
+        names = list(dict.fromkeys(args["hosts"]))
+        per_host: list[str] = []
+        try:
+            options = self.options(args, task_vars)
+            results = run_batch(batch_openers(self, task_vars.get("hostvars"), names, self.MAX_RECONNECTS, per_host),
+                                lambda session, name: run_schannel(session, options, name),
+                                concurrency=args["concurrency"], progress=batch_progress(len(names)))
+        except FleetsecError as error:
+            return error.to_result()
+        # The batch changes nothing itself: each host's own task (from_batch) reports its change or failure, and
+        # the callback is told not to print this result whole at -v (every host's result is in it).
+        return {"changed": False, "hosts": results, "per_host": per_host, "counts": counts(results),
+                "calls": {"total": sum(r["calls"]["total"] for r in results.values())},
+                "_ansible_verbose_override": True}
+
+    def options(self, args: dict[str, Any], task_vars: dict[str, Any]) -> Options:
+        """The module options as the job takes them: the policy given one of four ways, checked."""
         settings = settings_from_args(args)
-        given = [name for name in ("settings", "settings_by_os") if args[name] is not None]
+        given = [name for name in ("settings", "settings_by_os", "settings_from") if args[name] is not None]
         if len(given) > 1:
-            raise InputError("settings and settings_by_os are mutually exclusive: give the policy one way")
+            raise InputError("%s are mutually exclusive: give the policy one way" % " and ".join(given))
         if given and settings:
             raise InputError("%s and the options it holds (%s) are mutually exclusive: give the policy either as %s "
                              "or as separate options" % (given[0], ", ".join(sorted(settings)), given[0]))
-        if args["settings"] is not None:
-            settings = settings_from_args(check_arguments(POLICY_SPEC, args["settings"],
-                                                          "settings of (%s)" % self._task.action))
-        by_os = args["settings_by_os"]
-        for os_key, raw in (by_os or {}).items():
+        raw, by_os = args["settings"], args["settings_by_os"]
+        if args["settings_from"] is not None:
+            raw, by_os = resolved_settings(task_vars, args["settings_from"])
+        if raw is not None:
+            settings = settings_from_args(check_arguments(POLICY_SPEC, raw, "settings of (%s)" % self._task.action))
+        for os_key, entry in (by_os or {}).items():
             # Only the host's entry is parsed, once its version is read (the engine names any bad field then).
-            if not isinstance(raw, dict):
+            if not isinstance(entry, dict):
                 raise InputError("settings_by_os.%s must be a mapping of win_schannel options, not %s"
-                                 % (os_key, type(raw).__name__))
-        options = Options(settings=settings, settings_by_os=by_os, backup=args["backup"],
-                          backup_dir=args["backup_dir"], allow_lockout=args["allow_lockout"],
-                          check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
-                          pending_reboot_is_change=args["pending_reboot_is_change"])
-        return run_schannel(session, options, self.inventory_name(task_vars))
+                                 % (os_key, type(entry).__name__))
+        return Options(settings=settings, settings_by_os=by_os, backup=args["backup"],
+                       backup_dir=args["backup_dir"], allow_lockout=args["allow_lockout"],
+                       check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
+                       pending_reboot_is_change=args["pending_reboot_is_change"])
+
+
+def batch_progress(total: int) -> Callable[[int], None]:
+    """Say at -v how far a batch is, every tenth of it."""
+    display = Display()
+    step = max(total // 10, 1)
+
+    def progress(done: int) -> None:
+        if done == total or done % step == 0:
+            display.v("win_schannel: %d of %d hosts checked" % (done, total))
+
+    return progress

@@ -90,6 +90,39 @@ options:
         out on older ones. M(fleetsec.schannel.schannel_resolve) returns it in C(settings_by_os).
       - Not with O(settings) or the separate options.
     type: dict
+  settings_from:
+    description:
+      - The name of a variable holding the result of M(fleetsec.schannel.schannel_resolve) (registered with
+        C(register)); its C(settings_by_os) when not empty, else its C(settings), are the policy. Read as stored, not
+        templated again for every host, which at fleet size was the largest part of a task's preparation. Not with
+        O(settings), O(settings_by_os) or the separate options.
+    type: str
+  hosts:
+    description:
+      - Batch mode, for check mode. This one task (run it with C(run_once)) checks every inventory host listed, at
+        most O(concurrency) at a time, from the controller in threads, each host with the connection settings a task
+        running on it would use (its own C(ansible_host), port, transport, credentials, certificate checks and
+        timeouts). Each host's result is returned under RV(hosts) and a fault fails that host's entry alone.
+      - The task itself reports no change; each host then takes its own result with a task of its own and
+        O(from_batch), so that Ansible's recap, handlers and exit codes see every host.
+      - Outside check mode the task skips itself (an apply runs as one task per host). A host whose Kerberos ticket
+        ansible-core gets itself (C(ansible_winrm_kinit_mode=managed)) is left out of the batch and listed in
+        RV(per_host); its own task then checks it.
+    type: list
+    elements: str
+  concurrency:
+    description: With O(hosts), how many hosts are checked at once.
+    type: int
+    default: 50
+  from_batch:
+    description:
+      - The name of the variable a task with O(hosts) registered. When it holds this host's result, the task
+        returns it, without contacting the host again; otherwise (the batch task was skipped, as in an apply, or did
+        not check this host) the task does its own job on the host.
+      - Of the batch's result the task returns what Ansible and later tasks read per host (status, message, error
+        and code, RV(os), the reboot state, warnings, the diff with C(--diff), the calls), with RV(batch) naming the
+        variable that holds the whole result and RV(changes_count); the role's result files take the whole one.
+    type: str
   backup:
     description:
       - Before the first write, save the prior values of everything the write touches on the controller, as JSON
@@ -162,6 +195,20 @@ EXAMPLES = r"""
     protocols: {TLS 1.0: disabled}
   check_mode: true
   register: drift
+
+- name: Check a whole fleet from one task (check mode), as the role does
+  fleetsec.schannel.win_schannel:
+    hosts: "{{ ansible_play_batch }}"
+    settings_from: schannel_plan  # registered by fleetsec.schannel.schannel_resolve
+  check_mode: true
+  run_once: true
+  register: schannel_check
+
+- name: Give each host its own result (its recap line, handlers, exit code)
+  fleetsec.schannel.win_schannel:
+    settings_from: schannel_plan
+    from_batch: schannel_check
+  check_mode: true
 """
 
 RETURN = r"""
@@ -234,4 +281,26 @@ error:
   description: The error (type, message, WS-Man/WMI code) when the task failed.
   returned: failure
   type: dict
+hosts:
+  description: With O(hosts), each host's result (the keys above), by inventory name.
+  returned: batch mode, in check mode
+  type: dict
+per_host:
+  description: With O(hosts), the hosts left out of the batch for their own task to check (managed Kerberos).
+  returned: batch mode, in check mode
+  type: list
+  elements: str
+counts:
+  description: With O(hosts), how many hosts ended how.
+  returned: batch mode, in check mode
+  type: dict
+  sample: {ok: 480, changed: 17, failed: 1, unreachable: 2}
+batch:
+  description: With O(from_batch), the variable that holds this host's whole result (RV(changes) and the rest).
+  returned: result taken from a batch
+  type: str
+changes_count:
+  description: With O(from_batch), how many values differ (the length of the whole result's RV(changes)).
+  returned: result taken from a batch
+  type: int
 """

@@ -5,11 +5,13 @@
 An action plugin names its ``ARGUMENT_SPEC`` and implements ``run_job(session, args, task_vars)`` as one call
 into its job module; this base validates the arguments (unknown names and wrong types fail the task naming the
 option), opens the WS-Man session on the task's own WinRM settings, maps any FleetsecError with ``to_result()``
-and adds ``calls`` (the WS-Man requests the task cost) to every result, failed or not.
+and adds ``calls`` (the WS-Man requests the task cost) to every result, failed or not. A plugin that can also
+serve a batch of hosts from one task overrides ``run_validated`` (win_schannel; see plugin_utils/batch.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -36,6 +38,20 @@ def check_arguments(spec: dict[str, Any], given: dict[str, Any], what: str) -> d
     return validation.validated_parameters
 
 
+def run_on_host(open_host: Callable[[], Session], job: Callable[[Session], dict[str, Any]]) -> dict[str, Any]:
+    """One host's task result: open its session, run the job, map any FleetsecError with ``to_result()``, and add
+    ``calls`` (the WS-Man requests it cost), failed or not. The same for a task per host and for a batch."""
+    session: Session | None = None
+    result: dict[str, Any] = {}
+    try:
+        session = open_host()
+        result.update(job(session))
+    except FleetsecError as error:
+        result.update(error.to_result())
+    result["calls"] = calls_of(session)
+    return result
+
+
 class WsmanAction(ActionBase):
     """Base of the collection's host-side action plugins (they run on the controller and talk WS-Man)."""
 
@@ -47,15 +63,19 @@ class WsmanAction(ActionBase):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp
-        session: Session | None = None
         try:
             args = self.validated_args()
-            session = open_session(self._connection, self.MAX_RECONNECTS)
-            result.update(self.run_job(session, args, task_vars or {}))
         except FleetsecError as error:
             result.update(error.to_result())
-        result["calls"] = calls_of(session)
+            result["calls"] = calls_of(None)
+            return result
+        result.update(self.run_validated(args, task_vars or {}))
         return result
+
+    def run_validated(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        """The task's result once its arguments are valid: by default ``run_job`` on this task's host."""
+        return run_on_host(lambda: open_session(self._connection, self.MAX_RECONNECTS),
+                           lambda session: self.run_job(session, args, task_vars))
 
     def validated_args(self) -> dict[str, Any]:
         """The task's arguments checked against ARGUMENT_SPEC; InputError naming the module and the option."""

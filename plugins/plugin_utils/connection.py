@@ -52,8 +52,22 @@ class Session:
     endpoint: Endpoint
 
 
-def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None = None) -> Session:
-    """The WS-Man client for a task's connection; InputError for a connection type other than winrm.
+@dataclass(frozen=True)
+class WinrmTarget:
+    """What a WS-Man session to one host is opened from, resolved from its connection plugin (plain data, so that a
+    batch can resolve hosts in its main thread and open the sessions in worker threads)."""
+
+    endpoint: Endpoint
+    kwargs: dict[str, Any]  # pywinrm Protocol's keyword arguments (credentials, certificates, timeouts, pass-through)
+    password: str
+    # Kerberos with a ticket ansible-core gets itself (kinit into a ccache it names in the process environment):
+    # the ticket must be obtained in the process that opens the session, for one host at a time.
+    managed_kerberos: bool = False
+
+
+def winrm_target(connection: Any, timeout: int | None = None) -> WinrmTarget:
+    """The WinRM endpoint and pywinrm arguments of a task's connection; InputError for a connection type other than
+    winrm.
 
     ``timeout`` (seconds) overrides the operation and read timeouts, for short probes such as waiting for a host to
     come back from a reboot.
@@ -68,12 +82,8 @@ def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None =
         )
     if not HAS_WINRM:
         raise InputError("pywinrm is required on the controller to talk to Windows hosts: pip install pywinrm")
-    from winrm.protocol import Protocol
-
     connection._build_winrm_kwargs()  # ansible-core's option resolution, defaults and pass-through, no shell
-    transports = list(connection._winrm_transport)
-    transport = transports[0]
-    password = connection._winrm_pass or ""
+    transport = next(iter(connection._winrm_transport))
     host = str(connection._winrm_host)
     try:
         netloc_host = "[%s]" % host if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address) else host
@@ -82,20 +92,36 @@ def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None =
     url = urlunsplit((connection._winrm_scheme, "%s:%d" % (netloc_host, connection._winrm_port),
                       connection._winrm_path, "", ""))
     kwargs = dict(connection._winrm_kwargs)
+    kwargs["transport"] = transport
     timeout = timeout or connection._winrm_connection_timeout
     if timeout:  # as _winrm_connect: the read timeout must outlast the operation timeout
         kwargs["operation_timeout_sec"] = timeout
         kwargs["read_timeout_sec"] = timeout + 10
-    if transport == "kerberos" and connection._kerb_managed:
-        connection._kerb_auth(connection._winrm_user, password)
+    endpoint = Endpoint(host=host, port=int(connection._winrm_port), scheme=str(connection._winrm_scheme),
+                        transport=str(transport), url=url)
+    return WinrmTarget(endpoint=endpoint, kwargs=kwargs, password=connection._winrm_pass or "",
+                       managed_kerberos=transport == "kerberos" and bool(connection._kerb_managed))
+
+
+def open_target(target: WinrmTarget, max_reconnects: int = 3) -> Session:
+    """A WS-Man client on the target, built as ansible-core's ``_winrm_connect`` builds its Protocol, minus the
+    shell; it re-connects with a new Protocol when a connection is lost."""
+    from winrm.protocol import Protocol
 
     def new_protocol() -> Any:
         try:
-            return Protocol(url, transport=transport, **kwargs)
+            return Protocol(target.endpoint.url, **target.kwargs)
         except Exception as exc:  # pywinrm validates its arguments here (unknown transport, cert files)
-            raise HostUnreachable(redact("cannot set up WinRM to %s: %s" % (url, exc), [password])) from None
+            raise HostUnreachable(redact("cannot set up WinRM to %s: %s" % (target.endpoint.url, exc),
+                                         [target.password])) from None
 
     client = client_for_protocol(new_protocol(), reconnect=new_protocol, max_reconnects=max_reconnects)
-    endpoint = Endpoint(host=host, port=int(connection._winrm_port), scheme=str(connection._winrm_scheme),
-                        transport=str(transport), url=url)
-    return Session(client=client, endpoint=endpoint)
+    return Session(client=client, endpoint=target.endpoint)
+
+
+def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None = None) -> Session:
+    """The WS-Man client for a task's connection (see ``winrm_target`` and ``open_target``)."""
+    target = winrm_target(connection, timeout)
+    if target.managed_kerberos:
+        connection._kerb_auth(connection._winrm_user, target.password)
+    return open_target(target, max_reconnects)

@@ -178,3 +178,15 @@ def check_run_id(run_id: str) -> str:
         raise InputError("schannel_run_id '%s' must be one path segment of letters, digits, '.', '_' or '-' "
                          "(at most 64 characters), such as 20261202T050000Z" % run_id)
     return run_id
+
+def resolved_settings(task_vars: Mapping[str, Any], name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """``(settings, settings_by_os)`` from the variable ``name`` holding schannel_resolve's result, as stored: a
+    registered result is data, and templating its settings again for every host of a fleet was the largest part of
+    the per-host task's preparation."""
+    plan = task_vars.get(name)
+    if not isinstance(plan, Mapping) or not isinstance(plan.get("settings"), Mapping):
+        raise InputError("settings_from: the variable %r does not hold the result of "
+                         "fleetsec.schannel.schannel_resolve (register it and give its name)" % name,
+                         code="settings_from")
+    by_os = plan.get("settings_by_os")
+    return (None, dict(by_os)) if by_os else (dict(plan["settings"]), None)
