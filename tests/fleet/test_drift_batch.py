@@ -1,0 +1,87 @@
+"""``drift`` reads every host from one task (win_schannel ``hosts``) and hands each host its answer in a light task of
+its own (``from_batch``): each host is reached with its own inventory settings, a fault fails that host alone with
+its cause and code, and every host still shows in Ansible's recap and in its result file.
+
+One fleet of six Windows Server 2019 hosts. The inventory is the simulator's, with two changes that only a batch
+reading each host's own variables gets right: the user name comes from a template in the group's variables (resolved
+in each host's context), and one host has a wrong password of its own. Two more hosts have simulator faults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+import yaml
+
+from tests.fleet.conftest import Controller, output, writes
+from tests.winsim.fleet import Fleet
+
+OWN_WRONG_PASSWORD = "ms002"  # a host variable of its own: the batch must use it for this host alone
+FAULTS = {"ms003": "down", "ms004": "fault-after:5"}  # refused; a WMI fault part-way through the read
+HEALTHY = ("ms001", "ms005", "ms006")
+
+
+@dataclass
+class DriftRun:
+    rc: int
+    output: str
+    results: dict[str, dict]
+    counters: dict
+
+
+@pytest.fixture(scope="module")
+def drift(tmp_path_factory) -> DriftRun:
+    root = tmp_path_factory.mktemp("drift-batch")
+    controller = Controller(root)
+    faults = tuple(f"{host}={fault}" for host, fault in FAULTS.items())
+    with Fleet(root / "fleet", hosts=6, os_mix=("2019",), first_ip="127.20.16.1", faults=faults) as fleet:
+        inventory = yaml.safe_load(fleet.inventory.read_text())
+        group = inventory["all"]["children"]["mailstore"]
+        group["vars"]["sim_login"] = group["vars"]["ansible_user"]
+        group["vars"]["ansible_user"] = "{{ sim_login }}"
+        group["hosts"][OWN_WRONG_PASSWORD]["ansible_password"] = "not-" + group["vars"]["ansible_password"]
+        path = root / "inventory.yml"
+        path.write_text(yaml.safe_dump(inventory))
+        fleet.control.reset_counters()
+        proc = controller.run("fleetsec.schannel.drift", path, "-v")
+        return DriftRun(proc.returncode, output(proc), controller.latest_results(), fleet.control.counters())
+
+
+def test_healthy_hosts_are_reported_drifted_with_their_values(drift):
+    for host in HEALTHY:
+        record = drift.results[host]
+        assert (record["status"], record["errors"]) == ("drifted", []), (host, record["errors"])
+        assert len(record["drift"]) > 20  # a fresh 2019 host against recommended
+
+
+def test_each_faulty_host_fails_alone_with_its_cause_and_code(drift):
+    wrong = drift.results[OWN_WRONG_PASSWORD]
+    assert wrong["status"] == "unreachable"
+    assert wrong["errors"][0]["code"] == 401, wrong["errors"]
+    down = drift.results["ms003"]
+    assert down["status"] == "unreachable"
+    assert "Connection refused" in down["errors"][0]["message"]
+    faulted = drift.results["ms004"]
+    assert faulted["status"] == "failed"
+    assert "2150859174" in faulted["errors"][0]["message"]  # 0x803381A6 w:InternalError, the fault's WMI code
+    assert drift.rc == 4, "an unreachable host makes ansible-playbook exit 4"
+
+
+def test_every_host_shows_in_the_recap_from_its_own_task(drift):
+    for host in HEALTHY:
+        assert re.search(r"^%s\s+: ok=\d+\s+changed=1\s+unreachable=0\s+failed=0" % host, drift.output, re.M), host
+    assert re.search(r"^%s\s+: ok=0\s+changed=0\s+unreachable=1" % OWN_WRONG_PASSWORD, drift.output, re.M)
+    assert re.search(r"^ms003\s+: ok=0\s+changed=0\s+unreachable=1", drift.output, re.M)
+    assert re.search(r"^ms004\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=1", drift.output, re.M)
+    assert re.search(r"win_schannel: 6 of 6 hosts checked", drift.output)  # progress at -v
+
+
+def test_each_host_is_read_once_and_nothing_is_written(drift):
+    assert writes(drift.counters["totals"]) == 0
+    for host in HEALTHY:
+        counted = drift.counters["hosts"][host]["wsman_calls"]
+        assert counted == drift.results[host]["calls"], host  # the batch's read, and no second one per host
+        assert drift.counters["hosts"][host]["auth_failures"] == 0
+    assert drift.counters["hosts"][OWN_WRONG_PASSWORD]["wsman_calls"] == 0
