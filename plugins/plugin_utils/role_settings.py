@@ -179,6 +179,7 @@ def check_run_id(run_id: str) -> str:
                          "(at most 64 characters), such as 20261202T050000Z" % run_id)
     return run_id
 
+
 def resolved_settings(task_vars: Mapping[str, Any], name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """``(settings, settings_by_os)`` from the variable ``name`` holding schannel_resolve's result, as stored: a
     registered result is data, and templating its settings again for every host of a fleet was the largest part of

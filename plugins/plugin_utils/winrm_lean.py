@@ -165,7 +165,7 @@ class LeanChannel:
         status_line = reader.readline(MAX_LINE + 1)
         if not status_line:
             raise ConnectionResetError("Connection reset: the host closed the WinRM connection (RemoteDisconnected)")
-        version, _, rest = status_line.partition(b" ")
+        version, _space, rest = status_line.partition(b" ")
         try:
             status = int(rest[:3])
         except ValueError:
@@ -175,7 +175,7 @@ class LeanChannel:
             line = reader.readline(MAX_LINE + 1)
             if line in (b"\r\n", b"\n", b""):
                 break
-            name, _, value = line.decode("latin-1").partition(":")
+            name, _colon, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
         keep_alive = version == b"HTTP/1.1" and headers.get("connection", "").lower() != "close"
         if "chunked" in headers.get("transfer-encoding", "").lower():
