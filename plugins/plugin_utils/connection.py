@@ -16,7 +16,7 @@ password and every ``ansible_winrm_*`` pass-through with ansible-core's own defa
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlunsplit
 
@@ -58,8 +58,10 @@ class WinrmTarget:
     batch can resolve hosts in its main thread and open the sessions in worker threads)."""
 
     endpoint: Endpoint
-    kwargs: dict[str, Any]  # pywinrm Protocol's keyword arguments (credentials, certificates, timeouts, pass-through)
-    password: str
+    # pywinrm Protocol's keyword arguments (credentials, certificates, timeouts, pass-through); kept out of repr(),
+    # like the password, so that no error message or log line that shows the target shows them.
+    kwargs: dict[str, Any] = field(repr=False)
+    password: str = field(repr=False)
     # Kerberos with a ticket ansible-core gets itself (kinit into a ccache it names in the process environment):
     # the ticket must be obtained in the process that opens the session, for one host at a time.
     managed_kerberos: bool = False

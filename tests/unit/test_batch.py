@@ -18,6 +18,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import (
     hand_out,
     run_batch,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Endpoint, WinrmTarget
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError, HostUnreachable, InputError
 
 
@@ -89,3 +90,10 @@ def test_a_host_s_task_hands_out_the_part_ansible_reads_and_the_record_finds_the
     per_host = {"changed": False, "changes": []}
     assert full_result(variables, per_host, "ms001") is per_host  # an apply's own result is already whole
     assert full_result({}, handed, "ms001") is handed
+
+
+def test_a_resolved_target_shows_no_credential_in_its_repr():
+    endpoint = Endpoint(host="127.20.0.1", port=5985, scheme="http", transport="ntlm", url="http://127.20.0.1:5985/wsman")
+    target = WinrmTarget(endpoint=endpoint, kwargs={"username": "Administrator", "password": "S3cret@/%ü"},
+                         password="S3cret@/%ü")
+    assert "S3cret" not in repr(target)
