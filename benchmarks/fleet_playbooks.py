@@ -19,10 +19,13 @@ Per run it reports wall time, controller CPU (ansible-playbook and every process
 sampled every 2 s from /proc; reading every fork's smaps more often took CPU from the run it measures), the
 simulator's CPU in the same interval (its /proc stat), WS-Man calls and bytes per host from the simulator's
 counters, TLS handshakes per host and host statuses from the run's result files, and the ratio of the wall time to
-the floor's.
+that of a floor run right before it (``--repeat N``: the read-only scenarios N times, each after its own floor, and
+the run of the median ratio kept; the machine's speed drifts over a series, so a floor measured minutes earlier is
+not the denominator to trust).
 
     .venv/bin/python benchmarks/fleet_playbooks.py --sizes 10 --latencies 0           # a first look, ~1 min
     .venv/bin/python benchmarks/fleet_playbooks.py --sizes 10,100,500,1000 --latencies 0,20 --json out/fleet.json
+    .venv/bin/python benchmarks/fleet_playbooks.py --sizes 500 --latencies 0 --scenarios drift-fresh,drift --repeat 3
 
 Run it inside a private network namespace when other simulators may run on the machine:
 ``unshare --net bash -c 'ip link set lo up && .venv/bin/python benchmarks/fleet_playbooks.py'``.
@@ -65,6 +68,7 @@ FLOOR_PLAYBOOK = """\
 """
 
 # name -> (playbook, extra vars); run in this order on one fleet, each leaving the hosts as the next one expects.
+# Every scenario but the floor runs right after a floor run of its own (its ratio's denominator).
 SCENARIOS: dict[str, tuple[str, dict]] = {
     "floor": ("floor", {}),
     "drift-fresh": ("fleetsec.schannel.drift", {"schannel_fail_on_drift": False}),
@@ -75,6 +79,8 @@ SCENARIOS: dict[str, tuple[str, dict]] = {
     # drift again, as two --limit slices side by side sharing one run id (AWX job slicing)
     "drift-sliced": ("fleetsec.schannel.drift", {"schannel_run_id": "20991231T235959Z"}),
 }
+# Scenarios that write nothing on the hosts, so that running them again measures the same thing (--repeat).
+READ_ONLY = frozenset(("drift-fresh", "drift", "compliance"))
 
 
 @dataclass
@@ -220,37 +226,60 @@ def tls_handshakes(result: dict) -> int:
     return int(tls.get("handshakes") or 0)
 
 
-def fleet_runs(size: int, latency: int, forks: int, scenarios: list[str], log: Path | None) -> list[RunFigures]:
+def fleet_runs(size: int, latency: int, forks: int, scenarios: list[str], log: Path | None, *,
+               repeat: int = 1) -> list[RunFigures]:
     with tempfile.TemporaryDirectory(prefix="fleet-bench-") as tmp:
         work = Path(tmp)
         try:
-            return scenario_runs(work, size, latency, forks, scenarios)
+            return scenario_runs(work, size, latency, forks, scenarios, repeat=repeat)
         finally:
             if log:
                 with open(log, "ab") as kept:
                     kept.write((work / "ansible.log").read_bytes())
 
 
-def scenario_runs(work: Path, size: int, latency: int, forks: int, scenarios: list[str]) -> list[RunFigures]:
+def scenario_runs(work: Path, size: int, latency: int, forks: int, scenarios: list[str], *,
+                  repeat: int = 1) -> list[RunFigures]:
     (work / "floor.yml").write_text(FLOOR_PLAYBOOK)
     with Fleet(work / "fleet", hosts=size, os_mix=OS_MIX, first_ip=FIRST_IP, latency_ms=latency,
                reboot_seconds=0.5, start_timeout=900) as fleet:
         results = []
         for name in scenarios:
-            figures = run_scenario(name, fleet, work, size=size, latency=latency, forks=forks)
+            figures = run_with_floor(name, fleet, work, size=size, latency=latency, forks=forks,
+                                     repeat=repeat if name in READ_ONLY else 1)
             if figures.returncode != 0:
                 print(f"  {name}: ansible-playbook exited {figures.returncode}; tail of the log:\n"
                       + (work / "ansible.log").read_text(errors="replace")[-3000:], file=sys.stderr)
             results.append(figures)
-            print_row(figures, results)
+            print_row(figures)
         return results
 
 
-def print_row(figures: RunFigures, so_far: list[RunFigures]) -> None:
-    floor = next((r for r in so_far if r.scenario == "floor"), None)
-    if floor and figures.scenario != "floor":
+def run_with_floor(name: str, fleet: Fleet, work: Path, *, size: int, latency: int, forks: int,
+                   repeat: int) -> RunFigures:
+    """A scenario with the floor run right before it, ``repeat`` times (read-only scenarios only), keeping the run of
+    the median ratio. The machine's speed drifts over a series (a shared machine): a floor measured minutes earlier
+    made the later ratios say more about the machine than about the run."""
+    if name == "floor":
+        figures = run_scenario(name, fleet, work, size=size, latency=latency, forks=forks)
+        figures.ratio_to_floor = 1.0
+        return figures
+    rounds = []
+    for _round in range(repeat):
+        floor = run_scenario("floor", fleet, work, size=size, latency=latency, forks=forks)
+        figures = run_scenario(name, fleet, work, size=size, latency=latency, forks=forks)
         figures.ratio_to_floor = round(figures.wall / floor.wall, 2)
-    ratio = f"{figures.ratio_to_floor:.2f}" if figures.ratio_to_floor is not None else "1.00"
+        figures.extra["floor_s"] = floor.wall
+        rounds.append(figures)
+    rounds.sort(key=lambda r: r.ratio_to_floor or 0.0)
+    chosen = rounds[len(rounds) // 2]
+    if repeat > 1:
+        chosen.extra["ratios"] = [r.ratio_to_floor for r in rounds]
+    return chosen
+
+
+def print_row(figures: RunFigures) -> None:
+    ratio = f"{figures.ratio_to_floor:.2f}" if figures.ratio_to_floor is not None else "-"
     print(f"{figures.hosts:>5} {figures.latency_ms:>4} {figures.forks:>5} {figures.scenario:<14} "
           f"{figures.returncode:>3} {figures.wall:>8.1f} {ratio:>6} {figures.controller_cpu:>8.1f} "
           f"{figures.controller_peak_mib:>8.0f} {figures.simulator_cpu:>8.1f} {figures.wsman_calls_per_host:>7.1f} "
@@ -265,6 +294,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--forks", type=int, default=50, help="Ansible forks (default 50, the recommended value)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS),
                         help=f"comma-separated subset of {', '.join(SCENARIOS)} (floor is always run first)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each read-only scenario (drift, compliance) this many times, each right after its "
+                             "own floor, and keep the run of the median ratio (default 1)")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--log", type=Path, help="append the output of every ansible-playbook run to this file")
     args = parser.parse_args(argv)
@@ -281,7 +313,7 @@ def main(argv: list[str]) -> int:
     figures: list[RunFigures] = []
     for size in (int(s) for s in args.sizes.split(",")):
         for latency in (int(s) for s in args.latencies.split(",")):
-            figures += fleet_runs(size, latency, args.forks, scenarios, args.log)
+            figures += fleet_runs(size, latency, args.forks, scenarios, args.log, repeat=args.repeat)
     print(f"load average at end {os.getloadavg()[0]:.2f}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
