@@ -7,9 +7,9 @@ the scheduler, about as much as a whole ``debug`` task, and a worker per host al
 process that starts cold. A batch task runs on one host (``run_once``) and checks every host of the play's batch,
 ``concurrency`` at a time, in threads: the WS-Man work is network-bound per host and small in CPU, so threads of
 one process overlap the waits without a fork each. Each host's connection is the one a task running on that host
-would get (``connection_for_host``: the host's own variables and connection options, as ansible-core resolves them
-for a task), and each host's result is built exactly as a task per host builds it (``run_on_host``): a fault fails
-that host alone, with its WS-Man/WMI code, in its own entry.
+would get (``host_connections.batch_openers``: the host's own variables and connection options, as ansible-core
+resolves them for a task), and each host's result is built exactly as a task per host builds it (``run_on_host``):
+a fault fails that host alone, with its WS-Man/WMI code, in its own entry.
 
 The role then hands each host its entry with one light task per host (win_schannel ``from_batch``), so Ansible's
 recap, ``register``, handlers and exit codes see every host as before.
@@ -27,8 +27,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection impor
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
 
 DEFAULT_CONCURRENCY = 50
-
-
 Opener = Callable[[], Session]
 
 
