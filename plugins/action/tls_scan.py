@@ -10,6 +10,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_actio
     ControllerAction,
     registered_vars,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import given_policy
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import (
     check_targets,
     run_batch_scan,
@@ -30,6 +31,7 @@ class ActionModule(ControllerAction):
         "port_timeout": {"type": "float", "default": 120},
         "settings": {"type": "dict"},
         "settings_by_os": {"type": "dict"},
+        "settings_from": {"type": "str"},
         "os": {"type": "raw"},
         "os_from": {"type": "str"},
         "server_name": {"type": "str"},
@@ -38,6 +40,9 @@ class ActionModule(ControllerAction):
 
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         check_targets(args)
+        if args["settings_from"] is not None:  # schannel_resolve's registered result, read as stored
+            settings, by_os = given_policy(args, task_vars)
+            args = {**args, "settings": settings, "settings_by_os": by_os, "settings_from": None}
         if args["hosts"] is None:
             return run_tls_scan(args, str(task_vars.get("inventory_hostname", "")), task_vars.get("ansible_host"))
         hostvars = task_vars.get("hostvars") or {}

@@ -21,7 +21,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import (
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_connections import batch_openers
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import resolved_settings
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import POLICY_SOURCES, given_policy
 
 STATE_MAP = {"type": "dict"}
 
@@ -98,22 +98,13 @@ class ActionModule(WsmanAction):
     def options(self, args: dict[str, Any], task_vars: dict[str, Any]) -> Options:
         """The module options as the job takes them: the policy given one of four ways, checked."""
         settings = settings_from_args(args)
-        given = [name for name in ("settings", "settings_by_os", "settings_from") if args[name] is not None]
-        if len(given) > 1:
-            raise InputError("%s are mutually exclusive: give the policy one way" % " and ".join(given))
-        if given and settings:
+        raw, by_os = given_policy(args, task_vars)
+        source = next((name for name in POLICY_SOURCES if args[name] is not None), None)
+        if source and settings:
             raise InputError("%s and the options it holds (%s) are mutually exclusive: give the policy either as %s "
-                             "or as separate options" % (given[0], ", ".join(sorted(settings)), given[0]))
-        raw, by_os = args["settings"], args["settings_by_os"]
-        if args["settings_from"] is not None:
-            raw, by_os = resolved_settings(task_vars, args["settings_from"])
+                             "or as separate options" % (source, ", ".join(sorted(settings)), source))
         if raw is not None:
             settings = settings_from_args(check_arguments(POLICY_SPEC, raw, "settings of (%s)" % self._task.action))
-        for os_key, entry in (by_os or {}).items():
-            # Only the host's entry is parsed, once its version is read (the engine names any bad field then).
-            if not isinstance(entry, dict):
-                raise InputError("settings_by_os.%s must be a mapping of win_schannel options, not %s"
-                                 % (os_key, type(entry).__name__))
         return Options(settings=settings, settings_by_os=by_os, backup=args["backup"],
                        backup_dir=args["backup_dir"], allow_lockout=args["allow_lockout"],
                        check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),

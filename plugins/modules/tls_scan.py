@@ -86,6 +86,11 @@ options:
         returns them for an IIS Crypto template whose items carry C(minimumOSVersion)); each host is judged by the
         entry of its version.
     type: dict
+  settings_from:
+    description:
+      - Instead of O(settings) or O(settings_by_os), the name of a variable holding the result of
+        M(fleetsec.schannel.schannel_resolve); read as stored, as M(fleetsec.schannel.win_schannel) reads it.
+    type: str
   os:
     description:
       - The host's Windows version key as win_schannel returns it in C(os.key)

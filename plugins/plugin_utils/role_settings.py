@@ -180,6 +180,30 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
+# The ways a task is given the policy, one at a time: the options as one mapping, one mapping per Windows version, or
+# the name of the variable holding schannel_resolve's result.
+POLICY_SOURCES = ("settings", "settings_by_os", "settings_from")
+
+
+def given_policy(args: Mapping[str, Any], task_vars: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
+    """``(settings, settings_by_os)`` as a task was given them (``settings_from`` read from ``task_vars``); InputError
+    when more than one way is used or a value is not a mapping. win_schannel and tls_scan take the policy this way."""
+    given = [name for name in POLICY_SOURCES if args.get(name) is not None]
+    if len(given) > 1:
+        raise InputError("%s are mutually exclusive: give the policy one way" % " and ".join(given), code="settings")
+    settings, by_os = args.get("settings"), args.get("settings_by_os")
+    if args.get("settings_from") is not None:
+        settings, by_os = resolved_settings(task_vars or {}, args["settings_from"])
+    if settings is not None and not isinstance(settings, Mapping):
+        raise InputError("settings must be a mapping of win_schannel options", code="settings")
+    for os_key, entry in (by_os or {}).items():
+        # Only a host's entry is parsed, once its version is read (the engine names any bad field then).
+        if not isinstance(entry, Mapping):
+            raise InputError("settings_by_os.%s must be a mapping of win_schannel options, not %s"
+                             % (os_key, type(entry).__name__), code="settings")
+    return settings, by_os
+
+
 def resolved_settings(task_vars: Mapping[str, Any], name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """``(settings, settings_by_os)`` from the variable ``name`` holding schannel_resolve's result, as stored: a
     registered result is data, and templating its settings again for every host of a fleet was the largest part of

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import settings_for_os
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import given_policy, settings_for_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import (
     WINRM_PORTS,
     Expectation,
@@ -56,13 +56,7 @@ def check_options(args: dict[str, Any]) -> None:
     if (args.get("settings") is None and args.get("settings_by_os") is None) or args.get("os") is None:
         raise InputError("settings (or settings_by_os) and os are required to judge the scan: pass the win_schannel "
                          "settings the host should have and its os.key (as win_schannel returns it)", code="settings")
-    if args.get("settings") is not None and args.get("settings_by_os") is not None:
-        raise InputError("settings and settings_by_os are mutually exclusive", code="settings")
-    if args.get("settings") is not None and not isinstance(args["settings"], dict):
-        raise InputError("settings must be a mapping of win_schannel options", code="settings")
-    for os_key, by_os in (args.get("settings_by_os") or {}).items():
-        if not isinstance(by_os, dict):
-            raise InputError("settings_by_os.%s must be a mapping of win_schannel options" % os_key, code="settings")
+    given_policy(args)
     for field in ("timeout", "port_timeout"):
         if args[field] <= 0:
             raise InputError("%s must be a positive number of seconds, not %r" % (field, args[field]), code=field)
