@@ -85,3 +85,16 @@ def test_each_host_is_read_once_and_nothing_is_written(drift):
         assert counted == drift.results[host]["calls"], host  # the batch's read, and no second one per host
         assert drift.counters["hosts"][host]["auth_failures"] == 0
     assert drift.counters["hosts"][OWN_WRONG_PASSWORD]["wsman_calls"] == 0
+
+
+def test_a_failed_tls_verification_fails_the_compliance_run(tmp_path):
+    """The TLS scan judges a whole serial batch from one task; a host whose verdict is not pass still makes the run
+    exit 2, as the playbook documents (hosts as Windows ships them fail the recommended profile's scan)."""
+    controller = Controller(tmp_path)
+    with Fleet(tmp_path / "fleet", hosts=2, os_mix=("2019",), first_ip="127.20.16.21") as fleet:
+        proc = controller.run("fleetsec.schannel.compliance", fleet.inventory, schannel_fail_on_drift=False)
+    results = controller.latest_results()
+    assert {record["status"] for record in results.values()} == {"failed"}
+    assert all(record["verification"]["tls"]["verdict"] == "fail" for record in results.values())
+    assert proc.returncode == 2, output(proc)[-3000:]
+    assert "2 host(s) failed: ms001, ms002" in output(proc)
