@@ -53,7 +53,7 @@ def test_dword_out_of_range_is_invalid_parameter(host, bad):
     with pytest.raises(WmiMethodError) as err:
         call(host, "SetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled"), ("uValue", bad))
     assert err.value.code == "InvalidParameter"
-    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 2)]
+    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 1)]
 
 
 def test_set_requires_existing_key(host):
@@ -62,9 +62,50 @@ def test_set_requires_existing_key(host):
     assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Protocols\TLS 1.0")) == [("ReturnValue", 2)]
 
 
+GETTERS = ("GetStringValue", "GetExpandedStringValue", "GetDWORDValue", "GetQWORDValue", "GetBinaryValue")
+
+
+def test_get_missing_key_is_2_missing_value_is_1_but_2_for_multi_string(host):
+    # real Windows: ApSidorov/RemoteCimRegistry "All cdxml functions return ReturnValue = 1 if no value was found.
+    # BUT! Get-cdxmlMultiStringValue returns 2"; networkoptix/nx_system_tests: 1 = ValueNotFoundError, 2 = no key
+    for getter in (*GETTERS, "GetMultiStringValue"):
+        assert call(host, getter, ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 2)], getter
+    for getter in GETTERS:
+        assert call(host, getter, ("sSubKeyName", SCHANNEL), ("sValueName", "Nope")) == [("ReturnValue", 1)], getter
+        assert call(host, getter, ("sSubKeyName", SCHANNEL), ("sValueName", "")) == [("ReturnValue", 1)], getter
+    assert call(host, "GetMultiStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Nope")) == [
+        ("ReturnValue", 2)]
+
+
+def test_type_mismatch_is_a_return_value_for_every_other_type(host):
+    values = {"S": ("SetStringValue", "GetStringValue", ("sValue", "0")),
+              "E": ("SetExpandedStringValue", "GetExpandedStringValue", ("sValue", "x")),
+              "D": ("SetDWORDValue", "GetDWORDValue", ("uValue", "0")),
+              "Q": ("SetQWORDValue", "GetQWORDValue", ("uValue", "0")),
+              "M": ("SetMultiStringValue", "GetMultiStringValue", ("sValue", "0")),
+              "B": ("SetBinaryValue", "GetBinaryValue", ("uValue", "0"))}
+    for name, (setter, _getter, data) in values.items():
+        assert call(host, setter, ("sSubKeyName", SCHANNEL), ("sValueName", name), data) == [("ReturnValue", 0)]
+    for name in values:
+        for other, (_setter, getter, _data) in values.items():
+            expected = 0 if other == name else WBEM_E_TYPE_MISMATCH
+            assert call(host, getter, ("sSubKeyName", SCHANNEL), ("sValueName", name))[-1] == (
+                "ReturnValue", expected), (name, getter)
+
+
+def test_set_of_another_type_overwrites_type_and_data(host):
+    # RemoteCimRegistry Set-RegistryValue -Force: "Value has different data type. Overwriting with new type.", then
+    # the Set*Value alone
+    call(host, "SetStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging"), ("sValue", "0"))
+    assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
+        ("ReturnValue", WBEM_E_TYPE_MISMATCH)]
+    assert call(host, "SetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging"),
+                ("uValue", "1")) == [("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL)) == [
+        ("sNames", ["EventLogging"]), ("Types", [4]), ("ReturnValue", 0)]
+
+
 def test_get_missing_key_value_and_type_mismatch(host):
-    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 2)]
-    assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Nope")) == [("ReturnValue", 2)]
     assert call(host, "GetStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
         ("ReturnValue", WBEM_E_TYPE_MISMATCH)]
     assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
@@ -101,8 +142,21 @@ def test_string_expanded_multi_qword_binary(host):
 
 def test_enum_values_empty_key_omits_arrays_and_missing_key_is_2(host):
     assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL + r"\Ciphers")) == [("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", "")) == [("ReturnValue", 0)]  # nx_system_tests test_list_empty_key
     assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Ciphers")) == [("ReturnValue", 0)]
     assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL + r"\Nope")) == [("ReturnValue", 2)]
+
+
+def test_enum_values_hides_the_default_value(host):
+    # RemoteCimRegistry tests: a key holding "only the Default value that is not enumerated by WMI"; EnumValues doc
+    key = SCHANNEL + r"\Ciphers"
+    call(host, "SetStringValue", ("sSubKeyName", key), ("sValue", "Temple of the Winds"))
+    assert call(host, "EnumValues", ("sSubKeyName", key)) == [("ReturnValue", 0)]
+    assert call(host, "GetStringValue", ("sSubKeyName", key), ("sValueName", "")) == [
+        ("sValue", "Temple of the Winds"), ("ReturnValue", 0)]
+    call(host, "SetDWORDValue", ("sSubKeyName", key), ("sValueName", "Named"), ("uValue", "3"))
+    assert call(host, "EnumValues", ("sSubKeyName", key)) == [("sNames", ["Named"]), ("Types", [4]),
+                                                              ("ReturnValue", 0)]
 
 
 def test_delete_key_and_value(host):
