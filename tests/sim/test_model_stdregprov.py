@@ -147,15 +147,16 @@ def test_enum_values_empty_key_omits_arrays_and_missing_key_is_2(host):
     assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL + r"\Nope")) == [("ReturnValue", 2)]
 
 
-def test_enum_values_hides_the_default_value(host):
-    # RemoteCimRegistry tests: a key holding "only the Default value that is not enumerated by WMI"; EnumValues doc
+def test_enum_values_hides_a_default_value_that_is_the_only_value(host):
+    # RemoteCimRegistry: "If the Default value is the only value ever created in a key, it's 'hidden' from WMI
+    # enumeration"; EnumValues doc: "Returns null if only the default value is available"
     key = SCHANNEL + r"\Ciphers"
     call(host, "SetStringValue", ("sSubKeyName", key), ("sValue", "Temple of the Winds"))
     assert call(host, "EnumValues", ("sSubKeyName", key)) == [("ReturnValue", 0)]
     assert call(host, "GetStringValue", ("sSubKeyName", key), ("sValueName", "")) == [
         ("sValue", "Temple of the Winds"), ("ReturnValue", 0)]
     call(host, "SetDWORDValue", ("sSubKeyName", key), ("sValueName", "Named"), ("uValue", "3"))
-    assert call(host, "EnumValues", ("sSubKeyName", key)) == [("sNames", ["Named"]), ("Types", [4]),
+    assert call(host, "EnumValues", ("sSubKeyName", key)) == [("sNames", ["", "Named"]), ("Types", [1, 4]),
                                                               ("ReturnValue", 0)]
 
 

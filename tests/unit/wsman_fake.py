@@ -9,9 +9,9 @@ Why not the simulator's model (tests/winsim/stdregprov.py): these unit tests nee
 inspect as a flat ``{key: {name: (type, data)}}`` dict, write denial per key (the simulator denies per host), and an
 ``override`` hook that answers anything, with no state directory and no OS-shipped keys. The client layer is run
 against the simulator's model end to end in tests/sim (test_drift_assessment.py). Where both answer the same
-question they agree: ReturnValue 2 for a missing key, 1 for a missing value (2 for GetMultiStringValue), the default
-value hidden from EnumValues, WBEM_E_TYPE_MISMATCH for another type, and CheckAccess on a write-denied key gives
-ReturnValue 5 with bGranted false.
+question they agree: ReturnValue 2 for a missing key, 1 for a missing value (2 for GetMultiStringValue), a default
+value hidden from EnumValues when it is the key's only value, WBEM_E_TYPE_MISMATCH for another type, and CheckAccess
+on a write-denied key gives ReturnValue 5 with bGranted false.
 """
 
 from __future__ import annotations
@@ -128,8 +128,8 @@ class FakeHost:
             out = [("sNames", child) for child in sorted(children)]
             rv = 0
         elif method == "EnumValues":
-            named = {n: v for n, v in found[1].items() if n}  # the default value is not enumerated
-            out = [("sNames", n) for n in named] + [("Types", str(t)) for t, _ignored in named.values()]
+            listed = {} if list(found[1]) == [""] else found[1]  # a lone default value is not enumerated
+            out = [("sNames", n) for n in listed] + [("Types", str(t)) for t, _ignored in listed.values()]
             rv = 0
         elif method in GETTERS:
             rv, out = self._get(found[1], name, *GETTERS[method])

@@ -200,10 +200,14 @@ class StdRegProv:
         key = self.registry.find(subkey)
         if key is None:
             return self._result(ERROR_FILE_NOT_FOUND)  # [NX] list_values: "if e.return_value == 2: KeyNotFoundError"
-        # The default value is not enumerated: [RCR] Test/03_CIMRegistry_Get_Functions.ps1 "contains only the Default
-        # value that is not enumerated by WMI"; EnumValues doc "Returns null if only the default value is available";
-        # koswald/VBScript class/RegistryUtility.md (names null when the key holds only the default value).
-        values = [v for v in key.values.values() if v.name != ""]
+        values = list(key.values.values())
+        if [v.name for v in values] == [""]:
+            # A key holding only its default value enumerates as empty: [RCR] Get-RegistryValue help "If the Default
+            # value is the only value ever created in a key, it's 'hidden' from WMI enumeration"; its tests "contains
+            # only the Default value that is not enumerated by WMI"; EnumValues doc "Returns null if only the default
+            # value is available"; koswald/VBScript class/RegistryUtility.md. Beside named values it is listed (name
+            # "", in the hive's value order). Not modelled: "ever created" (a key whose named values were deleted).
+            values = []
         if not values:
             # ReturnValue 0 with sNames/Types absent: [NX] test_list_empty_key (HKLM\SOFTWARE against a Windows VM)
             # and `response.get(... 'sNames', [])`; [RCR] mock "ReturnValue = 0; sNames = $null; Types = $null".
