@@ -140,6 +140,16 @@ def test_string_expanded_multi_qword_binary(host):
         ("ReturnValue", WBEM_E_TYPE_MISMATCH)]
 
 
+def test_multi_string_without_sValue_is_an_empty_value(host):
+    # networkoptix/nx_system_tests test_multi_string_empty: [] set and read back against a Windows VM
+    assert call(host, "SetMultiStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Empty")) == [
+        ("ReturnValue", 0)]
+    assert call(host, "GetMultiStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Empty")) == [
+        ("ReturnValue", 0)]
+    with pytest.raises(WmiMethodError):
+        call(host, "SetBinaryValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Bin"))
+
+
 def test_enum_values_empty_key_omits_arrays_and_missing_key_is_2(host):
     assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL + r"\Ciphers")) == [("ReturnValue", 0)]
     assert call(host, "EnumValues", ("sSubKeyName", "")) == [("ReturnValue", 0)]  # nx_system_tests test_list_empty_key

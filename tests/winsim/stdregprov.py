@@ -15,8 +15,9 @@ excerpts in tests/winsim/README.md, "Sourced and unsourced behaviours"):
 Choices where no source was found (listed as unsourced in tests/winsim/README.md):
 - Only HKEY_LOCAL_MACHINE is modelled; any other hDefKey answers ReturnValue 2.
 - A missing sValueName means the key's default value (""); a missing sSubKeyName means the hive root.
-- A missing or malformed data parameter (uValue, sValue), a number out of its CIM range, or an unknown parameter
-  name raises ``WmiMethodError("InvalidParameter")`` (WMI rejects ill-typed arguments before the provider runs).
+- A missing or malformed data parameter (uValue, sValue; SetMultiStringValue's sValue excepted, see _set), a
+  number out of its CIM range, or an unknown parameter name raises ``WmiMethodError("InvalidParameter")`` (WMI
+  rejects ill-typed arguments before the provider runs).
 - Under ``deny_writes`` every write method returns 5 and changes nothing, even for a missing key.
 - DeleteKey of the hive root returns 5; CreateKey/Set*Value on a path with an empty component returns 2.
 - A getter of one string type on a value of the other (GetStringValue on REG_EXPAND_SZ and back) answers
@@ -249,8 +250,10 @@ class StdRegProv:
         if method not in SETTERS:
             return
         vtype = SETTERS[method]
-        if vtype in (REG_MULTI_SZ, REG_BINARY):
-            items = args.array("sValue" if vtype == REG_MULTI_SZ else "uValue")
+        if vtype == REG_MULTI_SZ:
+            return  # no sValue at all: an empty REG_MULTI_SZ (see _set)
+        if vtype == REG_BINARY:
+            items = args.array("uValue")
             if items is None:
                 raise WmiMethodError("InvalidParameter", f"{method}: the value array is missing")
             if vtype == REG_BINARY:
@@ -267,6 +270,8 @@ class StdRegProv:
         vtype = SETTERS[method]
         data: int | str | list[str] | list[int]
         if vtype == REG_MULTI_SZ:
+            # An omitted sValue (WS-Man's null/empty array) writes an empty REG_MULTI_SZ: [NX] test_multi_string_empty
+            # sets [] through a client that sends no element for an empty list and reads [] back (weak).
             data = list(args.array("sValue") or [])
         elif vtype == REG_BINARY:
             data = [int(b) for b in args.array("uValue") or []]
