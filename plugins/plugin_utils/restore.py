@@ -88,9 +88,9 @@ def empty_created_parents(reg: StdRegProv, parents: list[str], deleted: list[str
     """Of ``parents`` (keys the backed-up write created, deepest first), those that will hold nothing once
     ``deleted`` and the deeper ones are gone: no other subkey, no named value, no default value.
 
-    EnumValues does not list the default value (a key holding only it answers no names), so it is read too: absent
-    (ReturnValue 1 or 2) or not; a default of another type than REG_SZ answers WBEM_E_TYPE_MISMATCH and counts as
-    present.
+    EnumValues does not list a default value that is the key's only value (it answers no names), so the default value
+    is read too: absent (ReturnValue 1 or 2) or not; a default of another type than REG_SZ answers WBEM_E_TYPE_MISMATCH
+    and counts as present.
     """
     gone = {key_id(k) for k in deleted}
     empty = []
