@@ -1,4 +1,4 @@
-"""drift, harden and restore, with ansible-playbook, on hosts in the states real fleets are in.
+"""drift, harden, compliance and restore, with ansible-playbook, on hosts in the states real fleets are in.
 
 Fresh hosts and hosts hardened by this collection are not what an administrator finds: keys hold some values and
 lack others, values carry another type than Schannel documents, a Group Policy left its suite order, a key holds
@@ -125,6 +125,13 @@ def test_drift_harden_restore_on_hosts_in_real_states(six: Playbooks):
     assert again.returncode == 0, again.output
     assert set(again.status().values()) == {"compliant"}
     assert all(r["changes"] == [] for r in again.results.values())
+
+    # compliance: the registry and the TLS handshakes (strict renegotiation still on) agree with the settings
+    compliance = six.run("compliance")
+    assert compliance.returncode == 0, compliance.output
+    for host, record in compliance.results.items():
+        assert record["status"] == "compliant", (host, record["errors"])
+        assert record["verification"]["tls"]["verdict"] == "pass", host
 
     # restore puts every key, value, type and byte back
     restore = six.run("restore")
