@@ -217,3 +217,17 @@ def test_other_hives_answer_2_and_unknown_method_or_parameter_raise(host):
     with pytest.raises(WmiMethodError) as err:
         call(host, "EnumKey", ("sSubKeyName", SCHANNEL), ("bogus", "1"))
     assert err.value.code == "InvalidParameter"
+
+
+def test_edits_seed_the_hive_directly_and_bad_edits_change_nothing(host):
+    key = SCHANNEL + r"\Ciphers\Triple DES 168"
+    host.edit_registry([{"op": "set_value", "key": key, "name": "", "type": 1, "data": "by hand"},
+                        {"op": "set_value", "key": SCHANNEL, "name": "Enabled", "type": 11, "data": 0}])
+    assert host.registry_dump(key) == {"name": "Triple DES 168", "values": [["", 1, "by hand"]], "subkeys": []}
+    assert call(host, "GetQWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Enabled")) == [
+        ("uValue", 0), ("ReturnValue", 0)]
+    with pytest.raises(ValueError, match=r"set_value .*Triple DES 168.*type must be one of"):
+        host.edit_registry([{"op": "delete_key", "key": key},
+                            {"op": "set_value", "key": key, "name": "Enabled", "type": 4, "data": 2**32}])
+    assert host.registry_dump(key) is not None  # checked before anything was applied
+    assert host.registry_dump(SCHANNEL + r"\Nope") is None
