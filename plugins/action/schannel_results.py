@@ -120,10 +120,15 @@ SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY
 
 
 def describe_change(change: dict[str, Any]) -> str:
-    """``Protocols/TLS 1.0/Server Enabled: 1 -> 0`` (absent for a missing value); the full key is in the file."""
+    """``Protocols/TLS 1.0/Server Enabled: 1 -> 0`` (absent for a missing value); the full key is in the file.
+
+    A value of another type names both types: ``Protocols/SSL 3.0/Server Enabled: '0' (REG_SZ) -> 0 (REG_DWORD)``.
+    """
     key = str(change.get("key") or "")
     key = key[len(SCHANNEL_PREFIX):] if key.startswith(SCHANNEL_PREFIX) else key
     before, after = (("absent" if v is None else repr(v)) for v in (change.get("before"), change.get("after")))
+    if change.get("before_type"):
+        before, after = "%s (%s)" % (before, change["before_type"]), "%s (%s)" % (after, change.get("type"))
     return "%s %s: %s -> %s" % (key.replace("\\", "/"), change.get("name"), before, after)
 
 

@@ -63,7 +63,8 @@ changes:
   type: list
   elements: dict
 deleted_keys:
-  description: Keys deleted because they did not exist before the backed-up change.
+  description: Keys deleted because they did not exist before the backed-up change (the backup's
+    C(created_parents) among them when they held nothing else).
   returned: success
   type: list
   elements: str

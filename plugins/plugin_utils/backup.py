@@ -6,7 +6,10 @@ Layout: ``<backup_dir>/<inventory host>/<UTC stamp>.json`` and ``.reg`` (stamp `
 names sort by time), directories 0700, files 0600 (they describe a host's security configuration). Both files
 hold the same restore operations (``regfile.backup_ops``): keys that did not exist are deleted, values that did
 not exist are deleted, every other value is set back with its type and data. ``reg import`` restores the .reg;
-``win_schannel_restore`` restores the JSON over WMI.
+``win_schannel_restore`` restores the JSON over WMI. The JSON also lists, as ``created_parents``, the keys above
+those deleted keys that the write had to create (``Protocols\\TLS 1.1`` above ``...\\TLS 1.1\\Server``):
+win_schannel_restore deletes each of them that holds nothing else by then, so the host gets back exactly the keys it
+had. A .reg cannot say "delete if empty" (``[-KEY]`` deletes a whole tree), so ``reg import`` leaves them, empty.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     RegData,
     RegValue,
     Snapshot,
+    key_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 
@@ -122,6 +126,24 @@ def op_from_dict(entry: Any, where: str) -> RegOp:
     return SetValue(RegValue(key, name, reg_type, decode_data(reg_type, entry.get("data"), where)))
 
 
+def created_parents(changes: Iterable[Change], snapshot: Snapshot) -> list[str]:
+    """Keys above the created keys of ``changes`` that did not exist either (the write created them), deepest first.
+
+    ``snapshot`` knows them once ``stdregprov.learn_key_existence`` ran for the keys written.
+    """
+    found: dict[str, str] = {}
+    for change in changes:
+        if change.after is None or snapshot.key_exists(change.key) is not False:
+            continue
+        parts = change.key.strip("\\").split("\\")
+        for depth in range(len(parts) - 1, 0, -1):
+            parent = "\\".join(parts[:depth])
+            if snapshot.key_exists(parent) is not False:
+                break
+            found.setdefault(key_id(parent), parent)
+    return sorted(found.values(), key=lambda k: (-k.count("\\"), key_id(k)))
+
+
 @dataclass(frozen=True)
 class BackupFiles:
     json_path: Path
@@ -142,6 +164,7 @@ def write_backup(
         "os": os_info,
         "reg_file": str(files.reg_path),
         "restore": [op_as_dict(op) for op in ops],
+        "created_parents": ["HKLM\\" + key for key in created_parents(changes, snapshot)],
     }
     write_private(files.reg_path, encode_reg(dump_reg(ops)))
     write_private(files.json_path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
@@ -149,7 +172,10 @@ def write_backup(
 
 
 def load_backup(path: str) -> tuple[dict[str, Any], list[RegOp]]:
-    """The backup document and its restore operations; InputError naming ``backup_file`` when it is not one."""
+    """The backup document and its restore operations; InputError naming ``backup_file`` when it is not one.
+
+    ``created_parents`` (absent in backups of earlier releases: none) must be a list of HKLM key paths.
+    """
     try:
         document = json.loads(Path(os.path.expanduser(path)).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -163,6 +189,10 @@ def load_backup(path: str) -> tuple[dict[str, Any], list[RegOp]]:
     if not isinstance(entries, list):
         raise InputError("backup_file %s: restore must be a list" % path)
     ops = [op_from_dict(entry, "backup_file %s restore[%d]" % (path, i)) for i, entry in enumerate(entries)]
+    parents = document.get("created_parents", [])
+    if not isinstance(parents, list) or not all(isinstance(k, str) and k.upper().startswith("HKLM\\")
+                                                for k in parents):
+        raise InputError("backup_file %s: created_parents must be a list of HKLM\\ key paths" % path)
     return document, ops
 
 

@@ -42,7 +42,9 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state impor
     set_marker,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
+    WBEM_E_TYPE_MISMATCH,
     StdRegProv,
+    WmiReturnCodeError,
     learn_key_existence,
     read_desired,
 )
@@ -82,6 +84,34 @@ def delete_tree(reg: StdRegProv, key: str) -> int:
     return count + 1
 
 
+def empty_created_parents(reg: StdRegProv, parents: list[str], deleted: list[str]) -> list[str]:
+    """Of ``parents`` (keys the backed-up write created, deepest first), those that will hold nothing once
+    ``deleted`` and the deeper ones are gone: no other subkey, no named value, no default value.
+
+    EnumValues does not list a default value that is the key's only value (it answers no names), so the default value
+    is read too: absent (ReturnValue 1 or 2) or not; a default of another type than REG_SZ answers WBEM_E_TYPE_MISMATCH
+    and counts as present.
+    """
+    gone = {key_id(k) for k in deleted}
+    empty = []
+    for parent in parents:
+        children = reg.enum_key(parent)
+        if children is None or any(key_id(parent + "\\" + c) not in gone for c in children):
+            continue
+        if reg.enum_values(parent):
+            continue
+        try:
+            if reg.get_string(parent, "") is not None:
+                continue
+        except WmiReturnCodeError as error:
+            if error.code == WBEM_E_TYPE_MISMATCH:
+                continue
+            raise
+        gone.add(key_id(parent))
+        empty.append(parent)
+    return empty
+
+
 def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout: bool,
                 check_mode: bool) -> dict[str, Any]:
     document, ops = load_backup(backup_file)
@@ -104,6 +134,7 @@ def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout:
     snapshot = read_desired(reg, [*wanted.values(), MARKER], [PROTOCOLS_CONTAINER])
     marker = snapshot.values.pop(value_id(MARKER[0], MARKER[1]), None)
     present_doomed = [k for k in doomed if reg.enum_key(k) is not None]
+    present_doomed += empty_created_parents(reg, [k[5:] for k in document.get("created_parents", [])], present_doomed)
     removed = [
         Change(v.key, v.name, v.type, v.data, None) for v in snapshot.values.values()
         if any(_under(key_id(v.key), k) for k in present_doomed)

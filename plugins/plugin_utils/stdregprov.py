@@ -53,6 +53,12 @@ ERROR_SUCCESS = 0
 ERROR_FILE_NOT_FOUND = 2
 ERROR_ACCESS_DENIED = 5
 
+# What a Get*Value answers on real Windows for a value that is not there: 1 when the key exists without the value
+# (GetMultiStringValue: 2), 2 when the key is missing (networkoptix/nx_system_tests os_access/_windows_registry.py
+# "if e.return_value == 1: raise ValueNotFoundError"; ApSidorov/RemoteCimRegistry: "All cdxml functions return
+# ReturnValue = 1 if no value was found. BUT! Get-cdxmlMultiStringValue returns 2"). Both mean "absent".
+VALUE_ABSENT_CODES = frozenset({1, ERROR_FILE_NOT_FOUND})
+
 # Names of the codes a StdRegProv method returns. Win32: WinError.h (learn.microsoft.com/windows/win32/debug/
 # system-error-codes--0-499-, --1000-1299-). WBEM: WbemErrorEnum (wbemdisp.h) / WBEMSTATUS (wbemcli.h).
 RETURN_CODE_NAMES = {
@@ -140,7 +146,8 @@ class UnsupportedValueType(HostError):
 class StdRegProv:
     """Typed StdRegProv methods on one hive (HKLM by default) of one host.
 
-    Reads return None when the key or value does not exist (ReturnValue 2); writes raise RegistryNotFound then.
+    Reads return None when the key or value does not exist (ReturnValue 2 for a key, 1 or 2 for a value); writes
+    raise RegistryNotFound for a missing key.
     Key paths are hive-relative with backslashes; ``/`` is part of a key name (``AES 128/128``).
     """
 
@@ -271,8 +278,10 @@ class StdRegProv:
         return self.client.invoke(self.resource_uri, method, params)
 
     def _read(self, method: str, key: str, name: str | None) -> MethodResult | None:
+        """The answer of a read, or None when the key (Enum*: 2) or the value (Get*Value: 1 or 2) is absent."""
         result = self._invoke(method, key, [] if name is None else [("sValueName", name)])
-        if result.return_value == ERROR_FILE_NOT_FOUND:
+        absent = {ERROR_FILE_NOT_FOUND} if name is None else VALUE_ABSENT_CODES
+        if result.return_value in absent:
             return None
         self._raise_for(result.return_value, method, key, name)
         return result

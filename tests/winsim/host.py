@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import host_settings, legacy_tls, os_profiles, tls
-from .registry_store import Registry, RegistryStore
+from .registry_store import Registry, RegistryStore, check_edit
 from .schannel_view import SchannelView, compute_view, strong_crypto_view
 from .stdregprov import StdRegProv, WmiMethodError, WmiValue
 from .windows_facts import WINDOWS_VERSIONS
@@ -87,6 +87,24 @@ class SimulatedWindows:
         """Ordered out-parameters then ("ReturnValue", int); raises WmiMethodError (stdregprov.py)."""
         with self._lock:
             return self._regprov.call(method, params, deny_writes=deny_writes)
+
+    def edit_registry(self, ops: list[object]) -> None:
+        """Apply edits as regedit, reg import or Group Policy would: straight to the hive, not through WMI, so a
+        test can seed any state a real host is found in (a value of another type, a key holding only its default
+        value). Every edit is checked before any is applied (ValueError); a set_value creates its key."""
+        checked = [check_edit(op) for op in ops]
+        with self._lock:
+            for op in checked:
+                if op["op"] == "set_value" and self.registry.find(op["key"]) is None:
+                    self._store.write({"op": "create_key", "key": op["key"]})
+                    self.registry.apply({"op": "create_key", "key": op["key"]})
+                self._store.write(op)
+                self.registry.apply(op)
+
+    def registry_dump(self, path: str) -> dict | None:
+        """The subtree at ``path`` with every value (registry_store.Registry.dump); None for a missing key."""
+        with self._lock:
+            return self.registry.dump(path)
 
     def os_instance(self) -> list[tuple[str, WmiValue]]:
         """Win32_OperatingSystem properties in WMI's order (datetimes in UTC)."""
