@@ -29,7 +29,7 @@ def test_tls13_hello_carries_supported_versions_and_one_key_share():
     shares = parsed.getExtension(ExtensionType.key_share).client_shares
     assert [s.group for s in shares] == [0x001D]
     assert len(shares[0].key_exchange) == 32
-    assert parsed.cipher_suites == [0x1302, 0xC030]
+    assert parsed.cipher_suites == [0x1302, 0xC030, 0x00FF]  # + TLS_EMPTY_RENEGOTIATION_INFO_SCSV
     assert len(parsed.session_id) == 32
 
 
@@ -39,13 +39,23 @@ def test_tls12_hello_is_a_plain_legacy_hello_in_the_clients_order():
     assert parsed.getExtension(ExtensionType.supported_versions) is None
     assert parsed.getExtension(ExtensionType.supported_groups).groups == [0x0018]
     assert parsed.server_name == bytearray(b"ms001")
-    assert parsed.cipher_suites == [0x002F, 0xC028]
+    assert parsed.cipher_suites == [0x002F, 0xC028, 0x00FF]
+    assert parsed.getExtension(ExtensionType.renegotiation_info) is not None
+
+
+def test_every_hello_satisfies_a_strict_renegotiation_server():
+    """RFC 5746: the SCSV on every hello, as sslscan sends it since Server 2019 refused hellos without it (rbsec/
+    sslscan PR 280); an SSL 3.0 hello has no extensions, so the SCSV is its only way to signal."""
+    for versions in (("SSL 3.0",), ("TLS 1.0",), ("TLS 1.2",), ("TLS 1.3",)):
+        assert wire(ClientHello(versions, (0x0005,))).cipher_suites[-1] == 0x00FF
+    assert wire(ClientHello(("TLS 1.2",), (0x00FF, 0x002F))).cipher_suites == [0x00FF, 0x002F]  # never twice
 
 
 def test_ssl3_hello_has_no_extensions():
     parsed = wire(ClientHello(("SSL 3.0",), (0x0005,)))
     assert parsed.client_version == (3, 0)
     assert parsed.extensions is None
+    assert parsed.cipher_suites == [0x0005, 0x00FF]
 
 
 def test_bad_hellos_are_refused_by_name():
@@ -58,4 +68,6 @@ def test_bad_hellos_are_refused_by_name():
 def test_suite_names_come_from_the_catalog_first():
     assert suite_name(0x0003) == "TLS_RSA_EXPORT_WITH_RC4_40_MD5"
     assert suite_name(0xC028) == "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
-    assert suite_name(0xFEFE) == "0xFEFE"
+    assert suite_name(0x0084) == "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA"  # IANA registry (iana.py)
+    assert suite_name(0xC05A) == "TLS_DH_anon_WITH_ARIA_128_GCM_SHA256"
+    assert suite_name(0x0A0B) == "0x0A0B"  # unassigned: named by its code

@@ -36,6 +36,7 @@ from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.iana import SUITES as IANA_SUITES
 
 try:
     from tlslite import constants as tls_constants
@@ -59,6 +60,7 @@ VERSIONS: dict[str, tuple[int, int]] = {
     "TLS 1.3": (3, 4),
 }
 _VERSION_NAMES = {wire: name for name, wire in VERSIONS.items()}
+RENEGOTIATION_SCSV = 0x00FF  # TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3): a signal, not a suite
 
 # Named groups (IANA TLS Supported Groups registry; RFC 8422, RFC 7748). What the probe offers by default: the
 # groups Windows enables by default (curve25519, NistP256, NistP384; tls-elliptic-curves-in-windows-10-1607-and-
@@ -69,6 +71,16 @@ GROUP_NAMES: dict[int, str] = {
     0x001D: "x25519", 0x001E: "x448",
 }
 DEFAULT_GROUPS: tuple[int, ...] = (0x001D, 0x0017, 0x0018, 0x0019)
+# Groups the probe never offers (binary curves, deprecated by RFC 8422 5.1.1; the RFC 7919 FFDHE groups, which would
+# change how a server picks DHE suites), named when a peer such as sslyze reports them.
+OTHER_GROUP_NAMES: dict[int, str] = {
+    **{code: name for code, name in enumerate(
+        ("sect163k1", "sect163r1", "sect163r2", "sect193r1", "sect193r2", "sect233k1", "sect233r1", "sect239k1",
+         "sect283k1", "sect283r1", "sect409k1", "sect409r1", "sect571k1", "sect571r1", "secp160k1", "secp160r1",
+         "secp160r2", "secp192k1"), start=1)},
+    0x0014: "secp224k1", 0x0100: "ffdhe2048", 0x0101: "ffdhe3072", 0x0102: "ffdhe4096", 0x0103: "ffdhe6144",
+    0x0104: "ffdhe8192",
+}
 
 # signature_algorithms (RFC 8446 4.2.3 codes as (hash, signature) pairs, RFC 5246 7.4.1.4.1): the usual set of a
 # current client, SHA-1 last so that servers with SHA-1-only certificates still answer.
@@ -95,16 +107,19 @@ _CATALOG_NAMES = {s.code: s.name for s in catalog.SUITES.values()}
 
 
 def suite_name(code: int) -> str:
-    """IANA name of a suite code point (the Schannel catalog, then tlslite-ng's table), or its hex form."""
+    """IANA name of a suite code point (the Schannel catalog, the IANA registry, then tlslite-ng's table), or its hex
+    form: a suite nobody here knows is still named, by its code."""
     if code in _CATALOG_NAMES:
         return _CATALOG_NAMES[code]
+    if code in IANA_SUITES:
+        return IANA_SUITES[code][0] or IANA_SUITES[code][1]
     if tls_constants is not None and code in tls_constants.CipherSuite.ietfNames:
         return tls_constants.CipherSuite.ietfNames[code]
     return "0x%04X" % code
 
 
 def group_name(code: int) -> str:
-    return GROUP_NAMES.get(code) or "0x%04X" % code
+    return GROUP_NAMES.get(code) or OTHER_GROUP_NAMES.get(code) or "0x%04X" % code
 
 
 @dataclass(frozen=True)
@@ -193,12 +208,20 @@ def _extensions(hello: ClientHello) -> list | None:
 
 
 def build_client_hello(hello: ClientHello) -> Any:
-    """The tlslite-ng ``ClientHello`` message for ``hello``."""
+    """The tlslite-ng ``ClientHello`` message for ``hello``.
+
+    Every hello signals secure renegotiation (RFC 5746) with TLS_EMPTY_RENEGOTIATION_INFO_SCSV, SSL 3.0 hellos
+    included (they carry no extensions), besides the renegotiation_info extension of TLS hellos: a Schannel server
+    in renegotiation strict mode (``AllowInsecureRenegoClients`` = 0, Exchange 2019's default) refuses a hello that
+    signals neither, so an enabled protocol would look disabled. sslscan met it on Windows Server 2019 + IIS 10 and
+    appends the SCSV to every hello since (rbsec/sslscan PR 280); nmap did the same (nmap/nmap issue 199).
+    """
     require_tlslite()
     tls13 = "TLS 1.3" in hello.versions
     legacy = (3, 3) if tls13 else VERSIONS[hello.highest]
     session_id = bytearray(os.urandom(32)) if tls13 else bytearray(0)  # RFC 8446 D.4 middlebox compatibility
-    return tls_msg.ClientHello().create(legacy, bytearray(os.urandom(32)), session_id, list(hello.suites),
+    suites = [*hello.suites, *([] if RENEGOTIATION_SCSV in hello.suites else [RENEGOTIATION_SCSV])]
+    return tls_msg.ClientHello().create(legacy, bytearray(os.urandom(32)), session_id, suites,
                                         extensions=_extensions(hello))
 
 

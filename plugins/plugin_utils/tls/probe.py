@@ -56,10 +56,12 @@ class Prober:
         return self._answered(handshake(self.host, self.port, hello, self._next_timeout()))
 
     def ssl2(self, cipher_kinds: Sequence[int]) -> Outcome:
-        """One SSL 2.0 CLIENT-HELLO (handshake.ssl2_handshake) within the port's bounds."""
-        outcome = self._answered(ssl2_handshake(self.host, self.port, cipher_kinds, self._next_timeout()))
-        if outcome.kind == "timeout":
-            raise PortDeadline("port %d: SSL 2.0 handshake timed out (%s)" % (self.port, outcome.detail))
+        """One SSL 2.0 CLIENT-HELLO (handshake.ssl2_handshake) within the port's bounds. Its silence is no sign
+        of an unreachable port (a Schannel server may leave an SSL 2.0 hello unanswered): only a refused
+        connection is."""
+        outcome = ssl2_handshake(self.host, self.port, cipher_kinds, self._next_timeout())
+        if outcome.kind == "refused":
+            raise PortUnreachable("port %d: %s" % (self.port, outcome.detail or outcome.kind))
         return outcome
 
     def _answered(self, outcome: Outcome) -> Outcome:
