@@ -60,6 +60,9 @@ HOST_OPTIONS: dict[str, tuple[str, ...]] = {
     "certificate": ("rsa", "ecdsa"),
     # Bitness of the MailStore .NET process: which registry view it reads SchUseStrongCrypto from.
     "mailstore-bits": ("64", "32"),
+    # What an SSL 2.0 CLIENT-HELLO gets: an answer from the TLS stack (default) or Schannel's silence, seen on
+    # Windows XP and IIS 7 (legacy_tls.py, routing step 2; weak evidence, hence an option).
+    "ssl2-hello": ("answer", "silent"),
 }
 
 _ON = {"on", "1", "true", "yes"}

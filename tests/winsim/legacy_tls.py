@@ -12,16 +12,27 @@ answers it:
    "priority list", manage-tls.md). A suite the certificate cannot serve is skipped and the next one taken: with
    only an RSA certificate ECDSA suites are never negotiated (ssllabs-scan issue 886 on Server 2016/2019, sslyze
    issue 463 on 2019), and a DSS suite needs a DSA certificate no MailStore host has.
-2. No common protocol version: the listener answers with a fatal ``protocol_version`` alert (70) and closes
+2. Renegotiation strict mode (``view.strict_renegotiation``, ``AllowInsecureRenegoClients`` = 0): a ClientHello
+   that signals RFC 5746 support neither by the renegotiation_info extension nor by
+   TLS_EMPTY_RENEGOTIATION_INFO_SCSV is refused with a fatal ``handshake_failure`` (40). Source: Windows Server
+   2019 + IIS 10 "rejects all TLSv1.2 connections if the TLS_EMPTY_RENEGOTIATION_INFO_SCSV cipher is not present"
+   (rbsec/sslscan PR 280, whose hellos carried no renegotiation_info either); that either signal satisfies such a
+   server is RFC 5746 3.6 (tlsfuzzer issue 557); the alert is a choice (no capture shows which one Schannel
+   sends), as are SSL 3.0 hellos being refused alike (RFC 5746 3.6 applies to SSL 3.0 servers too).
+   An SSL 2.0 CLIENT-HELLO gets no answer at all when the host option ``ssl2-hello`` is ``silent``: an Schannel
+   server "gets a SSL 2.0 Client Hello but does not respond (only TCP ACK is sent back)" (wqweto/VbAsyncSocket
+   issue 39, Windows XP), and sslyze saw every SSLv2 probe time out against IIS 7 (sslyze issue 48). Weak and old
+   evidence, so it is an option; by default such a hello goes to OpenSSL, which has no SSL 2.0 and refuses it.
+3. No common protocol version: the listener answers with a fatal ``protocol_version`` alert (70) and closes
    (RFC 5246 appendix E.1, RFC 8446 section 4.2.1; no Windows capture settles this case: an IIS 10 host was seen
    resetting a TLS 1.3-only hello, adoptium-support issue 1475). A common version but no suite Schannel can use
    on it: fatal ``handshake_failure`` (40), as Schannel logs it ("none of the cipher suites supported by the
    client application are supported by the server ... The following fatal alert was generated: 40. The internal
    error state is 1205", Server 2008 R2 events quoted in win-acme issue 479; SSL Labs' ssllabs-scan issue 705).
-3. If the chosen (protocol, suite) pair is one OpenSSL serves, the socket goes to OpenSSL unchanged: OpenSSL has
+4. If the chosen (protocol, suite) pair is one OpenSSL serves, the socket goes to OpenSSL unchanged: OpenSSL has
    the Windows order with server preference and only the host's certificate (tls.py), so it picks the same suite.
    Anything that does not parse as one ClientHello record also goes to OpenSSL.
-4. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
+5. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
    protocol and that suite: ``versions``/``minVersion``/``maxVersion`` = the protocol (setting only min/max is not
    enough: clients sending supported_versions are matched against ``settings.versions``)
    and one cipher x one MAC x RSA key exchange, which tlslite's cross product turns into
@@ -74,6 +85,9 @@ ALERT_FATAL = 2
 ALERT_HANDSHAKE_FAILURE = 40  # RFC 5246 7.2.2
 ALERT_PROTOCOL_VERSION = 70
 EXT_SUPPORTED_VERSIONS = 43
+EXT_RENEGOTIATION_INFO = 0xFF01  # RFC 5746 3.2
+RENEGOTIATION_SCSV = 0x00FF  # TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746 3.3
+SSL2_CLIENT_HELLO = 1  # draft-hickman-netscape-ssl-00: MSG-CLIENT-HELLO after a 2-byte header with the high bit set
 # tlslite cipher / MAC names by suite membership (tlslite/constants.py CipherSuite lists).
 _TLSLITE_CIPHERS = (("rc4", CipherSuite.rc4Suites), ("3des", CipherSuite.tripleDESSuites),
                     ("aes128", CipherSuite.aes128Suites), ("aes256", CipherSuite.aes256Suites))
@@ -85,6 +99,7 @@ _TLSLITE_MACS = (("sha", CipherSuite.shaSuites), ("md5", CipherSuite.md5Suites),
 class ClientHello:
     versions: frozenset[tuple[int, int]]  # versions the client accepts
     suites: frozenset[int]  # offered cipher suite code points
+    secure_renegotiation: bool = False  # RFC 5746 signalled: renegotiation_info extension or the SCSV
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,11 @@ class Pin:
     code: int
     cipher: str  # tlslite cipher name
     mac: str  # tlslite MAC name
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A hello Schannel leaves unanswered: read nothing, send nothing, until the client gives up."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +161,7 @@ def parse_client_hello(data: bytes) -> ClientHello | None:
         pos += 2 + suites_len
         pos += 1 + body[pos]  # compression methods
         versions = None
+        renegotiation_info = False
         if pos + 2 <= len(body):
             end = pos + 2 + int.from_bytes(body[pos: pos + 2], "big")
             pos += 2
@@ -150,12 +171,18 @@ def parse_client_hello(data: bytes) -> ClientHello | None:
                 ext = body[pos + 4: pos + 4 + ext_len]
                 if ext_type == EXT_SUPPORTED_VERSIONS and ext:
                     versions = frozenset((ext[i], ext[i + 1]) for i in range(1, ext[0], 2))
+                renegotiation_info |= ext_type == EXT_RENEGOTIATION_INFO
                 pos += 4 + ext_len
     except IndexError:
         return None
     if versions is None:  # no supported_versions: every version up to legacy_version (RFC 5246 E.1)
         versions = frozenset(v for v in WIRE_VERSIONS.values() if v <= legacy_version)
-    return ClientHello(versions, suites)
+    return ClientHello(versions, suites, renegotiation_info or RENEGOTIATION_SCSV in suites)
+
+
+def is_ssl2_client_hello(data: bytes) -> bool:
+    """Whether ``data`` starts an SSL 2.0 CLIENT-HELLO (two-byte record header with the high bit set)."""
+    return len(data) >= 3 and data[0] & 0x80 != 0 and data[2] == SSL2_CLIENT_HELLO
 
 
 def windows_choice(view: SchannelView, hello: ClientHello, servable: frozenset[tuple[str, int]]
@@ -206,8 +233,10 @@ class HelloRouter:
     """Decides per ClientHello who answers it (module docstring); runs the tlslite handshakes of ``pins``."""
 
     def __init__(self, view: SchannelView, servable: frozenset[tuple[str, int]],
-                 pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path) -> None:
+                 pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path, *, ssl2_silent: bool = False
+                 ) -> None:
         self.view = view
+        self.ssl2_silent = ssl2_silent
         self.servable = servable
         self.pins = pins
         self.chain = X509CertChain()
@@ -216,11 +245,15 @@ class HelloRouter:
             self.chain.parsePemList(rsa_cert.read_text(encoding="ascii"))
             self.key = parsePEMKey(rsa_key.read_text(encoding="ascii"), private=True)
 
-    def route(self, first_record: bytes) -> Pin | Refusal | None:
-        """A tlslite pin, the refusal Schannel would send, or None: OpenSSL answers it."""
+    def route(self, first_record: bytes) -> Pin | Refusal | Silence | None:
+        """A tlslite pin, the refusal Schannel would send, its silence, or None: OpenSSL answers it."""
+        if self.ssl2_silent and is_ssl2_client_hello(first_record):
+            return Silence()
         hello = parse_client_hello(first_record)
         if hello is None:
             return None
+        if self.view.strict_renegotiation and not hello.secure_renegotiation:
+            return Refusal(ALERT_HANDSHAKE_FAILURE, max(hello.versions, default=(3, 1)))
         choice = windows_choice(self.view, hello, self.servable)
         if choice is None:
             return Refusal(ALERT_PROTOCOL_VERSION, min(hello.versions, default=(3, 1)))
@@ -249,6 +282,16 @@ def refuse(sock: socket.socket, refusal: Refusal) -> None:
             sock.recv(size)
         sock.send(refusal.record())
         sock.shutdown(socket.SHUT_WR)
+    sock.close()
+
+
+async def stay_silent(sock: socket.socket, idle_seconds: float) -> None:
+    """Answer nothing: drain what the client sends until it closes or ``idle_seconds`` pass, then close."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(TimeoutError, OSError):
+        async with asyncio.timeout(idle_seconds):
+            while await loop.sock_recv(sock, 4096):
+                pass
     sock.close()
 
 

@@ -507,6 +507,9 @@ class TlsListener:
             if isinstance(pin, legacy_tls.Refusal):
                 handed = True
                 legacy_tls.refuse(conn, pin)
+            elif isinstance(pin, legacy_tls.Silence):
+                handed = True
+                await legacy_tls.stay_silent(conn, IDLE_TIMEOUT)
             elif pin is None:
                 await self._connect(conn, self.ctx)
                 handed = True

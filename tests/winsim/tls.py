@@ -285,6 +285,7 @@ def build_context(p: TlsPlan, certs: HostCertificates, dh_dir: Path) -> ssl.SSLC
     return ctx
 
 
-def build_router(view: SchannelView, p: TlsPlan, certs: HostCertificates) -> legacy_tls.HelloRouter:
+def build_router(view: SchannelView, p: TlsPlan, certs: HostCertificates, *, ssl2_silent: bool = False
+                 ) -> legacy_tls.HelloRouter:
     """The per-ClientHello router of a listener, with the tlslite-ng server for what OpenSSL cannot serve."""
-    return legacy_tls.HelloRouter(view, p.servable, p.legacy, certs.rsa_cert, certs.rsa_key)
+    return legacy_tls.HelloRouter(view, p.servable, p.legacy, certs.rsa_cert, certs.rsa_key, ssl2_silent=ssl2_silent)
