@@ -159,7 +159,7 @@ class SimulatedWindows:
     def hello_router(self, certs: HostCertificates, listener: str = "mailstore") -> legacy_tls.HelloRouter:
         """Per-ClientHello routing and refusals, and the tlslite-ng server for SSL 3.0/RC4/3DES (legacy_tls.py)."""
         view, plan = self._plan(listener)
-        return tls.build_router(view, plan, certs, ssl2_silent=self.ssl2_hello == "silent")
+        return tls.build_router(view, plan, certs, self.state_dir / "dhparams", ssl2_silent=self.ssl2_hello == "silent")
 
     @property
     def tls_summary(self) -> dict:

@@ -23,16 +23,24 @@ answers it:
    server "gets a SSL 2.0 Client Hello but does not respond (only TCP ACK is sent back)" (wqweto/VbAsyncSocket
    issue 39, Windows XP), and sslyze saw every SSLv2 probe time out against IIS 7 (sslyze issue 48). Weak and old
    evidence, so it is an option; by default such a hello goes to OpenSSL, which has no SSL 2.0 and refuses it.
-3. No common protocol version: the listener answers with a fatal ``protocol_version`` alert (70) and closes
+3. Which versions the client offers: those of its supported_versions extension (RFC 8446 4.2.1), except on a
+   Windows version that has no TLS 1.3 (2008 R2 to 2019, windows_facts.PROTOCOL_DEFAULTS): there the extension is
+   unknown and ignored (RFC 5246 7.4.1.4: a server "MUST ignore" extensions it does not understand), so the
+   legacy client_version decides. "Windows Server 2019 + IIS 10 will respond to TLSv1.3 handshakes with a TLSv1.2
+   response" (rbsec/sslscan PR 280; its TLS 1.3 hello listed only 0x0304 in supported_versions); 2008 R2 to 2016
+   follow from the same rule, no capture shows them. OpenSSL gets such a hello through a fixed-version context of
+   the chosen protocol (``tls.build_context(fixed=...)``), which reads only client_version (OpenSSL
+   ssl_choose_server_version). On 2022/2025 with TLS 1.3 disabled, RFC 8446 applies (unsourced for Windows).
+4. No common protocol version: the listener answers with a fatal ``protocol_version`` alert (70) and closes
    (RFC 5246 appendix E.1, RFC 8446 section 4.2.1; no Windows capture settles this case: an IIS 10 host was seen
    resetting a TLS 1.3-only hello, adoptium-support issue 1475). A common version but no suite Schannel can use
    on it: fatal ``handshake_failure`` (40), as Schannel logs it ("none of the cipher suites supported by the
    client application are supported by the server ... The following fatal alert was generated: 40. The internal
    error state is 1205", Server 2008 R2 events quoted in win-acme issue 479; SSL Labs' ssllabs-scan issue 705).
-4. If the chosen (protocol, suite) pair is one OpenSSL serves, the socket goes to OpenSSL unchanged: OpenSSL has
+5. If the chosen (protocol, suite) pair is one OpenSSL serves, the socket goes to OpenSSL unchanged: OpenSSL has
    the Windows order with server preference and only the host's certificate (tls.py), so it picks the same suite.
    Anything that does not parse as one ClientHello record also goes to OpenSSL.
-5. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
+6. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
    protocol and that suite: ``versions``/``minVersion``/``maxVersion`` = the protocol (setting only min/max is not
    enough: clients sending supported_versions are matched against ``settings.versions``)
    and one cipher x one MAC x RSA key exchange, which tlslite's cross product turns into
@@ -49,6 +57,8 @@ Deviations from Windows (simulator mechanism, documented in the README):
   implement it either: ssllabs/ssllabs-scan#245, rbsec/sslscan#343), whereas OpenSSL answers
   inappropriate_fallback on its path;
 - no session resumption on the tlslite path (no session cache, no tickets);
+- a TLS 1.3 hello to a host without TLS 1.3 whose Windows answer is a tlslite pair (RC4/3DES on TLS 1.2) gets
+  tlslite's answer, which reads supported_versions (a protocol_version alert where Windows answers TLS 1.2);
 - a suite neither stack can serve (single DES, EXPORT, EXPORT1024) is skipped like one the certificate cannot
   serve, where Windows would negotiate it.
 """
@@ -67,7 +77,11 @@ from tlslite import HandshakeSettings, TLSConnection, X509CertChain, parsePEMKey
 from tlslite.constants import CipherSuite
 from tlslite.errors import BaseTLSException
 
+from .windows_facts import PROTOCOL_DEFAULTS
+
 if TYPE_CHECKING:
+    import ssl
+
     from .schannel_view import OfferedSuite, SchannelView
 
 # protocol key name -> wire version (RFC 6101, 2246, 4346, 5246, 8446)
@@ -100,6 +114,7 @@ class ClientHello:
     versions: frozenset[tuple[int, int]]  # versions the client accepts
     suites: frozenset[int]  # offered cipher suite code points
     secure_renegotiation: bool = False  # RFC 5746 signalled: renegotiation_info extension or the SCSV
+    legacy_versions: frozenset[tuple[int, int]] = frozenset()  # every version up to client_version (RFC 5246 E.1)
 
 
 @dataclass(frozen=True)
@@ -175,9 +190,9 @@ def parse_client_hello(data: bytes) -> ClientHello | None:
                 pos += 4 + ext_len
     except IndexError:
         return None
-    if versions is None:  # no supported_versions: every version up to legacy_version (RFC 5246 E.1)
-        versions = frozenset(v for v in WIRE_VERSIONS.values() if v <= legacy_version)
-    return ClientHello(versions, suites, renegotiation_info or RENEGOTIATION_SCSV in suites)
+    legacy = frozenset(v for v in WIRE_VERSIONS.values() if v <= legacy_version)
+    return ClientHello(legacy if versions is None else versions, suites,
+                       renegotiation_info or RENEGOTIATION_SCSV in suites, legacy)
 
 
 def is_ssl2_client_hello(data: bytes) -> bool:
@@ -233,10 +248,13 @@ class HelloRouter:
     """Decides per ClientHello who answers it (module docstring); runs the tlslite handshakes of ``pins``."""
 
     def __init__(self, view: SchannelView, servable: frozenset[tuple[str, int]],
-                 pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path, *, ssl2_silent: bool = False
-                 ) -> None:
+                 pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path, *, ssl2_silent: bool = False,
+                 fixed_contexts: dict[str, ssl.SSLContext] | None = None) -> None:
         self.view = view
         self.ssl2_silent = ssl2_silent
+        # Hosts without TLS 1.3 ignore supported_versions (routing step 3): one fixed-version context per protocol.
+        self.ignores_supported_versions = "TLS 1.3" not in PROTOCOL_DEFAULTS[view.os_key]
+        self.fixed_contexts = fixed_contexts or {}
         self.servable = servable
         self.pins = pins
         self.chain = X509CertChain()
@@ -245,8 +263,9 @@ class HelloRouter:
             self.chain.parsePemList(rsa_cert.read_text(encoding="ascii"))
             self.key = parsePEMKey(rsa_key.read_text(encoding="ascii"), private=True)
 
-    def route(self, first_record: bytes) -> Pin | Refusal | Silence | None:
-        """A tlslite pin, the refusal Schannel would send, its silence, or None: OpenSSL answers it."""
+    def route(self, first_record: bytes) -> Pin | Refusal | Silence | ssl.SSLContext | None:
+        """A tlslite pin, the refusal Schannel would send, its silence, or OpenSSL: the fixed-version context to
+        answer with (routing step 3), or None for the listener's own context."""
         if self.ssl2_silent and is_ssl2_client_hello(first_record):
             return Silence()
         hello = parse_client_hello(first_record)
@@ -254,13 +273,18 @@ class HelloRouter:
             return None
         if self.view.strict_renegotiation and not hello.secure_renegotiation:
             return Refusal(ALERT_HANDSHAKE_FAILURE, max(hello.versions, default=(3, 1)))
+        if self.ignores_supported_versions:
+            hello = ClientHello(hello.legacy_versions, hello.suites, hello.secure_renegotiation, hello.legacy_versions)
         choice = windows_choice(self.view, hello, self.servable)
         if choice is None:
             return Refusal(ALERT_PROTOCOL_VERSION, min(hello.versions, default=(3, 1)))
         protocol, suite = choice
         if suite is None:
             return Refusal(ALERT_HANDSHAKE_FAILURE, WIRE_VERSIONS[protocol])
-        return self.pins.get((protocol, suite.code))
+        pin = self.pins.get((protocol, suite.code))
+        if pin is None and self.ignores_supported_versions:
+            return self.fixed_contexts.get(protocol)
+        return pin
 
     def handshake(self, sock: socket.socket, pin: Pin) -> TLSConnection:
         """Blocking server handshake on ``sock`` pinned to ``pin``; raises on failure."""
