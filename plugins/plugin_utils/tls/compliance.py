@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import Expectation, catalog_name
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import VERSIONS, Outcome
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import TLS13_GROUPS, VERSIONS, Outcome
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.iana import SUITES as IANA_SUITES
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import ALL_GROUPS, PortDeadline, Prober
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
@@ -123,7 +123,7 @@ def scan_groups(prober: Prober, result: PortResult, allowed: tuple[int, ...]) ->
     if probe is None:
         return
     version, suite = probe
-    forbidden = [g for g in ALL_GROUPS if g not in allowed]
+    forbidden = [g for g in ALL_GROUPS if g not in allowed and (version != "TLS 1.3" or g in TLS13_GROUPS)]
     while forbidden:
         outcome = prober.accepts(version, [suite], forbidden)
         if outcome is None:

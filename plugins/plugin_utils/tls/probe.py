@@ -21,6 +21,12 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake im
 ALL_GROUPS: tuple[int, ...] = (0x001D, *sorted(g for g in GROUP_NAMES if g != 0x001D))
 
 
+# Alerts that say the server did not understand the hello (RFC 8446 6.2: unexpected_message, illegal_parameter,
+# decode_error, missing_extension, unsupported_extension), not that it refuses what was offered: the question was
+# not answered, so nothing may be concluded from it.
+NOT_UNDERSTOOD_ALERTS = frozenset({10, 47, 50, 109, 110})
+
+
 class PortDeadline(Exception):
     """The port's time bound is reached: the scan of that port stops, its result is marked incomplete."""
 
@@ -75,11 +81,14 @@ class Prober:
 
         A ServerHello with a lower version is a refusal of ``version`` (sslyze treats it alike). A timeout raises
         PortDeadline: a scan must never read silence as "refused" (sslyze does, reference §1.7), so the port's
-        result becomes incomplete instead.
+        result becomes incomplete instead; so does an alert that says the hello was not understood.
         """
         outcome = self.offer([version], suites, groups)
         if outcome.kind == "timeout":
             raise PortDeadline("port %d: handshake timed out (%s)" % (self.port, outcome.detail))
+        if outcome.kind == "alert" and outcome.alert in NOT_UNDERSTOOD_ALERTS:
+            raise PortDeadline("port %d: a %s hello got the alert %s: the server did not understand it, what it "
+                               "accepts is not known" % (self.port, version, outcome.alert_name))
         if outcome.accepted and outcome.version == version:
             return outcome
         return None
