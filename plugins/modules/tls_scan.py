@@ -28,8 +28,8 @@ description:
   - "O(depth=compliance) gives the same answer as a full sweep with handshakes in proportion to protocol versions:
     per version one ClientHello offering every suite code outside the settings (every code of the blocks the IANA
     registry assigns suites from; another hello only when the server picks one),
-    then one per allowed suite and per allowed group. Measured on the collection's simulated hosts: 10-11 handshakes
-    per port for the C(recommended) profile and 31-38 for C(xp_compatible), against 439 and 442 for
+    then one per allowed suite and per allowed group. Measured on the collection's simulated hosts: 11-15 handshakes
+    per port for the C(recommended) profile and 39 for C(xp_compatible), against 439-441 and 442 for
     O(depth=full)."
   - O(depth=full) is sslyze's sweep, every suite of every version (SSL 2.0 to TLS 1.3) one handshake each, and its
     curve sweep. Hundreds of failed handshakes per port may write Schannel events 36874/36888 on the host.
