@@ -188,12 +188,13 @@ def test_a_tls13_hello_gets_a_tls12_serverhello_where_windows_has_no_tls13(tmp_p
         "accepted", "TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
     assert not answer.hello_retry
     host.close()
-    host = SimulatedWindows("tls13off2022", "2022", tmp_path)  # TLS 1.3 implemented, disabled: RFC 8446 4.2.1
+    host = SimulatedWindows("tls13off2022", "2022", tmp_path)  # TLS 1.3 implemented, disabled: no common version
     key = SCHANNEL + r"\Protocols\TLS 1.3\Server"
     host.call_stdregprov("CreateKey", [("sSubKeyName", key)])
     host.call_stdregprov("SetDWORDValue", [("sSubKeyName", key), ("sValueName", "Enabled"), ("uValue", "0")])
     host.boot()
     listener = serve(host)
     answer = offer(ADDRESS, listener.port, ["TLS 1.3"], [0x1302, 0x1301, 0xC030], timeout=5)
-    assert (answer.kind, answer.alert_name) == ("alert", "protocol_version")
+    assert answer.kind == "closed"  # reset, as Schannel resets a hello below its versions (tls_prober)
+    assert "reset" in answer.detail
     host.close()

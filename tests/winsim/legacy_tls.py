@@ -31,12 +31,16 @@ answers it:
    follow from the same rule, no capture shows them. OpenSSL gets such a hello through a fixed-version context of
    the chosen protocol (``tls.build_context(fixed=...)``), which reads only client_version (OpenSSL
    ssl_choose_server_version). On 2022/2025 with TLS 1.3 disabled, RFC 8446 applies (unsourced for Windows).
-4. No common protocol version: the listener answers with a fatal ``protocol_version`` alert (70) and closes
-   (RFC 5246 appendix E.1, RFC 8446 section 4.2.1; no Windows capture settles this case: an IIS 10 host was seen
-   resetting a TLS 1.3-only hello, adoptium-support issue 1475). A common version but no suite Schannel can use
-   on it: fatal ``handshake_failure`` (40), as Schannel logs it ("none of the cipher suites supported by the
-   client application are supported by the server ... The following fatal alert was generated: 40. The internal
-   error state is 1205", Server 2008 R2 events quoted in win-acme issue 479; SSL Labs' ssllabs-scan issue 705).
+4. No common protocol version: the listener resets the connection (TCP RST), no alert. WestpointLtd/tls_prober's
+   fingerprints of real Schannel servers answer its ZeroHelloVersion probe (client_version 0.0, below every
+   version) with ``error:ECONNRESET``: IIS 7.5 on Schannel 6.1.7601.17514 (2008 R2 SP1) and IIS 8.5 on Schannel
+   6.3.9600.16384 (2012 R2) (fingerprints/microsoft-iis-75-schannel-61760117514.fp,
+   microsoft-iis-85-2012r2-schannel-63960016384.fp); an IIS 10 host reset a TLS 1.3-only hello
+   (adoptium-support issue 1475). RFC 8446 4.2.1 would have a protocol_version alert. A common version but no
+   suite Schannel can use on it: fatal ``handshake_failure`` (40), as Schannel logs it ("none of the cipher suites
+   supported by the client application are supported by the server ... The following fatal alert was generated:
+   40. The internal error state is 1205", Server 2008 R2 events quoted in win-acme issue 479; SSL Labs'
+   ssllabs-scan issue 705).
 5. If the chosen (protocol, suite) pair is one OpenSSL serves, the socket goes to OpenSSL unchanged: OpenSSL has
    the Windows order with server preference and only the host's certificate (tls.py), so it picks the same suite.
    Anything that does not parse as one ClientHello record also goes to OpenSSL.
@@ -69,6 +73,7 @@ import asyncio
 import contextlib
 import select
 import socket
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,6 +144,7 @@ class Refusal:
 
     alert: int
     version: tuple[int, int]
+    reset: bool = False  # no alert: the connection is reset (routing step 4); ``alert`` is what the RFC would send
 
     def record(self) -> bytes:
         """The alert record (RFC 5246 6.2.1 / 7.2; a TLS 1.3 server writes record version 0x0303)."""
@@ -277,7 +283,7 @@ class HelloRouter:
             hello = ClientHello(hello.legacy_versions, hello.suites, hello.secure_renegotiation, hello.legacy_versions)
         choice = windows_choice(self.view, hello, self.servable)
         if choice is None:
-            return Refusal(ALERT_PROTOCOL_VERSION, min(hello.versions, default=(3, 1)))
+            return Refusal(ALERT_PROTOCOL_VERSION, min(hello.versions, default=(3, 1)), reset=True)
         protocol, suite = choice
         if suite is None:
             return Refusal(ALERT_HANDSHAKE_FAILURE, WIRE_VERSIONS[protocol])
@@ -296,10 +302,16 @@ class HelloRouter:
 
 
 def refuse(sock: socket.socket, refusal: Refusal) -> None:
-    """Read the ClientHello, send the fatal alert and close (FIN, not RST: nothing unread is left behind).
+    """Read the ClientHello, send the fatal alert and close (FIN, not RST: nothing unread is left behind); or, for a
+    ``reset`` refusal, close at once with a TCP RST (SO_LINGER with a zero timeout).
 
     The socket may be non-blocking: the hello has arrived (it was peeked) and a 7-byte alert fits any send buffer.
     """
+    if refusal.reset:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        return
     with contextlib.suppress(OSError):
         size = record_size(sock.recv(5, socket.MSG_PEEK))
         if size:
