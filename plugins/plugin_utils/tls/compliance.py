@@ -22,8 +22,13 @@ forbidden offer proves that none of those suites is accepted, as a suite-by-suit
 from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import Expectation, catalog_name
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import TLS13_GROUPS, VERSIONS, Outcome
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import Expectation
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import (
+    TLS13_GROUPS,
+    VERSIONS,
+    Outcome,
+    suite_name,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.iana import SUITES as IANA_SUITES
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import ALL_GROUPS, PortDeadline, Prober
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
@@ -106,11 +111,11 @@ def _note(result: PortResult, outcome: Outcome) -> None:
 
 
 def _group_probe(result: PortResult) -> tuple[str, int] | None:
-    """(version, suite) to test groups with: an accepted ECDHE suite on TLS 1.2, else TLS 1.3, else any."""
+    """(version, suite) to test groups with: an accepted ephemeral ECDH suite (by its IANA name, so one the catalog
+    lacks counts too) on TLS 1.2, else TLS 1.3, else TLS 1.1 or 1.0."""
     for version in ("TLS 1.2", "TLS 1.3", "TLS 1.1", "TLS 1.0"):
         for code in result.accepted(version):
-            suite = catalog.SUITES.get(catalog_name(code))
-            if version == "TLS 1.3" or (suite is not None and suite.key_exchange == "ECDH"):
+            if version == "TLS 1.3" or suite_name(code).startswith(("TLS_ECDHE_", "TLS_ECDH_anon_")):
                 return version, code
     return None
 
@@ -131,7 +136,8 @@ def scan_groups(prober: Prober, result: PortResult, allowed: tuple[int, ...]) ->
         if outcome.group is None:
             raise PortDeadline("port %d: curve scan: %s accepted %s without naming its group"
                                % (prober.port, version, outcome.suite_name))
-        result.groups.append(outcome.group)
+        if outcome.group not in result.groups:
+            result.groups.append(outcome.group)
         if outcome.group not in forbidden:  # picked what was not offered: recorded, nothing to remove
             break
         forbidden.remove(outcome.group)
@@ -140,7 +146,7 @@ def scan_groups(prober: Prober, result: PortResult, allowed: tuple[int, ...]) ->
             result.groups.append(group)
     if not result.groups:
         raise PortDeadline("port %d: curve scan: %s is accepted on %s, yet with none of the groups offered"
-                           % (prober.port, catalog_name(suite), version))
+                           % (prober.port, suite_name(suite), version))
 
 
 def compliance_scan(prober: Prober, expectation: Expectation, result: PortResult) -> None:
