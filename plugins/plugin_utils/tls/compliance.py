@@ -30,7 +30,12 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake im
     suite_name,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.iana import SUITES as IANA_SUITES
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import ALL_GROUPS, PortDeadline, Prober
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import (
+    ALL_GROUPS,
+    NotUnderstood,
+    PortDeadline,
+    Prober,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
 
 try:
@@ -47,6 +52,7 @@ _SCSV = frozenset({0x00FF, 0x5600})
 # default 0x4000, tls-registry-settings.md), and leaves no code a server could pick untried.
 _TLS12_BLOCKS = (0x00, 0x16, 0xC0, 0xC1, 0xCC, 0xD0, 0xFE, 0xFF)
 _TLS13_CODES = (*range(0x1300, 0x1400), 0xC0B4, 0xC0B5)
+CHUNK = 127  # suites per hello for servers that refuse long lists (_forbidden_sweep)
 
 
 def _grease(code: int) -> bool:
@@ -92,6 +98,21 @@ def universe(version: str) -> list[int]:
 
 
 def _forbidden_sweep(prober: Prober, result: PortResult, version: str, forbidden: list[int]) -> None:
+    """Offer ``forbidden`` in one hello; a server that does not understand so long a list (Cisco ACE load balancers
+    answer illegal_parameter to more than 128 suites: testssl/testssl.sh issues 806 and 1214) gets it in hellos of
+    CHUNK suites (plus the renegotiation SCSV: 128) instead; NotUnderstood again makes the result incomplete."""
+    try:
+        _sweep(prober, result, version, forbidden)
+    except NotUnderstood:
+        if len(forbidden) <= CHUNK:
+            raise
+        for start in range(0, len(forbidden), CHUNK):
+            _sweep(prober, result, version, forbidden[start:start + CHUNK])
+
+
+def _sweep(prober: Prober, result: PortResult, version: str, forbidden: list[int]) -> None:
+    """Offer ``forbidden`` until the server picks none of it (module docstring, step 1); ``forbidden`` shrinks by
+    each pick."""
     while forbidden:
         outcome = prober.accepts(version, forbidden)
         if outcome is None:

@@ -31,6 +31,10 @@ class PortDeadline(Exception):
     """The port's time bound is reached: the scan of that port stops, its result is marked incomplete."""
 
 
+class NotUnderstood(PortDeadline):
+    """The server answered a hello with an alert that says it did not understand it (NOT_UNDERSTOOD_ALERTS)."""
+
+
 class PortUnreachable(Exception):
     """The port refused the connection, or never answered its first handshake: unreachable, never "hardened"."""
 
@@ -87,8 +91,9 @@ class Prober:
         if outcome.kind == "timeout":
             raise PortDeadline("port %d: handshake timed out (%s)" % (self.port, outcome.detail))
         if outcome.kind == "alert" and outcome.alert in NOT_UNDERSTOOD_ALERTS:
-            raise PortDeadline("port %d: a %s hello got the alert %s: the server did not understand it, what it "
-                               "accepts is not known" % (self.port, version, outcome.alert_name))
+            raise NotUnderstood("port %d: a %s hello offering %d suites got the alert %s: the server did not "
+                                "understand it, what it accepts is not known" % (self.port, version, len(suites),
+                                                                                  outcome.alert_name))
         if outcome.accepted and outcome.version == version:
             return outcome
         return None
