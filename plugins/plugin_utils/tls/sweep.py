@@ -124,7 +124,8 @@ def full_sweep(host: str, port: int, result: PortResult, *, timeout: float, seco
             raise PortDeadline("port %d: sslyze %s: %s" % (port, command.value, attempt.error_reason))
         found = attempt.result
         result.handshakes += len(found.accepted_cipher_suites) + len(found.rejected_cipher_suites)
-        timeouts += sum("timed out" in (r.error_message or "") for r in found.rejected_cipher_suites)
+        if protocol != "SSL 2.0":  # silence to SSL 2.0 is "not offered" (compliance.py): Schannel may not answer
+            timeouts += sum("timed out" in (r.error_message or "") for r in found.rejected_cipher_suites)
         for accepted in found.accepted_cipher_suites:
             result.add(protocol, suite_code(accepted.cipher_suite.name, accepted.cipher_suite.openssl_name, port))
             key = accepted.ephemeral_key
