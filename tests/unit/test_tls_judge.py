@@ -57,7 +57,7 @@ def test_weak_dh_no_forward_secrecy_and_insecure_suites(recommended):
     found = ids(judge_port(result, recommended))
     assert {("LOGJAM", "medium", None), ("NO_FORWARD_SECRECY", "medium", None), ("FORBIDDEN_DH_SIZE", "high", None),
             ("NULL_CIPHER", "critical", "TLS_RSA_WITH_NULL_MD5"),
-            ("ANON_CIPHER", "critical", "TLS_DH_ANON_WITH_RC4_128_MD5"),
+            ("ANON_CIPHER", "critical", "TLS_DH_anon_WITH_RC4_128_MD5"),
             ("EXPORT_CIPHER", "critical", "TLS_RSA_EXPORT_WITH_RC4_40_MD5")} <= found
     assert ("WEAK_DH", "low", None) in ids(judge_port(port({"TLS 1.2": [0x009E]}, dh_bits=1536), recommended))
 

@@ -44,11 +44,12 @@ class SimulatedWindows:
 
     ``certificate`` ("rsa" | "ecdsa") is the kind of the one certificate its TLS listeners present;
     ``mailstore_bits`` (64 | 32) the bitness of the MailStore .NET process, which decides the registry view it
-    reads ``SchUseStrongCrypto`` from (host_settings.py).
+    reads ``SchUseStrongCrypto`` from (host_settings.py); ``ssl2_hello`` ("answer" | "silent") what an SSL 2.0
+    CLIENT-HELLO gets (legacy_tls.py).
     """
 
     def __init__(self, name: str, os_key: str, state_dir: Path, *, certificate: str = "rsa",
-                 mailstore_bits: int = 64) -> None:
+                 mailstore_bits: int = 64, ssl2_hello: str = "answer") -> None:
         if os_key not in WINDOWS_VERSIONS:
             raise ValueError(f"unknown OS key {os_key!r}; expected one of {', '.join(WINDOWS_VERSIONS)}")
         if certificate not in tls.CERTIFICATE_AUTHENTICATION or mailstore_bits not in (32, 64):
@@ -58,6 +59,7 @@ class SimulatedWindows:
         self.os_key = os_key
         self.certificate = certificate
         self.mailstore_bits = mailstore_bits
+        self.ssl2_hello = ssl2_hello
         self.state_dir = Path(state_dir)
         self.host_dir = self.state_dir / "hosts" / name
         self.pending_power_action: str | None = None
@@ -175,7 +177,7 @@ class SimulatedWindows:
     def hello_router(self, certs: HostCertificates, listener: str = "mailstore") -> legacy_tls.HelloRouter:
         """Per-ClientHello routing and refusals, and the tlslite-ng server for SSL 3.0/RC4/3DES (legacy_tls.py)."""
         view, plan = self._plan(listener)
-        return tls.build_router(view, plan, certs)
+        return tls.build_router(view, plan, certs, self.state_dir / "dhparams", ssl2_silent=self.ssl2_hello == "silent")
 
     @property
     def tls_summary(self) -> dict:

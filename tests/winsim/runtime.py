@@ -510,8 +510,11 @@ class TlsListener:
             if isinstance(pin, legacy_tls.Refusal):
                 handed = True
                 legacy_tls.refuse(conn, pin)
-            elif pin is None:
-                await self._connect(conn, self.ctx)
+            elif isinstance(pin, legacy_tls.Silence):
+                handed = True
+                await legacy_tls.stay_silent(conn, IDLE_TIMEOUT)
+            elif pin is None or isinstance(pin, ssl.SSLContext):
+                await self._connect(conn, pin or self.ctx)
                 handed = True
             else:
                 handed = True  # _tlslite and its thread own the socket from here on

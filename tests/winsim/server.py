@@ -111,7 +111,8 @@ async def serve(opts: ServeOptions) -> None:
         options = {name: value for host, name, value in opts.host_options if host in ("*", entry["name"])}
         model = SimulatedWindows(entry["name"], entry["os"], opts.state_dir,
                                  certificate=options.get("certificate", "rsa"),
-                                 mailstore_bits=int(options.get("mailstore-bits", "64")))
+                                 mailstore_bits=int(options.get("mailstore-bits", "64")),
+                                 ssl2_hello=options.get("ssl2-hello", "answer"))
         certs = pki.host_certificates(entry["name"], entry["ip"])
         hosts[entry["name"]] = HostRuntime(settings, entry["name"], entry["ip"], model, certs)
     for name, spec in opts.faults:

@@ -36,6 +36,7 @@ from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.iana import SUITES as IANA_SUITES
 
 try:
     from tlslite import constants as tls_constants
@@ -59,6 +60,7 @@ VERSIONS: dict[str, tuple[int, int]] = {
     "TLS 1.3": (3, 4),
 }
 _VERSION_NAMES = {wire: name for name, wire in VERSIONS.items()}
+RENEGOTIATION_SCSV = 0x00FF  # TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3): a signal, not a suite
 
 # Named groups (IANA TLS Supported Groups registry; RFC 8422, RFC 7748). What the probe offers by default: the
 # groups Windows enables by default (curve25519, NistP256, NistP384; tls-elliptic-curves-in-windows-10-1607-and-
@@ -69,6 +71,21 @@ GROUP_NAMES: dict[int, str] = {
     0x001D: "x25519", 0x001E: "x448",
 }
 DEFAULT_GROUPS: tuple[int, ...] = (0x001D, 0x0017, 0x0018, 0x0019)
+# The groups a TLS 1.3 hello may offer (RFC 8446 4.2.7: the other curves are "obsolete_RESERVED ... MUST NOT be
+# offered or negotiated by TLS 1.3 implementations"; tlslite-ng's server answers illegal_parameter to them; RFC 8734
+# brainpool*tls13; RFC 7919 FFDHE).
+TLS13_GROUPS = frozenset({0x0017, 0x0018, 0x0019, 0x001D, 0x001E, 0x001F, 0x0020, 0x0021,
+                          0x0100, 0x0101, 0x0102, 0x0103, 0x0104})
+# Groups the probe never offers (binary curves, deprecated by RFC 8422 5.1.1; the RFC 7919 FFDHE groups, which would
+# change how a server picks DHE suites), named when a peer such as sslyze reports them.
+OTHER_GROUP_NAMES: dict[int, str] = {
+    **{code: name for code, name in enumerate(
+        ("sect163k1", "sect163r1", "sect163r2", "sect193r1", "sect193r2", "sect233k1", "sect233r1", "sect239k1",
+         "sect283k1", "sect283r1", "sect409k1", "sect409r1", "sect571k1", "sect571r1", "secp160k1", "secp160r1",
+         "secp160r2", "secp192k1"), start=1)},
+    0x0014: "secp224k1", 0x0100: "ffdhe2048", 0x0101: "ffdhe3072", 0x0102: "ffdhe4096", 0x0103: "ffdhe6144",
+    0x0104: "ffdhe8192",
+}
 
 # signature_algorithms (RFC 8446 4.2.3 codes as (hash, signature) pairs, RFC 5246 7.4.1.4.1): the usual set of a
 # current client, SHA-1 last so that servers with SHA-1-only certificates still answer.
@@ -95,16 +112,19 @@ _CATALOG_NAMES = {s.code: s.name for s in catalog.SUITES.values()}
 
 
 def suite_name(code: int) -> str:
-    """IANA name of a suite code point (the Schannel catalog, then tlslite-ng's table), or its hex form."""
+    """IANA name of a suite code point (the Schannel catalog, the IANA registry, then tlslite-ng's table), or its hex
+    form: a suite nobody here knows is still named, by its code."""
     if code in _CATALOG_NAMES:
         return _CATALOG_NAMES[code]
+    if code in IANA_SUITES:
+        return IANA_SUITES[code][0] or IANA_SUITES[code][1]
     if tls_constants is not None and code in tls_constants.CipherSuite.ietfNames:
         return tls_constants.CipherSuite.ietfNames[code]
     return "0x%04X" % code
 
 
 def group_name(code: int) -> str:
-    return GROUP_NAMES.get(code) or "0x%04X" % code
+    return GROUP_NAMES.get(code) or OTHER_GROUP_NAMES.get(code) or "0x%04X" % code
 
 
 @dataclass(frozen=True)
@@ -174,17 +194,19 @@ def _extensions(hello: ClientHello) -> list | None:
     if hello.highest == "SSL 3.0":
         return None  # SSL 3.0 (RFC 6101) has no extensions; a bare hello is what SSL 3.0 clients send
     exts: list = []
+    groups = [g for g in hello.groups if "TLS 1.3" not in hello.versions or g in TLS13_GROUPS]
     if hello.server_name:
         exts.append(tls_ext.SNIExtension().create(bytearray(hello.server_name, "ascii")))
-    exts.append(tls_ext.SupportedGroupsExtension().create(list(hello.groups)))
+    if groups:  # an empty list does not decode (RFC 8422 5.1.1: named_curve_list<2..2^16-1>)
+        exts.append(tls_ext.SupportedGroupsExtension().create(groups))
     exts.append(tls_ext.ECPointFormatsExtension().create([tls_constants.ECPointFormat.uncompressed]))
     exts.append(tls_ext.SignatureAlgorithmsExtension().create(list(hello.signature_algorithms)))
     exts.append(tls_ext.RenegotiationInfoExtension().create(bytearray(0)))  # RFC 5746
     if "TLS 1.3" in hello.versions:
         exts.append(tls_ext.SupportedVersionsExtension().create(wire))
         shares = []
-        if hello.groups:
-            group = hello.groups[0]
+        if groups:
+            group = groups[0]
             kex = ECDHKeyExchange(group, (3, 4))
             shares.append(tls_ext.KeyShareEntry().create(group, kex.calc_public_value(kex.get_random_private_key())))
         exts.append(tls_ext.ClientKeyShareExtension().create(shares))
@@ -193,12 +215,20 @@ def _extensions(hello: ClientHello) -> list | None:
 
 
 def build_client_hello(hello: ClientHello) -> Any:
-    """The tlslite-ng ``ClientHello`` message for ``hello``."""
+    """The tlslite-ng ``ClientHello`` message for ``hello``.
+
+    Every hello signals secure renegotiation (RFC 5746) with TLS_EMPTY_RENEGOTIATION_INFO_SCSV, SSL 3.0 hellos
+    included (they carry no extensions), besides the renegotiation_info extension of TLS hellos: a Schannel server
+    in renegotiation strict mode (``AllowInsecureRenegoClients`` = 0, Exchange 2019's default) refuses a hello that
+    signals neither, so an enabled protocol would look disabled. sslscan met it on Windows Server 2019 + IIS 10 and
+    appends the SCSV to every hello since (rbsec/sslscan PR 280); nmap did the same (nmap/nmap issue 199).
+    """
     require_tlslite()
     tls13 = "TLS 1.3" in hello.versions
     legacy = (3, 3) if tls13 else VERSIONS[hello.highest]
     session_id = bytearray(os.urandom(32)) if tls13 else bytearray(0)  # RFC 8446 D.4 middlebox compatibility
-    return tls_msg.ClientHello().create(legacy, bytearray(os.urandom(32)), session_id, list(hello.suites),
+    suites = [*hello.suites, *([] if RENEGOTIATION_SCSV in hello.suites else [RENEGOTIATION_SCSV])]
+    return tls_msg.ClientHello().create(legacy, bytearray(os.urandom(32)), session_id, suites,
                                         extensions=_extensions(hello))
 
 
@@ -284,6 +314,31 @@ def _accepted_hello(server_hello: Any) -> tuple[str, int | None, bool]:
     return _VERSION_NAMES.get(tuple(version), "0x%02X%02X" % tuple(version)), group, retry
 
 
+def _key_exchange_facts(parser: Any, suite: int, version: tuple[int, int]) -> dict[str, int]:
+    """DH size or named group of a ServerKeyExchange: tlslite-ng's parser for the suites it knows; for the others
+    (CAMELLIA, ARIA, ... with DHE or ECDHE) the parameters that open the message, by the suite's IANA name:
+    ServerDHParams (dh_p first, RFC 5246 7.4.3) or ServerECDHParams (curve_type 3 = named_curve, RFC 8422 5.4)."""
+    name = suite_name(suite)
+    start = parser.index
+    try:
+        ske = tls_msg.ServerKeyExchange(suite, version).parse(parser)
+    except (AssertionError, DecodeError):  # a suite tlslite-ng has no key exchange class for
+        ske = None
+    if ske is not None and getattr(ske, "dh_p", 0):
+        return {"dh_bits": ske.dh_p.bit_length()}
+    if ske is not None and getattr(ske, "named_curve", None):
+        return {"group": ske.named_curve}
+    parser.index = start + 3  # past the handshake length
+    try:
+        if name.startswith(("TLS_DHE_", "TLS_DH_anon_")):
+            return {"dh_bits": int.from_bytes(bytes(parser.getVarBytes(2)), "big").bit_length()}
+        if name.startswith(("TLS_ECDHE_", "TLS_ECDH_anon_")) and parser.get(1) == 3:
+            return {"group": parser.get(2)}
+    except DecodeError:
+        pass
+    return {}
+
+
 def _read_until_done(reader: _Reader, suite: int, version: tuple[int, int]) -> dict[str, Any]:
     """Certificate and ServerKeyExchange facts of a TLS <= 1.2 handshake (read until ServerHelloDone)."""
     facts: dict[str, Any] = {}
@@ -298,14 +353,7 @@ def _read_until_done(reader: _Reader, suite: int, version: tuple[int, int]) -> d
             if chain is not None and chain.x509List:
                 facts["certificate"] = certificate_summary(bytes(chain.x509List[0].bytes))
         elif kind == handshake_type.server_key_exchange:
-            try:
-                ske = tls_msg.ServerKeyExchange(suite, version).parse(parser)
-            except (AssertionError, DecodeError):  # a suite tlslite-ng has no key exchange class for
-                continue
-            if getattr(ske, "dh_p", 0):
-                facts["dh_bits"] = ske.dh_p.bit_length()
-            if getattr(ske, "named_curve", None):
-                facts["group"] = ske.named_curve
+            facts.update(_key_exchange_facts(parser, suite, version))
         elif kind == handshake_type.server_hello_done:
             return facts
 

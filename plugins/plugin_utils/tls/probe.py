@@ -21,8 +21,18 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake im
 ALL_GROUPS: tuple[int, ...] = (0x001D, *sorted(g for g in GROUP_NAMES if g != 0x001D))
 
 
+# Alerts that say the server did not understand the hello (RFC 8446 6.2: unexpected_message, illegal_parameter,
+# decode_error, missing_extension, unsupported_extension), not that it refuses what was offered: the question was
+# not answered, so nothing may be concluded from it.
+NOT_UNDERSTOOD_ALERTS = frozenset({10, 47, 50, 109, 110})
+
+
 class PortDeadline(Exception):
     """The port's time bound is reached: the scan of that port stops, its result is marked incomplete."""
+
+
+class NotUnderstood(PortDeadline):
+    """The server answered a hello with an alert that says it did not understand it (NOT_UNDERSTOOD_ALERTS)."""
 
 
 class PortUnreachable(Exception):
@@ -56,10 +66,12 @@ class Prober:
         return self._answered(handshake(self.host, self.port, hello, self._next_timeout()))
 
     def ssl2(self, cipher_kinds: Sequence[int]) -> Outcome:
-        """One SSL 2.0 CLIENT-HELLO (handshake.ssl2_handshake) within the port's bounds."""
-        outcome = self._answered(ssl2_handshake(self.host, self.port, cipher_kinds, self._next_timeout()))
-        if outcome.kind == "timeout":
-            raise PortDeadline("port %d: SSL 2.0 handshake timed out (%s)" % (self.port, outcome.detail))
+        """One SSL 2.0 CLIENT-HELLO (handshake.ssl2_handshake) within the port's bounds. Its silence is no sign
+        of an unreachable port (a Schannel server may leave an SSL 2.0 hello unanswered): only a refused
+        connection is."""
+        outcome = ssl2_handshake(self.host, self.port, cipher_kinds, self._next_timeout())
+        if outcome.kind == "refused":
+            raise PortUnreachable("port %d: %s" % (self.port, outcome.detail or outcome.kind))
         return outcome
 
     def _answered(self, outcome: Outcome) -> Outcome:
@@ -73,11 +85,15 @@ class Prober:
 
         A ServerHello with a lower version is a refusal of ``version`` (sslyze treats it alike). A timeout raises
         PortDeadline: a scan must never read silence as "refused" (sslyze does, reference §1.7), so the port's
-        result becomes incomplete instead.
+        result becomes incomplete instead; so does an alert that says the hello was not understood.
         """
         outcome = self.offer([version], suites, groups)
         if outcome.kind == "timeout":
             raise PortDeadline("port %d: handshake timed out (%s)" % (self.port, outcome.detail))
+        if outcome.kind == "alert" and outcome.alert in NOT_UNDERSTOOD_ALERTS:
+            raise NotUnderstood("port %d: a %s hello offering %d suites got the alert %s: the server did not "
+                                "understand it, what it accepts is not known" % (self.port, version, len(suites),
+                                                                                  outcome.alert_name))
         if outcome.accepted and outcome.version == version:
             return outcome
         return None

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.compliance import compliance_scan, universe
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.compliance import compliance_scan, first_contact
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import Expectation
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import VERSIONS, require_tlslite
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port, verdict
@@ -28,15 +28,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results impo
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.sweep import full_sweep, require_sslyze
 
 DEPTHS = ("compliance", "full")
-
-
-def _first_contact(prober: Prober, result: PortResult) -> None:
-    """One handshake offering everything up to TLS 1.2: is the port there, and its certificate (sent in clear up to
-    TLS 1.2, encrypted in TLS 1.3)."""
-    legacy = [v for v in VERSIONS if v != "TLS 1.3"]
-    outcome = prober.offer(legacy, [c for v in legacy for c in universe(v)])
-    if outcome.certificate:
-        result.certificate = outcome.certificate
 
 
 def server_preference(prober: Prober, result: PortResult) -> None:
@@ -66,14 +57,16 @@ def scan_port(host: str, port: int, expectation: Expectation, *, depth: str, tim
     started = time.monotonic()
     prober = Prober(host, port, timeout=timeout, port_timeout=port_timeout, server_name=server_name)
     try:
+        first_contact(prober, result)
         if depth == "full":
-            _first_contact(prober, result)
             full_sweep(host, port, result, timeout=timeout, seconds_left=prober.deadline - time.monotonic(),
                        server_name=server_name)
         else:
             compliance_scan(prober, expectation, result)
         server_preference(prober, result)
     except PortUnreachable as exc:
+        # After the first contact answered, a later refusal or silence is a probe that failed, not an absent port.
+        result.complete = not prober.answered
         result.detail = str(exc)
     except PortDeadline as exc:
         result.complete = False
