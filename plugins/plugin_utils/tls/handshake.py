@@ -79,10 +79,10 @@ TLS13_GROUPS = frozenset({0x0017, 0x0018, 0x0019, 0x001D, 0x001E, 0x001F, 0x0020
 # Groups the probe never offers (binary curves, deprecated by RFC 8422 5.1.1; the RFC 7919 FFDHE groups, which would
 # change how a server picks DHE suites), named when a peer such as sslyze reports them.
 OTHER_GROUP_NAMES: dict[int, str] = {
-    **{code: name for code, name in enumerate(
+    **dict(enumerate(
         ("sect163k1", "sect163r1", "sect163r2", "sect193r1", "sect193r2", "sect233k1", "sect233r1", "sect239k1",
          "sect283k1", "sect283r1", "sect409k1", "sect409r1", "sect571k1", "sect571r1", "secp160k1", "secp160r1",
-         "secp160r2", "secp192k1"), start=1)},
+         "secp160r2", "secp192k1"), start=1)),
     0x0014: "secp224k1", 0x0100: "ffdhe2048", 0x0101: "ffdhe3072", 0x0102: "ffdhe4096", 0x0103: "ffdhe6144",
     0x0104: "ffdhe8192",
 }

@@ -91,9 +91,9 @@ class Prober:
         if outcome.kind == "timeout":
             raise PortDeadline("port %d: handshake timed out (%s)" % (self.port, outcome.detail))
         if outcome.kind == "alert" and outcome.alert in NOT_UNDERSTOOD_ALERTS:
-            raise NotUnderstood("port %d: a %s hello offering %d suites got the alert %s: the server did not "
-                                "understand it, what it accepts is not known" % (self.port, version, len(suites),
-                                                                                  outcome.alert_name))
+            raise NotUnderstood(
+                "port %d: a %s hello offering %d suites got the alert %s: the server did not understand it, what it "
+                "accepts is not known" % (self.port, version, len(suites), outcome.alert_name))
         if outcome.accepted and outcome.version == version:
             return outcome
         return None
