@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete
 from tests.collection_path import COLLECTIONS_ROOT
 from tests.profiles import DEFAULTS_FILE, profile
 
@@ -61,7 +62,7 @@ def test_overrides_merge_into_the_chosen_profile(tmp_path):
     expected = dict(modern)
     expected["ciphers"] = {**modern["ciphers"], "Triple DES 168": "disabled"}
     expected["cipher_suites"] = ["TLS_AES_256_GCM_SHA384"]
-    assert settings == expected
+    assert settings == complete(expected)
 
 
 def test_unknown_profile_is_refused_with_the_known_ones(tmp_path):
