@@ -69,5 +69,5 @@ def test_unknown_profile_is_refused_with_the_known_ones(tmp_path):
     result = run_role(tmp_path, schannel_profile="hardest")
     assert result.returncode != 0
     assert "schannel_profile 'hardest' is not a known profile; choose one of:" in result.stdout
-    assert "modern, pci_dss_4, recommended, strict, xp_compatible" in result.stdout
+    assert "modern, pci_dss_4, recommended, recommended_original, strict, xp_compatible" in result.stdout
     assert not (tmp_path / "settings.json").exists()

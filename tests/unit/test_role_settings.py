@@ -45,7 +45,7 @@ def test_unknown_profile_names_the_known_ones():
     with pytest.raises(InputError) as error:
         resolve("hardest", profiles(), {}, ALL_OS)
     assert error.value.message.startswith("schannel_profile 'hardest' is not a known profile; choose one of:")
-    assert "modern, pci_dss_4, recommended, strict, xp_compatible" in error.value.message
+    assert "modern, pci_dss_4, recommended, recommended_original, strict, xp_compatible" in error.value.message
 
 
 def test_overrides_of_the_wrong_type_name_the_variable():
