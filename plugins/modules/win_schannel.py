@@ -58,7 +58,10 @@ options:
     type: list
     elements: str
   ecc_curves:
-    description: The ECC curve order (Windows Server 2016 and later). An empty list removes it.
+    description:
+      - The ECC curve order (Windows Server 2016 and later). An empty list removes it.
+      - Windows Server 2008 R2 and 2012 R2 have no curve order: there the C(_P256/_P384/_P521) suffix of each suite
+        in O(cipher_suites) picks the curve, a non-empty list is skipped with a warning and an empty one silently.
     type: list
     elements: str
   dh_min_key_bits:
