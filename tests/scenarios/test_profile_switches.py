@@ -6,13 +6,13 @@ settings give a fresh host: the re-run changes nothing, ``drift`` and ``complian
 verification (which judges what the settings enforce on that version) passes.
 
 Coverage, end to end (``test_a_fleet_walks_every_profile_and_template_kind``): one fleet of six hosts, one per
-Windows version, walks one chain of switches with ``ansible-playbook`` and TLS verification. Every profile is
-switched to and away from at least once, and every profile but the first and last is entered from or left for an
-IIS Crypto template (3.x and 4.x exports, built-in and user templates); the chain holds the two switches the
-issue reported: ``recommended`` -> ``modern`` (the previous curve order stayed) and ``xp_compatible`` -> a 4.x
-template without a suite order before 2022 (the previous ``_P521`` suites stayed on 2008 R2 / 2012 R2). A chain
-instead of one fleet per ordered pair keeps the cost linear (13 switches, about 30-40 s each on a loaded 2-core
-machine).
+Windows version, walks one chain of 15 switches with ``ansible-playbook`` and TLS verification, from fresh hosts.
+Every profile is switched to and away from at least once, every profile is entered from or left for an IIS Crypto
+template, and every 3.x and 4.x export of the four built-in templates is applied once (the 4.x exports carry no
+suite order before 2022 or 2016). The chain holds the two switches that did not converge before:
+``recommended`` -> ``modern`` (the previous curve order stayed) and ``xp_compatible`` -> a 4.x template without a
+suite order on 2008 R2 / 2012 R2 (the previous ``_P521`` suites stayed). A chain instead of one fleet per ordered
+pair keeps the cost linear: about 30-70 s per switch on a loaded 2-core machine.
 
 Coverage of every ordered pair (``test_every_switch_converges_in_the_policy_engine``): each of the profiles and
 templates after each other, on each version, through the policy engine and a registry model: the state after the
@@ -45,9 +45,10 @@ TEMPLATES = [*sorted(FIXTURES.glob("*.ictpl")), UNIT_FIXTURES / "iiscrypto4x-tls
 
 CHAIN: tuple[Target, ...] = (
     profile("recommended"),
-    profile("modern"),
+    profile("modern"),  # the first case of the issue: recommended's curve order stayed
+    template(FIXTURES / "iiscrypto3x-best-practices.ictpl"),
     profile("xp_compatible"),
-    template(FIXTURES / "iiscrypto4x-best-practices.ictpl"),
+    template(FIXTURES / "iiscrypto4x-best-practices.ictpl"),  # the second: xp_compatible's _P521 suites stayed
     profile("recommended_original"),
     template(FIXTURES / "iiscrypto3x-pci40.ictpl"),
     profile("strict"),
@@ -55,17 +56,21 @@ CHAIN: tuple[Target, ...] = (
     profile("fips_140"),
     template(FIXTURES / "iiscrypto3x-fips140-2.ictpl"),
     profile("pci_dss_4"),
-    template(UNIT_FIXTURES / "iiscrypto4x-tls12-http3.ictpl"),
+    template(FIXTURES / "iiscrypto4x-pci40.ictpl"),
     profile("recommended"),
+    template(FIXTURES / "iiscrypto4x-fips140-2.ictpl"),
 )
 
 
-def test_the_chain_enters_and_leaves_every_profile():
+def test_the_chain_enters_and_leaves_every_profile_and_walks_every_export():
     labels = [t.label for t in CHAIN]
     assert set(labels[:-1]) >= set(profiles())  # every profile is switched away from
     assert set(labels[1:]) >= set(profiles())  # and switched to
-    kinds = {label.split("-", 1)[0] for label in labels if label.endswith(".ictpl")}
-    assert kinds == {"iiscrypto3x", "iiscrypto4x"}
+    assert {label for label in labels if label.endswith(".ictpl")} == {p.name for p in FIXTURES.glob("*.ictpl")}
+    for index, label in enumerate(labels):  # every profile is entered from or left for a template
+        if not label.endswith(".ictpl"):
+            neighbours = labels[max(index - 1, 0):index] + labels[index + 1:index + 2]
+            assert any(n.endswith(".ictpl") for n in neighbours), label
 
 
 @pytest.fixture
