@@ -68,10 +68,10 @@ def test_the_chain_enters_and_leaves_every_profile_and_walks_every_export():
     assert set(labels[:-1]) >= set(profiles())  # every profile is switched away from
     assert set(labels[1:]) >= set(profiles())  # and switched to
     assert {label for label in labels if label.endswith(".ictpl")} == {p.name for p in FIXTURES.glob("*.ictpl")}
-    for index, label in enumerate(labels):  # every profile is entered from or left for a template
-        if not label.endswith(".ictpl"):
-            neighbours = labels[max(index - 1, 0):index] + labels[index + 1:index + 2]
-            assert any(n.endswith(".ictpl") for n in neighbours), label
+    neighbours = [labels[max(index - 1, 0):index] + labels[index + 1:index + 2] for index in range(len(labels))]
+    next_to_template = {label for label, near in zip(labels, neighbours, strict=True)
+                        if any(n.endswith(".ictpl") for n in near)}
+    assert next_to_template >= set(profiles())  # every profile is entered from or left for a template
 
 
 @pytest.fixture
