@@ -16,7 +16,7 @@ description:
   - One task reads the OS, checks the settings against it (errors refuse the host), computes the minimal change,
     refuses changes that would cut an HTTPS/CredSSP management channel, writes a backup, writes, marks a pending
     reboot on the host and reads back what it wrote.
-  - An option left out is not managed. The role is different: its profiles and IIS Crypto templates govern every
+  - An option left out is not managed. The role is different; its profiles and IIS Crypto templates govern every
     option, and what one leaves out is applied as C(default) (remove the policy so the OS default applies), so that
     switching from one profile or template to another converges in one run and leaves nothing of the previous one
     behind (M(fleetsec.schannel.schannel_resolve) returns the completed settings).
@@ -60,7 +60,7 @@ options:
   ecc_curves:
     description:
       - The ECC curve order (Windows Server 2016 and later). An empty list removes it.
-      - Windows Server 2008 R2 and 2012 R2 have no curve order: there the C(_P256/_P384/_P521) suffix of each suite
+      - Windows Server 2008 R2 and 2012 R2 have no curve order; there the C(_P256/_P384/_P521) suffix of each suite
         in O(cipher_suites) picks the curve, a non-empty list is skipped with a warning and an empty one silently.
     type: list
     elements: str
