@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog, suites
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
@@ -50,7 +51,7 @@ def test_harden_converges_all_six_versions_with_reboots_then_changes_nothing(six
         assert record["reboot"]["performed"] is True
         assert record["reboot"]["pending"] is False
         assert Path(record["backup_file"]).is_file()
-        assert record["settings"] == profile("recommended")
+        assert record["settings"] == complete(profile("recommended"))  # what the profile leaves out is `default`
         assert record["playbook"] == "harden"
         assert record["mode"] == "apply"
     after_first = six.boots()
