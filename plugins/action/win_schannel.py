@@ -33,11 +33,11 @@ POLICY_SPEC: dict[str, Any] = {
     "key_exchanges": STATE_MAP,
     "cipher_suites": {"type": "list", "elements": "str"},
     "ecc_curves": {"type": "list", "elements": "str"},
-    "dh_min_key_bits": {"type": "dict"},
-    "dotnet_strong_crypto": {"type": "bool"},
-    "dotnet_system_default_tls_versions": {"type": "bool"},
+    "dh_min_key_bits": {"type": "raw"},
+    "dotnet_strong_crypto": {"type": "raw"},
+    "dotnet_system_default_tls_versions": {"type": "raw"},
     "winhttp_secure_protocols": {"type": "list", "elements": "str"},
-    "fips_algorithm_policy": {"type": "bool"},
+    "fips_algorithm_policy": {"type": "raw"},
 }
 
 

@@ -9,6 +9,11 @@ description:
   - Runs on the controller only, once per play (the C(fleetsec.schannel.schannel) role calls it with C(run_once)).
     It picks the profile (or reads the IIS Crypto C(.ictpl) template instead), merges the overrides on top, and checks
     the result with the policy engine for every Windows version in O(os_keys).
+  - "The result states every option a profile may govern. What the profile, template (for that Windows version) and
+    overrides leave out is C(default), which removes any policy so the OS default applies: every protocol side,
+    cipher, hash and key exchange of the catalog, the cipher suite order, the curve order and the WinHTTP protocols
+    (C([])), both C(dh_min_key_bits) sides, the .NET switches and the FIPS policy. So applying it after any other
+    profile or template gives the host exactly what it gives a fresh host, in one run."
   - Fails, naming the role variable and the field to fix, on an unknown profile, an unreadable or malformed
     template, overrides of the wrong type, unknown names, or settings that are an error on one of the Windows
     versions (for example a cipher suite list longer than the 1,023 characters Windows accepts). Nothing is

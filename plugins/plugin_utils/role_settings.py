@@ -22,7 +22,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, Finding
 from ansible_collections.fleetsec.schannel.plugins.module_utils.iiscrypto import read_ictpl
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete, parse_settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 
 # A run id names a directory under schannel_report_dir: keep it to one path segment.
@@ -147,6 +147,10 @@ def resolve(
 
     parsed, findings = parse_settings(settings)
     _fail(findings, origin)
+    # Checked as written (errors name the user's spelling), then completed: the profile or template governs every
+    # option, and what it leaves out is `default` (settings.complete), so no earlier profile's value stays behind.
+    settings = complete(settings)
+    parsed, _ = parse_settings(settings)
     warnings: list[str] = []
     by_os: dict[str, dict[str, Any]] = {}
     for os_key in os_keys:
@@ -154,9 +158,13 @@ def resolve(
         os_parsed = parsed
         if for_os is not None:
             rendered, left_out = for_os(os_key)
-            by_os[os_key] = merge(rendered, overrides)
-            os_parsed, findings = parse_settings(by_os[os_key])
+            os_settings = merge(rendered, overrides)
+            os_parsed, findings = parse_settings(os_settings)
             _fail(findings, lambda f, label=label: "on %s: %s" % (label, origin(f)))
+            # An item the template applies only from a later version is `default` here, as on a fresh host of
+            # this version: e.g. no suite order for 2012 R2 removes an earlier profile's _P521 suites there.
+            by_os[os_key] = complete(os_settings)
+            os_parsed, _ = parse_settings(by_os[os_key])
             warnings += ["%s: %s" % (label, f) for f in left_out]
         os_findings = check_settings(os_parsed, os_key)
         _fail(os_findings, lambda f, label=label: "on %s: %s" % (label, origin(f)))

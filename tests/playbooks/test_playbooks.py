@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog, suites
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
@@ -50,7 +51,7 @@ def test_harden_converges_all_six_versions_with_reboots_then_changes_nothing(six
         assert record["reboot"]["performed"] is True
         assert record["reboot"]["pending"] is False
         assert Path(record["backup_file"]).is_file()
-        assert record["settings"] == profile("recommended")
+        assert record["settings"] == complete(profile("recommended"))  # what the profile leaves out is `default`
         assert record["playbook"] == "harden"
         assert record["mode"] == "apply"
     after_first = six.boots()
@@ -142,8 +143,9 @@ def test_an_iis_crypto_template_applies_instead_of_a_profile(pair: Playbooks):
     assert record["settings"]["protocols"]["TLS 1.0"] == "disabled"
     reg = registry(pair.fleet, "ms001")
     assert reg.get_dword(catalog.SCHANNEL_KEY + "\\Protocols\\TLS 1.0\\Server", "Enabled") == 0
-    # The suite list is marked minimumOSVersion="Windows2022": IIS Crypto leaves 2019's order alone, and so do we.
-    assert "cipher_suites" not in record["settings"]
+    # The suite list is marked minimumOSVersion="Windows2022": on 2019 the template governs the order as `default`
+    # (no policy, the OS default order), as on a fresh host.
+    assert record["settings"]["cipher_suites"] == []
     assert reg.get_string(catalog.SUITE_POLICY_KEY, "Functions") is None
     on_2022 = applied.results["ms002"]["settings"]
     assert on_2022["cipher_suites"][0] == "TLS_AES_256_GCM_SHA384"
