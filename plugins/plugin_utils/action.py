@@ -18,6 +18,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils import lifeline
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session, open_session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
 
@@ -61,6 +62,7 @@ class WsmanAction(ActionBase):
     MAX_RECONNECTS = 3
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        lifeline.watch()  # this worker's controller: its writes stop when that process is gone
         result = super().run(tmp, task_vars)
         del tmp
         try:
@@ -70,6 +72,8 @@ class WsmanAction(ActionBase):
             result["calls"] = calls_of(None)
             return result
         result.update(self.run_validated(args, task_vars or {}))
+        if lifeline.controller_gone():
+            lifeline.exit_orphan()  # the result has no one to go to, and sending it would block for ever
         return result
 
     def run_validated(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
