@@ -376,8 +376,12 @@ def test_rejected_credentials_are_a_transport_error_without_password(protocol):
         InvalidCredentialsError("the specified credentials were rejected by the server"))
     with pytest.raises(WsmanTransportError) as info:
         client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
-    assert str(info.value) == ("authentication failed during EnumValues: "
-                               "the specified credentials were rejected by the server")
+    message = str(info.value)
+    # worded as the host's policy first (Basic, unencrypted traffic), then the credentials, with the fix
+    assert message.startswith("the host refused the login during EnumValues (HTTP 401): its WinRM service policy")
+    for words in ("AllowBasic", "AllowUnencryptedTraffic", "message encryption"):
+        assert words in message
+    assert message.endswith("(the specified credentials were rejected by the server)")
     assert info.value.status == 401
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__
