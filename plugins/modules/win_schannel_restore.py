@@ -79,10 +79,17 @@ series:
   returned: when the host answered
   type: str
 backups:
-  description: The backups put back, newest first (C(file), C(created), C(operations), C(stopped_part_way)).
+  description: The backups put back, newest first (C(file), C(run_id) of the run whose result file names it or
+    null, C(created), C(operations), C(stopped_part_way)).
   returned: when the host answered
   type: list
   elements: dict
+plan:
+  description: What check mode shows before the values - C(series), then one line per backup (file, run, whether
+    its write stopped part-way, operations).
+  returned: when the host answered
+  type: list
+  elements: str
 changed:
   description: Whether values were (or in check mode would be) written or deleted.
   returned: always

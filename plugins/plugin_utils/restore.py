@@ -46,6 +46,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.restore_plan imp
     Series,
     compose,
     load_series,
+    plan_lines,
     under_key,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
@@ -119,7 +120,8 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
     for value in desired.values():
         if value is not None:
             after.values[value.id] = value
-    result: dict[str, Any] = {"os": os_result(facts), "series": series.how, "backups": shown}
+    result: dict[str, Any] = {"os": os_result(facts), "series": series.how, "backups": shown,
+                              "plan": plan_lines(series, shown)}
     warnings: list[str] = []
     if changes or present_doomed:
         try:

@@ -43,6 +43,9 @@ class Series:
 
     files: tuple[Path, ...]
     how: str
+    # The run that wrote each file, from the result files that name it (None: no result file names it, as for a
+    # run whose controller was killed).
+    runs: tuple[str | None, ...] = ()
 
 
 def _backups(folder: Path) -> list[Path]:
@@ -52,19 +55,20 @@ def _backups(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.endswith(".partial.json"))
 
 
-def _runs_with_backup(report_dir: Path, host: str) -> list[str]:
-    """Run ids whose result file for ``host`` names a backup (what ``run_id`` can be), oldest first."""
-    runs = []
+def _backups_by_run(report_dir: Path, host: str) -> dict[str, str]:
+    """Run id -> the backup file its result file for ``host`` names (the runs ``run_id`` can be), oldest first."""
+    runs = {}
     for record in sorted(report_dir.glob("*/%s.json" % host)) if report_dir.is_dir() else []:
         try:
-            if json.loads(record.read_text(encoding="utf-8")).get("backup_file"):
-                runs.append(record.parent.name)
+            backup = json.loads(record.read_text(encoding="utf-8")).get("backup_file")
         except (OSError, ValueError, AttributeError):
             continue
+        if backup:
+            runs[record.parent.name] = str(backup)
     return runs
 
 
-def latest_series(backup_dir: str, host: str) -> Series:
+def latest_series(backup_dir: str, report_dir: str, host: str) -> Series:
     """The host's last change series (module docstring); InputError naming the folder when it holds no backup."""
     folder = host_folder(backup_dir, host)
     found = _backups(folder)
@@ -82,14 +86,15 @@ def latest_series(backup_dir: str, host: str) -> Series:
     if stopped:
         how += " (%d write(s) stopped part-way and the run(s) after them are one change), back to the state " \
                "before %s" % (stopped, series[-1].stem)
-    return Series(tuple(series), how)
+    run_of = {backup: run for run, backup in _backups_by_run(Path(report_dir).expanduser(), host).items()}
+    return Series(tuple(series), how, tuple(run_of.get(str(path)) for path in series))
 
 
 def run_series(report_dir: str, run_id: str, host: str) -> Series:
     """The backup run ``run_id`` recorded for ``host``; InputError listing the runs that have one otherwise."""
     reports = Path(report_dir).expanduser()
     record_file = result_path(reports, run_id, host)
-    runs = _runs_with_backup(reports, host)
+    runs = list(_backups_by_run(reports, host))
     choices = ("runs with a backup of %s: %s" % (host, ", ".join(runs)) if runs
                else "no run in %s recorded a backup of %s" % (reports, host))
     try:
@@ -105,7 +110,8 @@ def run_series(report_dir: str, run_id: str, host: str) -> Series:
     if not backup:
         raise InputError("schannel_restore_run_id %r changed nothing on %s (its result file names no backup), so "
                          "there is nothing of that run to undo; %s" % (run_id, host, choices))
-    return Series((Path(backup),), "the backup run %s recorded for %s: the state before that run" % (run_id, host))
+    return Series((Path(backup),), "the backup run %s recorded for %s: the state before that run" % (run_id, host),
+                  (run_id,))
 
 
 def choose_series(host: str, *, backup_file: str | None, run_id: str | None, backup_dir: str,
@@ -115,7 +121,7 @@ def choose_series(host: str, *, backup_file: str | None, run_id: str | None, bac
         return Series((Path(backup_file).expanduser(),), "the file given (backup_file), exactly")
     if run_id:
         return run_series(report_dir, run_id, host)
-    return latest_series(backup_dir, host)
+    return latest_series(backup_dir, report_dir, host)
 
 
 def check_managed(ops: Sequence[RegOp], where: str) -> None:
@@ -141,16 +147,23 @@ def check_managed(ops: Sequence[RegOp], where: str) -> None:
 def load_series(series: Series, host: str) -> tuple[list[list[RegOp]], list[dict[str, Any]]]:
     """Each file's operations (newest first) and a summary of it, after the host, schema and managed checks."""
     per_file, shown = [], []
-    for path in series.files:
+    for path, run in zip(series.files, series.runs or [None] * len(series.files), strict=True):
         document, ops = load_backup(str(path))
         if str(document.get("host")) != host:
             raise InputError("backup_file %s was written for host %r, not %r: restore it on that host"
                              % (path, document.get("host"), host))
         check_managed(ops, "backup_file %s" % path)
         per_file.append(ops)
-        shown.append({"file": str(path), "created": document.get("created"), "operations": len(ops),
+        shown.append({"file": str(path), "run_id": run, "created": document.get("created"), "operations": len(ops),
                       "stopped_part_way": partial_record_path(path).exists()})
     return per_file, shown
+
+
+def plan_lines(series: Series, shown: Sequence[dict[str, Any]]) -> list[str]:
+    """What check mode shows of a restore before its values: how the backups were chosen, then each file."""
+    return [series.how] + ["%s (%s%s, %d operation(s))" % (
+        entry["file"], "run %s" % entry["run_id"] if entry["run_id"] else "no result file names it",
+        ", its write stopped part-way" if entry["stopped_part_way"] else "", entry["operations"]) for entry in shown]
 
 
 def compose(per_file: Sequence[Sequence[RegOp]]) -> list[RegOp]:

@@ -61,9 +61,10 @@ def process_state(pid: int) -> str:
 
 
 def kill_controller(process: subprocess.Popen, timeout: float = 30) -> None:
-    """SIGKILL ansible-playbook and its forks at once, as a crash of the controller would. Its workers run in
-    sessions of their own (ansible-core detaches them), so a signal to the process group alone would let them
-    finish their tasks: the main process is stopped first so that it forks no more, then every process dies.
+    """SIGKILL ansible-playbook and its forks at once, as a crash of the controller's machine would. Its workers run
+    in sessions of their own (ansible-core detaches them), so a signal to the process group alone does not reach
+    them (they then stop by themselves before their next write: tests/scenarios/test_controller_kill.py); here the
+    main process is stopped first so that it forks no more, then every process dies.
 
     A signal is delivered asynchronously: the main process may still fork a worker after ``kill`` returns, so its
     descendants are listed only once /proc shows it stopped, and listed again until none is left alive."""

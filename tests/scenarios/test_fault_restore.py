@@ -75,8 +75,9 @@ def test_restore_after_a_fault_and_its_rerun_returns_every_host(fleet, tmp_path,
         text = output(check)
         for host in HOSTS:
             assert "the latest change series of %s: 2 backup(s)" % host in text
-            for backup in controller.backups(host):
-                assert str(backup) in text
+            first, second = controller.backups(host)
+            assert "%s (run fault, its write stopped part-way" % first in text
+            assert "%s (run rerun," % second in text
             assert writes(fleet.control.counters(host)) == 0
             assert registry(fleet, host) == hardened[host]
         assert "1 write(s) stopped part-way" in text
