@@ -102,6 +102,8 @@ def test_controller_killed_mid_write_leaves_every_write_recoverable(tmp_path):
         assert written, "the kill came before any write"
         partly = [h for h in written if controller.backups(h)]
         assert partly == written, "a host got writes without a backup on the controller"
+        # and a record that its write did not finish (written before the first value), for the next run to read
+        assert all(list((controller.backup_dir / h).glob("*.partial.json")) for h in written)
         assert writes(counters[UNTOUCHED]) == 0
 
         # drift shows the half-written hosts as they are: fewer values left than on the untouched host
