@@ -197,6 +197,15 @@ def partial_record_path(backup_json: Path) -> Path:
     return backup_json.with_name(backup_json.name[:-len(".json")] + ".partial.json")
 
 
+def close_partial_record(backup_json: Path) -> None:
+    """Mark the stopped write of ``backup_json`` as undone by a restore: its record is kept, renamed
+    ``<stamp>.partial.restored``, so that a later change series no longer reaches back to it and no later run
+    says it completes it."""
+    record = partial_record_path(backup_json)
+    if record.exists():
+        record.replace(record.with_name(record.name[:-len(".json")] + ".restored"))
+
+
 def write_partial_record(
     folder: Path, run_stamp: str, host: str, *, written: Iterable[dict[str, Any]],
     not_written: Iterable[dict[str, Any]],

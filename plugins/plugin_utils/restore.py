@@ -31,6 +31,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import (
     preflight_lockout,
     write_changes,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import close_partial_record
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import change_as_dict
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, HostError
@@ -140,7 +141,10 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
         "reboot_required": reboot_required,
         "warnings": warnings,
     })
-    if check_mode or not result["changed"]:
+    if check_mode:
+        return result
+    if not result["changed"]:
+        close_series(series)
         return result
     try:
         for key in present_doomed:
@@ -162,4 +166,11 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
         failure.unreachable = error.unreachable
         failure.extra = result
         raise failure from None
+    close_series(series)
     return result
+
+
+def close_series(series: Series) -> None:
+    """The stopped writes a restore undid no longer belong to the next change series (backup.close_partial_record)."""
+    for path in series.files:
+        close_partial_record(path)

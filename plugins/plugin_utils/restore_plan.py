@@ -7,7 +7,9 @@ The rule (README "Backups and rollback"):
 - **by default**, the change series being undone: the host's latest backup, and before it every backup whose write
   stopped part-way (a ``<stamp>.partial.json`` record beside it: a fault, or a controller killed mid-write), back to
   the first backup whose write completed. A partial run and the run that completed it are one change: the re-run's
-  backup was taken of the half-written host, and only the partial run's backup holds the state before the change;
+  backup was taken of the half-written host, and only the partial run's backup holds the state before the change.
+  A restore that puts a stopped write's backup back closes it (its record becomes ``<stamp>.partial.restored``):
+  the next change series starts after it;
 - **by run id**, the backup that run's result file names for the host: the state before that run;
 - **by file**, exactly that file.
 

@@ -20,7 +20,10 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
     SetValue,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, RegValue  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import private_dir  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (  # noqa: E402
+    close_partial_record,
+    private_dir,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import transport_problems  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.restore_plan import (  # noqa: E402
@@ -123,3 +126,13 @@ def test_private_dir_makes_every_missing_level_0700_whatever_the_umask(tmp_path)
         os.umask(old)
     for path in (made, made.parent, made.parent.parent):
         assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+
+
+def test_a_restored_stopped_write_no_longer_belongs_to_the_next_series(tmp_path):
+    host = tmp_path / "ms001"
+    stopped = backup(host, "20261202T000000.000000Z", partial=True)
+    close_partial_record(stopped)
+    assert (host / "20261202T000000.000000Z.partial.restored").exists()
+    later = backup(host, "20261205T000000.000000Z")
+    assert choose_series("ms001", backup_file=None, run_id=None, backup_dir=str(tmp_path),
+                         report_dir="/none").files == (later,)
