@@ -73,6 +73,8 @@ def test_workers_stop_writing_once_their_controller_is_killed(tmp_path):
         again = controller.run("fleetsec.schannel.harden", fleet.inventory, **RUN)
         assert again.returncode == 0, output(again)[-3000:]
         assert "stopped part-way" in output(again)
+        folders = [controller.report_dir, *(p for p in controller.report_dir.rglob("*") if p.is_dir())]
+        assert all((p.stat().st_mode & 0o777) == 0o700 for p in folders), folders
         restore = controller.run("fleetsec.schannel.restore", fleet.inventory, **RUN)
         assert restore.returncode == 0, output(restore)[-3000:]
         for host in HOSTS:
