@@ -28,6 +28,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils import lifeline
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (
     INTERRUPTED,
+    backups_in,
     host_dir,
     partial_record_path,
     stamp,
@@ -220,7 +221,7 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
 def earlier_stops(folder: Path) -> list[str]:
     """A warning when the host's latest backup is of a write that stopped part-way: this run completes it, and a
     restore with defaults undoes both runs as one change (restore_plan)."""
-    backups = sorted(p for p in folder.glob("*.json") if not p.name.endswith(".partial.json"))
+    backups = backups_in(folder)
     if not backups or not partial_record_path(backups[-1]).exists():
         return []
     return ["the write of %s stopped part-way (%s): this run completes it, and a restore with defaults undoes both "

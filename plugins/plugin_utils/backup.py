@@ -197,6 +197,13 @@ def partial_record_path(backup_json: Path) -> Path:
     return backup_json.with_name(backup_json.name[:-len(".json")] + ".partial.json")
 
 
+def backups_in(folder: Path) -> list[Path]:
+    """A host folder's backup JSONs, oldest first (their names are UTC stamps); partial records are not backups."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.json") if not p.name.endswith(".partial.json"))
+
+
 def close_partial_record(backup_json: Path) -> None:
     """Mark the stopped write of ``backup_json`` as undone by a restore: its record is kept, renamed
     ``<stamp>.partial.restored``, so that a later change series no longer reaches back to it and no later run

@@ -31,6 +31,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.describe import 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import DeleteKey, DeleteValue, RegOp, SetValue
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import key_id, value_id
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (
+    backups_in,
     host_folder,
     load_backup,
     partial_record_path,
@@ -50,13 +51,6 @@ class Series:
     runs: tuple[str | None, ...] = ()
 
 
-def _backups(folder: Path) -> list[Path]:
-    """The host's backup JSONs, oldest first (their names are UTC stamps); partial records are not backups."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.json") if not p.name.endswith(".partial.json"))
-
-
 def _backups_by_run(report_dir: Path, host: str) -> dict[str, str]:
     """Run id -> the backup file its result file for ``host`` names (the runs ``run_id`` can be), oldest first."""
     runs = {}
@@ -73,7 +67,7 @@ def _backups_by_run(report_dir: Path, host: str) -> dict[str, str]:
 def latest_series(backup_dir: str, report_dir: str, host: str) -> Series:
     """The host's last change series (module docstring); InputError naming the folder when it holds no backup."""
     folder = host_folder(backup_dir, host)
-    found = _backups(folder)
+    found = backups_in(folder)
     if not found:
         raise InputError(
             "no backup of %s in %s (schannel_backup_dir / backup_dir): nothing that win_schannel changed on this "
