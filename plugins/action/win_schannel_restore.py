@@ -9,14 +9,21 @@ from typing import Any, ClassVar
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import WsmanAction
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.restore import run_restore
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.restore_plan import choose_series
 
 
 class ActionModule(WsmanAction):
     ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {
-        "backup_file": {"type": "path", "required": True},
+        "backup_file": {"type": "path"},
+        "run_id": {"type": "str"},
+        "backup_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/backups"},
+        "report_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/reports"},
         "allow_lockout": {"type": "bool", "default": False},
     }
 
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
-        return run_restore(session, args["backup_file"], self.inventory_name(task_vars),
-                           allow_lockout=args["allow_lockout"], check_mode=bool(self._task.check_mode))
+        host = self.inventory_name(task_vars)
+        series = choose_series(host, backup_file=args["backup_file"], run_id=args["run_id"],
+                               backup_dir=args["backup_dir"], report_dir=args["report_dir"])
+        return run_restore(session, series, host, allow_lockout=args["allow_lockout"],
+                           check_mode=bool(self._task.check_mode))

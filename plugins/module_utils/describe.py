@@ -35,6 +35,8 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_SZ,
     RegValue,
     Snapshot,
+    ValueId,
+    value_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import ALGORITHM_OPTIONS, SIDES, WINHTTP_FLAGS
 
@@ -64,6 +66,16 @@ def described_values(os_key: str) -> list[tuple[str, str]]:
     out += [(key, WINHTTP_VALUE) for key in WINHTTP_KEYS]
     out.append((FIPS_KEY, "Enabled"))
     return out
+
+
+def managed_values() -> frozenset[ValueId]:
+    """Every value the collection writes on any Windows version it supports, by ``value_id``: the only
+    values a restore may set or delete, and (their keys) the only keys it may delete. An in-place upgrade keeps a
+    backup of the earlier version restorable, so the set is the union over the versions."""
+    protocols = [(catalog.protocol_key(name, side), value) for name in catalog.PROTOCOLS for side in SIDES
+                 for value in ("Enabled", "DisabledByDefault")]  # written wherever disabled, even if not shipped
+    return frozenset(value_id(key, name) for key, name in protocols + [
+        pair for os_key in catalog.OS_KEYS for pair in described_values(os_key)])
 
 
 def _dword(value: RegValue | None) -> int | str | None:

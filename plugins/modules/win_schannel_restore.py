@@ -10,9 +10,16 @@ module: win_schannel_restore
 short_description: Put a Windows host's Schannel values back exactly as a win_schannel backup recorded them
 version_added: 0.1.0
 description:
-  - Takes a backup JSON that M(fleetsec.schannel.win_schannel) wrote and puts every value it recorded back as it
+  - Takes backup JSONs that M(fleetsec.schannel.win_schannel) wrote and puts every value they recorded back as it
     was, with its registry type, deleting the values and keys that did not exist before, over WMI C(StdRegProv)
     (no PowerShell, no remote shell).
+  - Which backups - one file (O(backup_file)), the backup a run recorded for the host (O(run_id)), or by default
+    the host's latest change series in O(backup_dir) - the latest backup and before it every backup whose write
+    stopped part-way (a C(<stamp>.partial.json) beside it), put back newest first, so the host returns to its
+    state before the change (a stopped write and the run that completed it are one change).
+  - Refuses, before the host is contacted, a backup of another host, of another schema, or with any operation
+    outside the Schannel keys and values the collection manages, naming it; and an empty backup folder or an
+    unknown run id, saying what to give instead.
   - Writes only what differs, so running it twice changes nothing the second time.
   - Runs the same lock-out pre-flight as win_schannel on the state the host will hold afterwards.
   - The backup must have been written for the same inventory host.
@@ -20,9 +27,22 @@ author:
   - fleetsec.schannel contributors (@fleetsec)
 options:
   backup_file:
-    description: Path on the controller of the backup JSON (the C(.json) beside the C(.reg) of one run).
+    description: Path on the controller of one backup JSON (the C(.json) beside the C(.reg) of one run), put back
+      exactly. Takes precedence over O(run_id).
     type: path
-    required: true
+  run_id:
+    description: Put back the backup this run's result file (C(<report_dir>/<run_id>/<host>.json)) names for the
+      host - the state before that run.
+    type: str
+  backup_dir:
+    description: Where win_schannel wrote its backups (one folder per inventory host); the latest change series
+      is taken from there when neither O(backup_file) nor O(run_id) is given.
+    type: path
+    default: ~/.ansible/fleetsec_schannel/backups
+  report_dir:
+    description: Where the runs' result files are, for O(run_id).
+    type: path
+    default: ~/.ansible/fleetsec_schannel/reports
   allow_lockout:
     description: Restore even when the result would cut an HTTPS/CredSSP management channel; a warning says so.
     type: bool
@@ -43,12 +63,33 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Undo the latest change series of each host
+  fleetsec.schannel.win_schannel_restore:
+    backup_dir: /var/lib/fleetsec/backups
+
 - name: Put back what a hardening run changed
   fleetsec.schannel.win_schannel_restore:
     backup_file: "{{ schannel.backup_file }}"
 """
 
 RETURN = r"""
+series:
+  description: How the backups were chosen, in words (the form, and for the default the files and any stopped
+    write).
+  returned: when the host answered
+  type: str
+backups:
+  description: The backups put back, newest first (C(file), C(run_id) of the run whose result file names it or
+    null, C(created), C(operations), C(stopped_part_way)).
+  returned: when the host answered
+  type: list
+  elements: dict
+plan:
+  description: What check mode shows before the values - C(series), then one line per backup (file, run, whether
+    its write stopped part-way, operations).
+  returned: when the host answered
+  type: list
+  elements: str
 changed:
   description: Whether values were (or in check mode would be) written or deleted.
   returned: always

@@ -11,14 +11,20 @@ serve a batch of hosts from one task overrides ``run_validated`` (win_schannel; 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session, open_session
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils import lifeline
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import (
+    ALLOW_INSECURE_VAR,
+    Session,
+    open_session,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
 
 
@@ -38,6 +44,12 @@ def check_arguments(spec: dict[str, Any], given: dict[str, Any], what: str) -> d
     return validation.validated_parameters
 
 
+def insecure_allowed(templar: Any, variables: Mapping[str, Any]) -> bool:
+    """The host's lab opt-in for a transport that sends credentials or messages in clear (connection.py)."""
+    raw = variables.get(ALLOW_INSECURE_VAR, False)
+    return boolean(templar.template(raw) if isinstance(raw, str) else raw, strict=False)
+
+
 def run_on_host(open_host: Callable[[], Session], job: Callable[[Session], dict[str, Any]]) -> dict[str, Any]:
     """One host's task result: open its session, run the job, map any FleetsecError with ``to_result()``, and add
     ``calls`` (the WS-Man requests it cost), failed or not. The same for a task per host and for a batch."""
@@ -48,6 +60,8 @@ def run_on_host(open_host: Callable[[], Session], job: Callable[[Session], dict[
         result.update(job(session))
     except FleetsecError as error:
         result.update(error.to_result())
+    if session is not None and session.warnings:
+        result["warnings"] = [*session.warnings, *(result.get("warnings") or [])]
     result["calls"] = calls_of(session)
     return result
 
@@ -61,6 +75,8 @@ class WsmanAction(ActionBase):
     MAX_RECONNECTS = 3
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        lifeline.watch()  # this worker's controller: its writes stop when that process is gone
+        self.allow_insecure = insecure_allowed(self._templar, task_vars or {})
         result = super().run(tmp, task_vars)
         del tmp
         try:
@@ -70,11 +86,14 @@ class WsmanAction(ActionBase):
             result["calls"] = calls_of(None)
             return result
         result.update(self.run_validated(args, task_vars or {}))
+        if lifeline.controller_gone():
+            lifeline.exit_orphan()  # the result has no one to go to, and sending it would block for ever
         return result
 
     def run_validated(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         """The task's result once its arguments are valid: by default ``run_job`` on this task's host."""
-        return run_on_host(lambda: open_session(self._connection, self.MAX_RECONNECTS),
+        return run_on_host(lambda: open_session(self._connection, self.MAX_RECONNECTS,
+                                                allow_insecure=self.allow_insecure),
                            lambda session: self.run_job(session, args, task_vars))
 
     def validated_args(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
@@ -24,8 +25,12 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     key_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import POLICY_OPTIONS, Settings
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils import lifeline
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (
+    INTERRUPTED,
+    backups_in,
     host_dir,
+    partial_record_path,
     stamp,
     write_backup,
     write_partial_record,
@@ -41,6 +46,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state impor
     read_host,
     set_marker,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.lifeline import ControllerGone, exit_orphan
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.lockout import (
     controller_tls,
     lockout_problems,
@@ -98,13 +104,15 @@ def preflight_lockout(settings: Settings, os_key: str, endpoint: Endpoint, allow
 def write_changes(
     reg: StdRegProv, changes: Sequence[Change], snapshot: Snapshot
 ) -> tuple[list[Change], FleetsecError | None]:
-    """Write in order; return what was written and the error that stopped it (or None)."""
+    """Write in order; return what was written and the error that stopped it (or None): a fault, or the controller
+    gone (lifeline.ControllerGone, checked before each write)."""
     written: list[Change] = []
     created: set[str] = set()
     for change in changes:
         kid = key_id(change.key)
         exists = True if kid in created else snapshot.key_exists(change.key)
         try:
+            lifeline.check()
             write_change(reg, change, exists)
         except FleetsecError as error:
             return written, error
@@ -182,16 +190,24 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
     except FleetsecError as error:
         error.extra = result
         raise
+    warnings += earlier_stops(folder)
     if options.backup:
         files = write_backup(folder, run_stamp, host, changes=changes, snapshot=state.snapshot,
                              os_info=result["os"])
         result["backup_file"] = str(files.json_path)
+    # Until the write ends, a record says it has not: what is left of a worker killed with its controller.
+    record = write_partial_record(folder, run_stamp, host, written=[], not_written=map(change_as_dict, changes),
+                                  error=INTERRUPTED, backup_file=result["backup_file"])
     written, error = write_changes(reg, changes, state.snapshot)
     if error is not None:
-        raise partial_write_error(error, folder, run_stamp, host, written=written, changes=changes, result=result,
-                                  already_pending=already_pending)
+        stopped = partial_write_error(error, folder, run_stamp, host, written=written, changes=changes,
+                                      result=result, already_pending=already_pending)
+        if isinstance(error, ControllerGone):
+            exit_orphan()
+        raise stopped
     if reboot_required:
         set_marker(reg, facts, state.marker, state.snapshot.key_exists(MARKER[0]))
+    record.unlink()
     result["readback"] = read_back(reg, written)
     if not result["readback"]["ok"]:
         failure = HostError("read-back after the write differs from what was written (another writer, or a "
@@ -202,8 +218,18 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
     return result
 
 
+def earlier_stops(folder: Path) -> list[str]:
+    """A warning when the host's latest backup is of a write that stopped part-way: this run completes it, and a
+    restore with defaults undoes both runs as one change (restore_plan)."""
+    backups = backups_in(folder)
+    if not backups or not partial_record_path(backups[-1]).exists():
+        return []
+    return ["the write of %s stopped part-way (%s): this run completes it, and a restore with defaults undoes both "
+            "as one change" % (backups[-1].stem, partial_record_path(backups[-1]))]
+
+
 def partial_write_error(
-    error: FleetsecError, folder: Any, run_stamp: str, host: str, *, written: Sequence[Change],
+    error: FleetsecError, folder: Path, run_stamp: str, host: str, *, written: Sequence[Change],
     changes: Sequence[Change], result: dict[str, Any], already_pending: bool,
 ) -> FleetsecError:
     """The write error, with what was and was not written in the result and in a record beside the backup.

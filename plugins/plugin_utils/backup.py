@@ -54,14 +54,27 @@ def stamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S.%fZ")
 
 
-def host_dir(backup_dir: str, host: str) -> Path:
-    """``<backup_dir>/<host>`` created 0700 (the host name may not climb out of backup_dir)."""
-    if not host or host in (".", "..") or "/" in host or "\\" in host:
-        raise InputError("inventory host name %r cannot name a backup folder" % host)
-    path = Path(os.path.expanduser(backup_dir)) / host
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+def private_dir(path: Path) -> Path:
+    """``path`` and every missing parent created 0700, whatever the umask (``mkdir(parents=True)`` gives the parents
+    it creates the umask's mode, 0755 as a rule); ``path`` itself is made 0700 if it existed."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        directory.chmod(0o700)
     path.chmod(0o700)
     return path
+
+
+def host_folder(backup_dir: str, host: str) -> Path:
+    """``<backup_dir>/<host>``, not created (the host name may not climb out of backup_dir)."""
+    if not host or host in (".", "..") or "/" in host or "\\" in host:
+        raise InputError("inventory host name %r cannot name a backup folder" % host)
+    return Path(os.path.expanduser(backup_dir)) / host
+
+
+def host_dir(backup_dir: str, host: str) -> Path:
+    """``<backup_dir>/<host>`` created 0700, with any missing parent (the backup root included) 0700 too."""
+    return private_dir(host_folder(backup_dir, host))
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -176,10 +189,18 @@ def load_backup(path: str) -> tuple[dict[str, Any], list[RegOp]]:
 
     ``created_parents`` (absent in backups of earlier releases: none) must be a list of HKLM key paths.
     """
+    file = Path(os.path.expanduser(path))
+    if file.is_dir():
+        raise InputError("backup_file %s is a folder: name one backup in it (a <UTC time>.json that win_schannel "
+                         "wrote), or leave backup_file out to restore the host's latest change" % path)
     try:
-        document = json.loads(Path(os.path.expanduser(path)).read_text(encoding="utf-8"))
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("backup_file %s does not exist: give the path of a backup JSON that win_schannel wrote "
+                         "(<backup_dir>/<host>/<UTC time>.json)" % path) from None
     except (OSError, ValueError) as exc:
-        raise InputError("backup_file %s cannot be read as JSON: %s" % (path, exc)) from None
+        raise InputError("backup_file %s cannot be read as JSON (%s): give a backup JSON that win_schannel wrote"
+                         % (path, exc)) from None
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise InputError("backup_file %s is not a win_schannel backup (schema %r expected)" % (path, SCHEMA))
     if document.get("schema_version") != SCHEMA_VERSION:
@@ -194,6 +215,32 @@ def load_backup(path: str) -> tuple[dict[str, Any], list[RegOp]]:
                                                 for k in parents):
         raise InputError("backup_file %s: created_parents must be a list of HKLM\\ key paths" % path)
     return document, ops
+
+
+# What a partial record says from before the first write until the write ends: a worker killed with its controller
+# (or a host lost for good) leaves it so, and the next run and the restore read it.
+INTERRUPTED = "the write did not finish: the controller stopped before it ended (killed, or lost its host)"
+
+
+def partial_record_path(backup_json: Path) -> Path:
+    """The partial-write record that belongs to a backup JSON (same stamp)."""
+    return backup_json.with_name(backup_json.name[:-len(".json")] + ".partial.json")
+
+
+def backups_in(folder: Path) -> list[Path]:
+    """A host folder's backup JSONs, oldest first (their names are UTC stamps); partial records are not backups."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.json") if not p.name.endswith(".partial.json"))
+
+
+def close_partial_record(backup_json: Path) -> None:
+    """Mark the stopped write of ``backup_json`` as undone by a restore: its record is kept, renamed
+    ``<stamp>.partial.restored``, so that a later change series no longer reaches back to it and no later run
+    says it completes it."""
+    record = partial_record_path(backup_json)
+    if record.exists():
+        record.replace(record.with_name(record.name[:-len(".json")] + ".restored"))
 
 
 def write_partial_record(

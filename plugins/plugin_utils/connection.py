@@ -25,6 +25,35 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol i
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, redact
 
 SUPPORTED = "winrm"
+# The lab opt-in for the transports refused below: an inventory (or role, or extra) variable, read per host.
+ALLOW_INSECURE_VAR = "schannel_allow_insecure_transport"
+# pywinrm's names for HTTP Basic authentication (winrm/transport.py: "plaintext" and "ssl" are Basic too).
+_BASIC = frozenset({"basic", "plaintext", "ssl"})
+
+
+def transport_problems(scheme: str, transport: str, kwargs: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """What is unsafe in a host's WinRM settings: the reason to refuse before any credential is sent (or None), and
+    warnings. Over plain HTTP, Basic sends the password base64-encoded, in clear, in every request (RFC 7617 section
+    4), and with ``message_encryption: never`` every message (registry data, and for NTLM a handshake open to relay)
+    goes in clear; WinRM itself refuses both unless its policy allows unencrypted traffic (AllowUnencryptedTraffic,
+    "Allow unencrypted traffic"). With certificate validation off, any machine in the path can pose as the host."""
+    fix = ("use HTTPS (ansible_winrm_scheme: https, port 5986), or NTLM/Kerberos with message encryption over HTTP "
+           "(ansible_winrm_transport: ntlm or kerberos, ansible_winrm_message_encryption: auto or always); a lab "
+           "may set %s: true to send it anyway" % ALLOW_INSECURE_VAR)
+    refusal = None
+    if scheme == "http" and transport in _BASIC:
+        refusal = ("ansible_winrm_transport %s over ansible_winrm_scheme http sends the password in clear (HTTP "
+                   "Basic, no TLS): refused before anything was sent; %s" % (transport, fix))
+    elif scheme == "http" and str(kwargs.get("message_encryption", "auto")) == "never":
+        refusal = ("ansible_winrm_message_encryption never over ansible_winrm_scheme http sends every WinRM "
+                   "message in clear (transport %s): refused before anything was sent; %s" % (transport, fix))
+    warnings = []
+    if scheme == "https" and str(kwargs.get("server_cert_validation", "validate")) == "ignore":
+        warnings.append("ansible_winrm_server_cert_validation is ignore: the host's certificate is not checked, so "
+                        "anyone between this controller and the host can pose as it and read the credentials; set "
+                        "it to validate with ansible_winrm_ca_trust_path naming the CA that signed the host's "
+                        "certificate")
+    return refusal, warnings
 
 
 @dataclass(frozen=True)
@@ -50,6 +79,7 @@ class Session:
 
     client: WsmanClient
     endpoint: Endpoint
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,11 +95,14 @@ class WinrmTarget:
     # Kerberos with a ticket ansible-core gets itself (kinit into a ccache it names in the process environment):
     # the ticket must be obtained in the process that opens the session, for one host at a time.
     managed_kerberos: bool = False
+    # What the task result warns of (transport_problems), and the loud warning of an insecure transport allowed.
+    warnings: tuple[str, ...] = ()
 
 
-def winrm_target(connection: Any, timeout: int | None = None) -> WinrmTarget:
+def winrm_target(connection: Any, timeout: int | None = None, allow_insecure: bool = False) -> WinrmTarget:
     """The WinRM endpoint and pywinrm arguments of a task's connection; InputError for a connection type other than
-    winrm.
+    winrm, and for a transport that would send credentials or messages in clear (``transport_problems``) unless
+    ``allow_insecure`` (then it is a warning).
 
     ``timeout`` (seconds) overrides the operation and read timeouts, for short probes such as waiting for a host to
     come back from a reboot.
@@ -101,8 +134,14 @@ def winrm_target(connection: Any, timeout: int | None = None) -> WinrmTarget:
         kwargs["read_timeout_sec"] = timeout + 10
     endpoint = Endpoint(host=host, port=int(connection._winrm_port), scheme=str(connection._winrm_scheme),
                         transport=str(transport), url=url)
+    refusal, warnings = transport_problems(endpoint.scheme, endpoint.transport, kwargs)
+    if refusal is not None and not allow_insecure:
+        raise InputError(refusal, code="insecure_transport")
+    if refusal is not None:
+        warnings.insert(0, "INSECURE TRANSPORT ALLOWED (%s: true): %s" % (ALLOW_INSECURE_VAR, refusal.split(":")[0]))
     return WinrmTarget(endpoint=endpoint, kwargs=kwargs, password=connection._winrm_pass or "",
-                       managed_kerberos=transport == "kerberos" and bool(connection._kerb_managed))
+                       managed_kerberos=transport == "kerberos" and bool(connection._kerb_managed),
+                       warnings=tuple(warnings))
 
 
 def open_target(target: WinrmTarget, max_reconnects: int = 3) -> Session:
@@ -118,12 +157,13 @@ def open_target(target: WinrmTarget, max_reconnects: int = 3) -> Session:
                                          [target.password])) from None
 
     client = client_for_protocol(new_protocol(), reconnect=new_protocol, max_reconnects=max_reconnects)
-    return Session(client=client, endpoint=target.endpoint)
+    return Session(client=client, endpoint=target.endpoint, warnings=target.warnings)
 
 
-def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None = None) -> Session:
+def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None = None,
+                 allow_insecure: bool = False) -> Session:
     """The WS-Man client for a task's connection (see ``winrm_target`` and ``open_target``)."""
-    target = winrm_target(connection, timeout)
+    target = winrm_target(connection, timeout, allow_insecure)
     if target.managed_kerberos:
         connection._kerb_auth(connection._winrm_user, target.password)
     return open_target(target, max_reconnects)

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import insecure_allowed
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import Opener, failing
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import open_target, winrm_target
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
@@ -38,6 +39,8 @@ class HostConnections:
         self.action = action
         self.hostvars = hostvars
         self._plugins: dict[str, Any] = {}
+        # The last host's lab opt-in for an insecure transport (valid until the next for_host, like the plugin).
+        self.allow_insecure = False
 
     def for_host(self, name: str) -> Any:
         """The connection plugin, options set for host ``name`` (valid until the next call)."""
@@ -72,6 +75,7 @@ class HostConnections:
         task_keys.pop("retries", None)
         connection.set_options(task_keys=task_keys,
                                var_options=connection._resolve_option_variables(variables, templar))
+        self.allow_insecure = insecure_allowed(templar, variables)
         return connection
 
 
@@ -86,7 +90,8 @@ def batch_openers(action: Any, hostvars: Any, names: list[str], max_reconnects: 
     connections = HostConnections(action, hostvars)
     for name in names:
         try:
-            target = winrm_target(connections.for_host(name))
+            connection = connections.for_host(name)
+            target = winrm_target(connection, allow_insecure=connections.allow_insecure)
         except FleetsecError as error:
             yield name, failing(error)
             continue

@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import private_dir
+
 SCHEMA = "fleetsec.schannel/host-result"
 SCHEMA_VERSION = 1
 STATUSES = ("compliant", "drifted", "changed", "reboot_pending", "failed", "unreachable")
@@ -222,9 +224,7 @@ def result_path(report_dir: str | os.PathLike, run_id: str, host: str) -> Path:
 def write(report_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path:
     """Store the record atomically (a reader never sees half a file); file 0600 in directories 0700."""
     path = result_path(report_dir, record["run_id"], record["host"])
-    for directory in (path.parent.parent, path.parent):
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    private_dir(path.parent)
     handle, temporary = tempfile.mkstemp(prefix=".%s." % record["host"], suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -1,8 +1,9 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_schannel_restore's job: put back exactly what a win_schannel backup JSON recorded, over WMI.
+"""win_schannel_restore's job: put back exactly what win_schannel backup JSONs recorded, over WMI.
 
-The backup's operations (``backup.load_backup``) are the ones its ``.reg`` twin holds: delete the keys the change
+Which backups, and their operations composed into one list, come from ``restore_plan``; each backup's operations
+(``backup.load_backup``) are the ones its ``.reg`` twin holds: delete the keys the change
 created (with everything below them), set the prior values back with their types, delete the values that did not
 exist. Only what differs from the host's current state is written, so a restore is idempotent. The same pre-flight
 as win_schannel runs on the state the host will hold afterwards: it must keep a protocol and a suite in common with
@@ -24,15 +25,16 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     value_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings, parse_settings
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils import lifeline
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import (
     RefusedError,
     preflight_lockout,
     write_changes,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import load_backup
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import close_partial_record
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import change_as_dict
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, HostError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, HostError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import (
     MARKER,
     PROTOCOLS_CONTAINER,
@@ -40,6 +42,13 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state impor
     os_result,
     read_supported_os,
     set_marker,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.restore_plan import (
+    Series,
+    compose,
+    load_series,
+    plan_lines,
+    under_key,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
     WBEM_E_TYPE_MISMATCH,
@@ -50,10 +59,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov impor
 )
 
 _STATES = {"enabled", "disabled", "default"}
-
-
-def _under(kid: str, parent: str) -> bool:
-    return kid == key_id(parent) or kid.startswith(key_id(parent) + "\\")
 
 
 def settings_of_state(state: dict[str, Any]) -> Settings:
@@ -112,12 +117,12 @@ def empty_created_parents(reg: StdRegProv, parents: list[str], deleted: list[str
     return empty
 
 
-def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout: bool,
+def run_restore(session: Session, series: Series, host: str, *, allow_lockout: bool,
                 check_mode: bool) -> dict[str, Any]:
-    document, ops = load_backup(backup_file)
-    if str(document.get("host")) != host:
-        raise InputError("backup_file %s was written for host %r, not %r: restore it on that host"
-                         % (backup_file, document.get("host"), host))
+    """Put ``series`` back on the host (restore_plan); every file checked before the first request."""
+    per_file, shown, created_parents = load_series(series, host)
+    ops = compose(per_file)
+    backup_file = ", ".join(str(p) for p in series.files)
     reg = StdRegProv(session.client)
     facts = read_supported_os(session.client)
     doomed = [op.key for op in ops if isinstance(op, DeleteKey)]
@@ -134,10 +139,12 @@ def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout:
     snapshot = read_desired(reg, [*wanted.values(), MARKER], [PROTOCOLS_CONTAINER])
     marker = snapshot.values.pop(value_id(MARKER[0], MARKER[1]), None)
     present_doomed = [k for k in doomed if reg.enum_key(k) is not None]
-    present_doomed += empty_created_parents(reg, [k[5:] for k in document.get("created_parents", [])], present_doomed)
+    kept = [op.value.key for op in ops if isinstance(op, SetValue)]  # an older state's value keeps its key
+    created_parents = [k for k in created_parents if not any(under_key(key_id(v), k[5:]) for v in kept)]
+    present_doomed += empty_created_parents(reg, [k[5:] for k in created_parents], present_doomed)
     removed = [
         Change(v.key, v.name, v.type, v.data, None) for v in snapshot.values.values()
-        if any(_under(key_id(v.key), k) for k in present_doomed)
+        if any(under_key(key_id(v.key), k) for k in present_doomed)
     ]
     changes = removed + compute_changes(desired, snapshot)
     after = Snapshot(values=dict(snapshot.values))
@@ -147,7 +154,8 @@ def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout:
     for value in desired.values():
         if value is not None:
             after.values[value.id] = value
-    result: dict[str, Any] = {"os": os_result(facts)}
+    result: dict[str, Any] = {"os": os_result(facts), "series": series.how, "backups": shown,
+                              "plan": plan_lines(series, shown)}
     warnings: list[str] = []
     if changes or present_doomed:
         try:
@@ -166,10 +174,14 @@ def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout:
         "reboot_required": reboot_required,
         "warnings": warnings,
     })
-    if check_mode or not result["changed"]:
+    if check_mode:
+        return result
+    if not result["changed"]:
+        close_series(series)
         return result
     try:
         for key in present_doomed:
+            lifeline.check()
             delete_tree(reg, key)
         value_changes = [c for c in changes if c not in removed]
         learn_key_existence(reg, [c.key for c in value_changes if c.after is not None]
@@ -177,6 +189,8 @@ def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout:
         _written, error = write_changes(reg, value_changes, snapshot)
         if error is not None:
             raise error
+    except lifeline.ControllerGone:
+        lifeline.exit_orphan()  # nothing recorded: a restore is re-run as it is
         if reboot_required:
             set_marker(reg, facts, marker, snapshot.key_exists(MARKER[0]))
     except FleetsecError as error:
@@ -185,4 +199,11 @@ def run_restore(session: Session, backup_file: str, host: str, *, allow_lockout:
         failure.unreachable = error.unreachable
         failure.extra = result
         raise failure from None
+    close_series(series)
     return result
+
+
+def close_series(series: Series) -> None:
+    """The stopped writes a restore undid no longer belong to the next change series (backup.close_partial_record)."""
+    for path in series.files:
+        close_partial_record(path)

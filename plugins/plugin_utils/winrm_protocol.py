@@ -82,10 +82,18 @@ def classify(exc: Exception, operation: str, client: WsmanClient) -> WsmanError 
     if isinstance(exc, InvalidCredentialsError):
         # A 401 after the session had authenticated means the host dropped the NTLM/Kerberos context (service
         # restart, idle timeout): a fresh authentication may cure it. A 401 on the first request is a bad login.
+        if client.answered > 0:
+            return client.transport_error("authentication failed during %s: %s" % (operation, exc), exc,
+                                          status=401, connection_lost=True)
+        # WinRM answers 401 alike to a wrong password and to what its policy refuses: Basic while "Allow Basic
+        # authentication" (AllowBasic) is off, or Basic for a domain account; a message in clear over HTTP while
+        # "Allow unencrypted traffic" (AllowUnencryptedTraffic) is off (MS-WSMV 2.2.4.34; pywinrm issue #154).
         return client.transport_error(
-            "authentication failed during %s: %s" % (operation, exc), exc, status=401,
-            connection_lost=client.answered > 0,
-        )
+            "the host refused the login during %s (HTTP 401): its WinRM service policy does not accept this "
+            "transport (Basic needs AllowBasic, Basic takes local accounts only, and a message not encrypted over "
+            "HTTP needs AllowUnencryptedTraffic; see `winrm get winrm/config/service` on the host), or the user "
+            "name or password is wrong: use NTLM or Kerberos with message encryption, or HTTPS, then check "
+            "ansible_user and ansible_password (%s)" % (operation, exc), exc, status=401, connection_lost=False)
     if isinstance(exc, WinRMError):
         return client.transport_error("WinRM error during %s: %s" % (operation, exc), exc,
                                       connection_lost=is_connection_lost(exc))

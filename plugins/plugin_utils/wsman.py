@@ -464,9 +464,10 @@ class WsmanClient:
     def transport_error(
         self, message: str, exc: Exception, status: int | None = None, connection_lost: bool = False
     ) -> WsmanTransportError:
-        """A WsmanTransportError whose message holds none of this client's secrets."""
+        """A WsmanTransportError whose message holds none of this client's secrets, with the likely cause and fix."""
+        hint = connection_hint(message)
         return WsmanTransportError(
-            redact(message, self._secrets), status=status,
+            redact(message + (" -- " + hint if hint else ""), self._secrets), status=status,
             cause_type=type(exc).__module__ + "." + type(exc).__name__, connection_lost=connection_lost,
         )
 
@@ -474,6 +475,38 @@ class WsmanClient:
 # Texts of a connection that was open and went away (urllib3 ProtocolError "Connection aborted.",
 # http.client.RemoteDisconnected, ECONNRESET/EPIPE), as opposed to one that never opened (refused, timed out).
 _LOST = re.compile(r"Connection aborted|RemoteDisconnected|Connection reset|Broken pipe|\[Errno (?:104|32)\]")
+
+
+# The connection failures an administrator meets, by the text OpenSSL, urllib3 and the socket layer give them, with
+# their cause and fix. The TLS versions: a Windows Server 2008 R2 host's WinRM HTTPS listener negotiates TLS 1.0 only
+# until TLS 1.1/1.2 are enabled there (KB3140245 for WinHTTP; Schannel's TLS 1.2 is off by default on 2008 R2,
+# learn.microsoft.com "TLS/SSL Settings"), and OpenSSL 3 at its default security level 2 refuses TLS 1.0/1.1 (its
+# "ssl.c SSL_CTX_set_security_level": versions below TLS 1.2 need level 0).
+_HINTS = (
+    (re.compile(r"TLSV1_ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|no protocols available"),
+     "the host's WinRM HTTPS listener offers only TLS 1.0/1.1, which this controller's OpenSSL refuses; use HTTP "
+     "with message encryption (ansible_winrm_scheme: http, port 5985, NTLM or Kerberos) or enable TLS 1.2 there "
+     "first"),
+    (re.compile(r"WRONG_VERSION_NUMBER|wrong version number", re.IGNORECASE),
+     "the port does not speak TLS: ansible_winrm_scheme is https on an HTTP listener (5985 is HTTP, 5986 HTTPS); "
+     "set ansible_port and ansible_winrm_scheme to match"),
+    (re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|doesn't match|Hostname mismatch",
+                re.IGNORECASE),
+     "this controller does not trust the host's HTTPS certificate (or the certificate does not name the address in "
+     "ansible_host): set ansible_winrm_ca_trust_path to the CA that signed it, or reach the host by a name its "
+     "certificate holds"),
+    (re.compile(r"timed out|Timeout", re.IGNORECASE),
+     "the host did not answer in time: check that it is up and that its firewall lets the WinRM port through; for "
+     "a slow host raise ansible_winrm_connection_timeout"),
+    (re.compile(r"Connection refused|\[Errno 111\]"),
+     "nothing accepts connections on the WinRM port: check ansible_port and ansible_winrm_scheme, that the WinRM "
+     "service runs with a listener (winrm quickconfig) and that the firewall lets the port through"),
+)
+
+
+def connection_hint(text: str) -> str:
+    """The cause and fix of a connection failure whose text one of ``_HINTS`` recognises, else ""."""
+    return next((hint for pattern, hint in _HINTS if pattern.search(text)), "")
 
 
 def new_message_uuid() -> uuid.UUID:

@@ -23,7 +23,8 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import Ho
 
 
 def session(calls: int = 0) -> SimpleNamespace:
-    return SimpleNamespace(client=SimpleNamespace(calls=Counter({"GetDWORDValue": calls})), endpoint=None)
+    return SimpleNamespace(client=SimpleNamespace(calls=Counter({"GetDWORDValue": calls})), endpoint=None,
+                           warnings=())
 
 
 def test_each_host_gets_its_own_result_in_the_order_given_and_once():

@@ -29,6 +29,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     WsmanFault,
     WsmanProtocolError,
     WsmanTransportError,
+    connection_hint,
     parse_datetime,
     redact,
 )
@@ -376,8 +377,12 @@ def test_rejected_credentials_are_a_transport_error_without_password(protocol):
         InvalidCredentialsError("the specified credentials were rejected by the server"))
     with pytest.raises(WsmanTransportError) as info:
         client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
-    assert str(info.value) == ("authentication failed during EnumValues: "
-                               "the specified credentials were rejected by the server")
+    message = str(info.value)
+    # worded as the host's policy first (Basic, unencrypted traffic), then the credentials, with the fix
+    assert message.startswith("the host refused the login during EnumValues (HTTP 401): its WinRM service policy")
+    for words in ("AllowBasic", "AllowUnencryptedTraffic", "message encryption"):
+        assert words in message
+    assert message.endswith("(the specified credentials were rejected by the server)")
     assert info.value.status == 401
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__
@@ -471,3 +476,20 @@ def test_calls_are_counted_per_operation_even_when_they_fail():
     with pytest.raises(WsmanTransportError):
         down.get("urn:x")
     assert down.calls == {"Get": 1}
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1000)",
+     "offers only TLS 1.0/1.1, which this controller's OpenSSL refuses; use HTTP with message encryption"),
+    ("[SSL: WRONG_VERSION_NUMBER] wrong version number", "the port does not speak TLS"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
+     "set ansible_winrm_ca_trust_path to the CA that signed it"),
+    ("Read timed out. (read timeout=30)", "raise ansible_winrm_connection_timeout"),
+    ("[Errno 111] Connection refused", "winrm quickconfig"),
+], ids=["tls-version", "not-tls", "certificate", "timeout", "refused"])
+def test_connection_failures_carry_their_cause_and_fix(text, words):
+    assert words in connection_hint(text)
+
+
+def test_an_unknown_failure_gets_no_invented_hint():
+    assert connection_hint("something else entirely") == ""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import private_dir
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.model import build_report
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.render_html import render_html
@@ -24,7 +25,7 @@ FORMATS = {
 
 
 def write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(".%s.%d.tmp" % (path.name, os.getpid()))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
