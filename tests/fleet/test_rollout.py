@@ -1,0 +1,60 @@
+"""The rollout guard of ``harden`` with its defaults (``serial: 20%``, ``schannel_max_fail_percentage: 0``), for each
+kind of outcome in the first, a middle and the last serial batch (DESIGN "Rollout").
+
+Ten Windows Server 2019 hosts, so five batches of two: ms001-ms002 first, ms005-ms006 in the middle, ms009-ms010
+last. A host whose change failed or broke it (a write stopped part-way, a reboot that never returns, a TLS
+verification that fails after the change) stops the rollout after its batch; a host never touched (down, wrong
+password, writes refused, a connection setting the collection refuses) is recorded and does not stop the others.
+Either way the summary closes the run and the exit code says it was not clean.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fleet.conftest import Controller, output, writes
+from tests.winsim.fleet import Fleet
+
+HOSTS = tuple("ms%03d" % n for n in range(1, 11))
+BATCHES = [HOSTS[i:i + 2] for i in range(0, 10, 2)]
+FAST = {"schannel_reboot_timeout": 6}
+
+
+def start(root: Path, first_ip: str, faults: tuple[str, ...] = ()) -> Fleet:
+    return Fleet(root / "fleet", hosts=10, os_mix=("2019",), first_ip=first_ip, faults=faults, reboot_seconds=0.2)
+
+
+def set_host_vars(inventory: Path, host_vars: dict[str, dict]) -> None:
+    """Per-host variables in the simulator's inventory (as an administrator sets them in host_vars)."""
+    data = yaml.safe_load(inventory.read_text())
+    hosts = data["all"]["children"]["mailstore"]["hosts"]
+    for host, variables in host_vars.items():
+        hosts[host].update(variables)
+    inventory.write_text(yaml.safe_dump(data))
+
+
+def test_hosts_never_touched_do_not_stop_the_rollout_in_any_batch(tmp_path):
+    """First batch entirely down, a wrong password and refused writes in the middle, the last batch entirely
+    untouchable: every other host is hardened, each faulty one is recorded, the summary closes the run, exit 4."""
+    controller = Controller(tmp_path)
+    faults = ("ms001=down", "ms002=down", "ms005=wrong-password", "ms006=access-denied", "ms009=down")
+    with start(tmp_path, "127.20.17.1", faults) as fleet:
+        set_host_vars(fleet.inventory, {"ms010": {"ansible_connection": "psrp"}})
+        proc = controller.run("fleetsec.schannel.harden", fleet.inventory, **FAST)
+        counters = fleet.control.counters()
+    results = controller.latest_results()
+    text = output(proc)
+    assert proc.returncode == 4, text[-4000:]
+    assert sorted(results) == list(HOSTS)
+    status = {host: record["status"] for host, record in results.items()}
+    assert status == {"ms001": "unreachable", "ms002": "unreachable", "ms005": "unreachable", "ms006": "failed",
+                      "ms009": "unreachable", "ms010": "failed",
+                      **{host: "changed" for host in ("ms003", "ms004", "ms007", "ms008")}}, status
+    for host in ("ms001", "ms002", "ms005", "ms009", "ms010"):
+        assert writes(counters["hosts"][host]) == 0, host
+    assert "10 host(s): 4 changed, 2 failed, 4 unreachable" in text
+    assert "not started" not in text
+    assert text.count("4 host(s) could not be reached or authenticated: ms001, ms002, ms005, ms009") == 1
