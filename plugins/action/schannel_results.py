@@ -116,11 +116,12 @@ class ActionModule(ControllerAction):
         if (previous.get("run") or {}).get("run_id") == run.run_id and previous.get("context") == args["context"]:
             hosts = previous["hosts"] + [host for host in hosts if host not in previous["hosts"]]
         play_hosts = args["play_hosts"] or previous.get("play_hosts") or hosts
+        not_started = [host for host in play_hosts if host not in records]
+        if args["verdict"]:  # its message is all a person needs to read there
+            return {"changed": False, **verdict(records, args["playbook"], args["context"], result["run_dir"],
+                                                args["rollout_stopped"], not_started)}
         if args["summary"]:
-            result["lines"] = summary_lines(records, [host for host in play_hosts if host not in records])
-            if args["verdict"]:
-                result.update(verdict(records, args["playbook"], args["context"], result["run_dir"],
-                                      args["rollout_stopped"]))
+            result["lines"] = summary_lines(records, not_started)
         else:
             result["rollout"] = rollout(records, args["hosts"], play_hosts, hosts, args["max_fail_percentage"])
         result["ansible_facts"] = {"schannel_last_run": {
@@ -147,7 +148,7 @@ def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hos
 
 
 def verdict(records: Mapping[str, Mapping[str, Any]], playbook: str, context: Mapping[str, Any], run_dir: str,
-            rollout_stopped: bool) -> dict[str, Any]:
+            rollout_stopped: bool, not_started: list[str]) -> dict[str, Any]:
     """The run's exit code as a task result, run once at the end of the run's last batch: ansible-playbook exits 4
     when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted (``failed``),
     0 otherwise; the message names the hosts.
@@ -162,21 +163,21 @@ def verdict(records: Mapping[str, Mapping[str, Any]], playbook: str, context: Ma
     parts = []
     drifted = hosts_with("drifted") if context.get("fail_on_drift") and playbook in ("drift", "compliance") else []
     if drifted:
-        parts.append("%d host(s) drifted from the settings: %s (the values are listed above and in %s); run "
-                     "fleetsec.schannel.harden to fix them, or set schannel_fail_on_drift=false to report without "
-                     "failing" % (len(drifted), ", ".join(drifted), run_dir))
+        parts.append("%d host(s) drifted from the settings: %s (run fleetsec.schannel.harden to fix them, or set "
+                     "schannel_fail_on_drift=false to report without failing)" % (len(drifted), ", ".join(drifted)))
     for status, what in (("failed", "failed"), ("unreachable", "could not be reached or authenticated")):
         found = hosts_with(status)
         if found:
-            parts.append("%d host(s) %s: %s (the causes are listed above and in %s)"
-                         % (len(found), what, ", ".join(found), run_dir))
-    if rollout_stopped:
-        parts.append("the rollout stopped: a host's change failed or broke it (schannel_max_fail_percentage)")
+            parts.append("%d host(s) %s: %s" % (len(found), what, ", ".join(found)))
+    if rollout_stopped and not_started:
+        parts.append("the rollout stopped, a host's change failed or broke it (more than schannel_max_fail_percentage "
+                     "of its batch): not started %s" % ", ".join(not_started))
     if not parts:
         return {}
+    message = "; ".join(parts) + ". The values and causes are listed above and in %s" % run_dir
     if hosts_with("unreachable") and not rollout_stopped:
-        return {"unreachable": True, "msg": "; ".join(parts)}
-    return {"failed": True, "msg": "; ".join(parts)}
+        return {"unreachable": True, "msg": message}
+    return {"failed": True, "msg": message}
 
 
 SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY

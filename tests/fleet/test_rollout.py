@@ -58,3 +58,55 @@ def test_hosts_never_touched_do_not_stop_the_rollout_in_any_batch(tmp_path):
     assert "10 host(s): 4 changed, 2 failed, 4 unreachable" in text
     assert "not started" not in text
     assert text.count("4 host(s) could not be reached or authenticated: ms001, ms002, ms005, ms009") == 1
+
+
+BROKEN = [
+    # (position, faults, host vars, the broken host, the cause in its result file)
+    pytest.param("first", ("ms001=fault-after:60",), {}, "ms001", "write stopped after", id="first-write-part-way"),
+    pytest.param("middle", ("ms005=reboot-hang", "ms006=down"), {}, "ms005", "did not come back",
+                 id="middle-reboot-never-returns"),
+    pytest.param("last", (), {"ms010": {"schannel_reboot": "never"}}, "ms010", "TLS scan verdict",
+                 id="last-tls-fails-after-the-change"),
+]
+
+
+@pytest.mark.parametrize(("position", "faults", "host_vars", "broken", "cause"), BROKEN)
+def test_a_host_whose_change_failed_stops_the_rollout_after_its_batch(tmp_path, position, faults, host_vars,
+                                                                      broken, cause):
+    controller = Controller(tmp_path)
+    index = {"first": 0, "middle": 2, "last": 4}[position]
+    with start(tmp_path, "127.20.17.%d" % (21 + 20 * index // 2), faults) as fleet:
+        set_host_vars(fleet.inventory, host_vars)
+        proc = controller.run("fleetsec.schannel.harden", fleet.inventory, schannel_verify_tls=True, **FAST)
+        counters = fleet.control.counters()
+    results = controller.latest_results()
+    text = output(proc)
+    assert proc.returncode == 2, text[-4000:]
+    done = [host for batch in BATCHES[:index + 1] for host in batch]
+    later = [host for batch in BATCHES[index + 1:] for host in batch]
+    assert sorted(results) == done, sorted(results)
+    assert results[broken]["status"] == "failed"
+    assert cause in results[broken]["errors"][0]["message"]
+    for host in later:
+        assert writes(counters["hosts"][host]) == 0, host
+        assert counters["hosts"][host]["wsman_calls"] == 0, host
+    if later:
+        assert "not started, the rollout stopped before their batch: %s" % ", ".join(later) in text
+        verdicts = [line for line in proc.stdout.splitlines() if line.startswith("fatal: ") and "-> localhost]" in line]
+        assert len(verdicts) == 1 and "the rollout stopped, a host's change failed or broke it" in verdicts[0]
+    for host in done:
+        if host != broken and "%s=down" % host not in faults:
+            assert results[host]["status"] == "changed", (host, results[host]["errors"])
+
+
+def test_max_fail_percentage_lets_the_rollout_go_on_below_it(tmp_path):
+    """schannel_max_fail_percentage keeps its meaning for hosts whose change failed: one of two (50%) is not more
+    than 50, so the rollout goes on; the run still exits 2."""
+    controller = Controller(tmp_path)
+    with start(tmp_path, "127.20.17.81", ("ms001=fault-after:60",)) as fleet:
+        proc = controller.run("fleetsec.schannel.harden", fleet.inventory, schannel_max_fail_percentage=50, **FAST)
+    results = controller.latest_results()
+    assert proc.returncode == 2, output(proc)[-4000:]
+    assert results.pop("ms001")["status"] == "failed"
+    assert {record["status"] for record in results.values()} == {"changed"}
+    assert len(results) == 9
