@@ -118,10 +118,12 @@ class ActionModule(ControllerAction):
         play_hosts = args["play_hosts"] or previous.get("play_hosts") or hosts
         not_started = [host for host in play_hosts if host not in records]
         if args["verdict"]:  # its message is all a person needs to read there
-            return {"changed": False, **verdict(records, args["playbook"], args["context"], result["run_dir"],
-                                                args["rollout_stopped"], not_started)}
+            return {"changed": False, **verdict(
+                records, playbook=args["playbook"], context=args["context"], run_dir=result["run_dir"],
+                rollout_stopped=args["rollout_stopped"], not_started=not_started)}
         if args["summary"]:
             result["lines"] = summary_lines(records, not_started)
+            result["warnings"] = impact_warnings(records)
         else:
             result["rollout"] = rollout(records, args["hosts"], play_hosts, hosts, args["max_fail_percentage"])
         result["ansible_facts"] = {"schannel_last_run": {
@@ -129,6 +131,27 @@ class ActionModule(ControllerAction):
             "play_hosts": play_hosts, "mode": run.mode, "context": args["context"],
         }}
         return result
+
+
+def impact_warnings(records: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The client-impact prediction said once per run: only for the Windows versions the run's hosts have, the
+    versions that cut off the same clients in one warning, each naming its hosts (the pre-flight predicts for every
+    version before any host is read, and says nothing itself)."""
+    groups: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
+    for host, record in sorted(records.items()):
+        impact = (record.get("verification") or {}).get("client_impact") or {}
+        cut = tuple("%s (%s)" % (c.get("name"), c.get("reason")) for c in impact.get("clients") or []
+                    if not c.get("connects"))
+        os_key = (record.get("os") or {}).get("key")
+        if cut and os_key in catalog.OS_INFO:
+            subject = "`%s`" % record["profile"] if record.get("profile") else "these settings"
+            groups.setdefault((subject, cut), {}).setdefault(catalog.os_label(os_key), []).append(host)
+    warnings = []
+    for (subject, cut), versions in groups.items():
+        where = ", ".join("%s (%s)" % (label, ", ".join(hosts) if len(hosts) <= 5 else "%d hosts" % len(hosts))
+                          for label, hosts in versions.items())
+        warnings.append("applying %s on %s cuts off: %s" % (subject, where, "; ".join(cut)))
+    return warnings
 
 
 def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hosts: list[str], recorded: list[str],
@@ -147,7 +170,7 @@ def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hos
             "failed": sorted(host for host, record in records.items() if record["status"] in ("failed", "unreachable"))}
 
 
-def verdict(records: Mapping[str, Mapping[str, Any]], playbook: str, context: Mapping[str, Any], run_dir: str,
+def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context: Mapping[str, Any], run_dir: str,
             rollout_stopped: bool, not_started: list[str]) -> dict[str, Any]:
     """The run's exit code as a task result, run once at the end of the run's last batch: ansible-playbook exits 4
     when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted (``failed``),

@@ -92,6 +92,13 @@ options:
       - Name of the profile the settings come from, used in the RV(summary) line only, which then begins
         C(applying `recommended` on) instead of C(applying these settings on).
     type: str
+  warn:
+    description:
+      - Show RV(summary) as a warning when a client is cut off. The role sets it to V(false): it predicts for every
+        Windows version before any host is read, and its summary warns once per run, only for the versions the
+        run's hosts have, grouped.
+    type: bool
+    default: true
 notes:
   - Check mode is supported and changes nothing, since the module never writes.
   - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and the README,

@@ -10,6 +10,7 @@ Either way the summary closes the run and the exit code says it was not clean.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,19 +61,30 @@ def test_hosts_never_touched_do_not_stop_the_rollout_in_any_batch(tmp_path):
     assert text.count("4 host(s) could not be reached or authenticated: ms001, ms002, ms005, ms009") == 1
 
 
+@dataclass(frozen=True)
+class Broken:
+    """A host whose change fails or breaks it, in one batch position."""
+
+    position: str  # first, middle, last
+    faults: tuple[str, ...]
+    host_vars: dict
+    host: str
+    cause: str  # in its result file's error
+
+
 BROKEN = [
-    # (position, faults, host vars, the broken host, the cause in its result file)
-    pytest.param("first", ("ms001=fault-after:60",), {}, "ms001", "write stopped after", id="first-write-part-way"),
-    pytest.param("middle", ("ms005=reboot-hang", "ms006=down"), {}, "ms005", "did not come back",
+    pytest.param(Broken("first", ("ms001=fault-after:60",), {}, "ms001", "write stopped after"),
+                 id="first-write-part-way"),
+    pytest.param(Broken("middle", ("ms005=reboot-hang", "ms006=down"), {}, "ms005", "did not come back"),
                  id="middle-reboot-never-returns"),
-    pytest.param("last", (), {"ms010": {"schannel_reboot": "never"}}, "ms010", "TLS scan verdict",
+    pytest.param(Broken("last", (), {"ms010": {"schannel_reboot": "never"}}, "ms010", "TLS scan verdict"),
                  id="last-tls-fails-after-the-change"),
 ]
 
 
-@pytest.mark.parametrize(("position", "faults", "host_vars", "broken", "cause"), BROKEN)
-def test_a_host_whose_change_failed_stops_the_rollout_after_its_batch(tmp_path, position, faults, host_vars,
-                                                                      broken, cause):
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_host_whose_change_failed_stops_the_rollout_after_its_batch(tmp_path, case: Broken):
+    position, faults, host_vars, broken, cause = case.position, case.faults, case.host_vars, case.host, case.cause
     controller = Controller(tmp_path)
     index = {"first": 0, "middle": 2, "last": 4}[position]
     with start(tmp_path, "127.20.17.%d" % (21 + 20 * index // 2), faults) as fleet:
@@ -93,7 +105,8 @@ def test_a_host_whose_change_failed_stops_the_rollout_after_its_batch(tmp_path, 
     if later:
         assert "not started, the rollout stopped before their batch: %s" % ", ".join(later) in text
         verdicts = [line for line in proc.stdout.splitlines() if line.startswith("fatal: ") and "-> localhost]" in line]
-        assert len(verdicts) == 1 and "the rollout stopped, a host's change failed or broke it" in verdicts[0]
+        assert len(verdicts) == 1
+        assert "the rollout stopped, a host's change failed or broke it" in verdicts[0]
     for host in done:
         if host != broken and "%s=down" % host not in faults:
             assert results[host]["status"] == "changed", (host, results[host]["errors"])
