@@ -5,6 +5,7 @@ concerns; bad input said once; client display names accepted)."""
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
@@ -12,7 +13,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
 
-from .conftest import Playbooks
+from .conftest import ANSIBLE_PLAYBOOK, Playbooks
 
 SSL3_SERVER = catalog.SCHANNEL_KEY + "\\Protocols\\SSL 3.0\\Server"
 
@@ -85,3 +86,12 @@ def test_a_bad_required_client_is_said_once_and_display_names_are_ids(pair: Play
     assert refused.returncode == 2
     lines = re.findall(r"^failed: .*would cut off required client windows_xp", refused.stdout, flags=re.M)
     assert len(lines) == 1, refused.stdout
+
+
+def test_an_unparsable_command_line_exits_2_as_documented(tmp_path):
+    """ansible-playbook's argument parser answers an unknown option before any play: exit 2 and its usage (README,
+    exit codes)."""
+    proc = subprocess.run([str(ANSIBLE_PLAYBOOK), "--bogus", "fleetsec.schannel.drift"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2
+    assert "unrecognized arguments: --bogus" in proc.stderr
