@@ -161,7 +161,8 @@ def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hos
     ``stop``: more than ``max_fail_percentage`` percent of the batch are hosts whose change failed or broke them
     (host_result.changed_the_host); a host never touched (unreachable, refused before any write) does not count.
     ``last``: no host of the play is left for a later batch. The role closes the run (its summary) after a batch
-    that is either, and ends the play after one that stops the rollout.
+    that is either; after one that stops the rollout the summary's verdict fails every host of the batch, and
+    Ansible starts no further batch.
     """
     broken = sorted(host for host, record in records.items()
                     if record["status"] == "failed" and host_result.changed_the_host(record))
