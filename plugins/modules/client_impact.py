@@ -97,8 +97,8 @@ options:
     type: str
   warn:
     description:
-      - Show RV(summary) as a warning when a client is cut off. The role sets it to V(false): it predicts for every
-        Windows version before any host is read, and its summary warns once per run, only for the versions the
+      - Show RV(summary) as a warning when a client is cut off. The role sets it to V(false), since it predicts for
+        every Windows version before any host is read; its summary warns once per run, only for the versions the
         run's hosts have, grouped.
     type: bool
     default: true
