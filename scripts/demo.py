@@ -62,7 +62,8 @@ OS_URI = WMI_URI + "/root/cimv2/Win32_OperatingSystem"
 ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 # ansible-playbook's per-host result lines, and the task whose lines mark a host as done in a step.
 HOST_LINE = re.compile(r"^(ok|changed|failed|fatal|skipping): \[([^\]]+?)\]")
-MAIN_TASKS = ("Apply the settings", "Verify by TLS handshakes")
+# The per-host task of each path: main.yml's apply, check.yml's answer from the batch (drift and compliance).
+MAIN_TASKS = ("Apply the settings", "Take each host's answer from the batch", "Verify by TLS handshakes")
 REBOOT_HANDLER = "Reboot the host so that Schannel reads its new settings"
 
 

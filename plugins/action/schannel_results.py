@@ -53,6 +53,14 @@ class ActionModule(ControllerAction):
         "summary": {"type": "bool", "default": False},
         "context": {"type": "dict", "default": {}},
         "mode": {"type": "str", "choices": ["check", "apply"]},
+        # Every host of the play (ansible_play_hosts_all: all serial batches, within --limit): the batch that
+        # records the last of them is the play's last.
+        "play_hosts": {"type": "list", "elements": "str"},
+        "max_fail_percentage": {"type": "float", "default": 0},
+        # With summary: fail the task as the run's exit code must say (2 failed or drifted, 4 unreachable).
+        "verdict": {"type": "bool", "default": False},
+        # With verdict: this batch stopped the rollout (its verdict fails, whatever else: see verdict()).
+        "rollout_stopped": {"type": "bool", "default": False},
     }
 
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
@@ -101,19 +109,99 @@ class ActionModule(ControllerAction):
             statuses={host: record["status"] for host, record in records.items()},
             counts=dict(Counter(record["status"] for record in records.values())),
         )
-        # Where the run is recorded, for the playbooks' closing play (which runs on localhost, after serial batches):
-        # the hosts of every batch of this play so far.
+        # Where the run is recorded, for the summary that closes it (after the play's last serial batch, or the
+        # batch that stopped the rollout): the hosts of every batch of this play so far.
         previous = (all_vars.get("localhost") or {}).get("ansible_facts", {}).get("schannel_last_run") or {}
         hosts = list(args["hosts"])
         if (previous.get("run") or {}).get("run_id") == run.run_id and previous.get("context") == args["context"]:
             hosts = previous["hosts"] + [host for host in hosts if host not in previous["hosts"]]
+        play_hosts = args["play_hosts"] or previous.get("play_hosts") or hosts
+        not_started = [host for host in play_hosts if host not in records]
+        if args["verdict"]:  # its message is all a person needs to read there
+            return {"changed": False, **verdict(
+                records, playbook=args["playbook"], context=args["context"], run_dir=result["run_dir"],
+                rollout_stopped=args["rollout_stopped"], not_started=not_started)}
+        if args["summary"]:
+            result["lines"] = summary_lines(records, not_started)
+            result["warnings"] = impact_warnings(records)
+        else:
+            result["rollout"] = rollout(records, args["hosts"], play_hosts, hosts, args["max_fail_percentage"])
         result["ansible_facts"] = {"schannel_last_run": {
             "report_dir": args["report_dir"], "run": plan, "playbook": args["playbook"], "hosts": hosts,
-            "mode": run.mode, "context": args["context"],
+            "play_hosts": play_hosts, "mode": run.mode, "context": args["context"],
         }}
-        if args["summary"]:
-            result["lines"] = summary_lines(records)
         return result
+
+
+def impact_warnings(records: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The client-impact prediction said once per run: only for the Windows versions the run's hosts have, the
+    versions that cut off the same clients in one warning, each naming its hosts (the pre-flight predicts for every
+    version before any host is read, and says nothing itself)."""
+    groups: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
+    for host, record in sorted(records.items()):
+        impact = (record.get("verification") or {}).get("client_impact") or {}
+        cut = tuple("%s (%s)" % (c.get("name"), c.get("reason")) for c in impact.get("clients") or []
+                    if not c.get("connects"))
+        os_key = (record.get("os") or {}).get("key")
+        if cut and os_key in catalog.OS_INFO:
+            subject = "`%s`" % record["profile"] if record.get("profile") else "these settings"
+            groups.setdefault((subject, cut), {}).setdefault(catalog.os_label(os_key), []).append(host)
+    warnings = []
+    for (subject, cut), versions in groups.items():
+        where = ", ".join("%s (%s)" % (label, ", ".join(hosts) if len(hosts) <= 5 else "%d hosts" % len(hosts))
+                          for label, hosts in versions.items())
+        warnings.append("applying %s on %s cuts off: %s" % (subject, where, "; ".join(cut)))
+    return warnings
+
+
+def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hosts: list[str], recorded: list[str],
+            max_fail_percentage: float) -> dict[str, Any]:
+    """What the batch just recorded means for the rollout (DESIGN "Rollout").
+
+    ``stop``: more than ``max_fail_percentage`` percent of the batch are hosts whose change failed or broke them
+    (host_result.changed_the_host); a host never touched (unreachable, refused before any write) does not count.
+    ``last``: no host of the play is left for a later batch. The role closes the run (its summary) after a batch
+    that is either; after one that stops the rollout the summary's verdict fails every host of the batch, and
+    Ansible starts no further batch.
+    """
+    broken = sorted(host for host, record in records.items()
+                    if record["status"] == "failed" and host_result.changed_the_host(record))
+    stop = bool(broken) and 100.0 * len(broken) / max(len(batch), 1) > max_fail_percentage
+    return {"last": set(play_hosts) <= set(recorded), "stop": stop, "broken": broken,
+            "failed": sorted(host for host, record in records.items() if record["status"] in ("failed", "unreachable"))}
+
+
+def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context: Mapping[str, Any], run_dir: str,
+            rollout_stopped: bool, not_started: list[str]) -> dict[str, Any]:
+    """The run's exit code as a task result, run once at the end of the run's last batch: ansible-playbook exits 4
+    when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted (``failed``),
+    0 otherwise; the message names the hosts.
+
+    After a batch that stops the rollout the answer is ``failed`` (exit 2, even with unreachable hosts): a failed
+    run-once task fails every host of its batch, and Ansible starts no further batch after one whose hosts all
+    failed; an unreachable answer would count its host twice there, and the next batch would start.
+    """
+    def hosts_with(status: str) -> list[str]:
+        return sorted(host for host, record in records.items() if record["status"] == status)
+
+    parts = []
+    drifted = hosts_with("drifted") if context.get("fail_on_drift") and playbook in ("drift", "compliance") else []
+    if drifted:
+        parts.append("%d host(s) drifted from the settings: %s (run fleetsec.schannel.harden to fix them, or set "
+                     "schannel_fail_on_drift=false to report without failing)" % (len(drifted), ", ".join(drifted)))
+    for status, what in (("failed", "failed"), ("unreachable", "could not be reached or authenticated")):
+        found = hosts_with(status)
+        if found:
+            parts.append("%d host(s) %s: %s" % (len(found), what, ", ".join(found)))
+    if rollout_stopped and not_started:
+        parts.append("the rollout stopped, a host's change failed or broke it (more than schannel_max_fail_percentage "
+                     "of its batch): not started %s" % ", ".join(not_started))
+    if not parts:
+        return {}
+    message = "; ".join(parts) + ". The values and causes are listed above and in %s" % run_dir
+    if hosts_with("unreachable") and not rollout_stopped:
+        return {"unreachable": True, "msg": message}
+    return {"failed": True, "msg": message}
 
 
 SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY
@@ -132,10 +220,13 @@ def describe_change(change: dict[str, Any]) -> str:
     return "%s %s: %s -> %s" % (key.replace("\\", "/"), change.get("name"), before, after)
 
 
-def summary_lines(records: dict[str, dict[str, Any]]) -> list[str]:
-    """The counts, then each host that is not compliant with what is wrong there: the play's closing output."""
+def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str]) -> list[str]:
+    """The counts, then each host that is not compliant with what is wrong there: the play's closing output.
+    ``not_started``: hosts of the play that no batch reached (the rollout stopped before theirs)."""
     counts = Counter(record["status"] for record in records.values())
     lines = ["%d host(s): %s" % (len(records), ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))]
+    if not_started:
+        lines.append("not started, the rollout stopped before their batch: %s" % ", ".join(not_started))
     compliant = sorted(host for host, record in records.items() if record["status"] == "compliant")
     if compliant:
         lines.append("compliant: %s" % ", ".join(compliant))

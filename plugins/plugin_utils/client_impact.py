@@ -8,8 +8,9 @@ task (``RequiredClientCutOff``), so a play that runs this before ``win_schannel`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
@@ -19,6 +20,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact im
     predict_clients,
     unknown_clients,
 )
+from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
@@ -44,6 +46,22 @@ class ImpactOptions:
     profile: str | None = None  # only for the summary line: "applying `recommended` on ..."
 
 
+def _folded(text: str) -> str:
+    """``Windows XP`` and ``windows_xp`` alike: lower case, every run of other characters one ``_``."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+# A client as the output names it (``Windows XP SP3 (Schannel)``) or shortened to its id's words (``Windows XP``).
+_CLIENT_NAMES = {**{_folded(c.name): c.id for c in CLIENTS.values()}, **{_folded(i): i for i in CLIENTS}}
+
+
+def client_ids(given: Sequence[str]) -> list[str]:
+    """Each entry as its client id: an id, the client's display name, or either spelled with spaces and any case.
+    An entry that names no client is kept as given, for ``unknown_clients`` to report."""
+    return [given_id if given_id in CLIENTS else _CLIENT_NAMES.get(_folded(str(given_id)), given_id)
+            for given_id in given]
+
+
 def _check(options: ImpactOptions) -> None:
     problems: list[str] = []
     if options.os_key not in catalog.OS_INFO:
@@ -64,6 +82,8 @@ def _check(options: ImpactOptions) -> None:
 
 def run_client_impact(options: ImpactOptions) -> dict[str, Any]:
     """The module's result (documentation: plugins/modules/client_impact.py)."""
+    options = replace(options, clients=client_ids(options.clients) if options.clients else options.clients,
+                      required_clients=client_ids(options.required_clients))
     _check(options)
     settings, findings = parse_settings(dict(options.settings))
     errors = [f for f in findings if f.severity == ERROR]

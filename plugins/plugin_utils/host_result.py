@@ -35,6 +35,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import pr
 
 SCHEMA = "fleetsec.schannel/host-result"
 SCHEMA_VERSION = 1
+REBOOT_TASK = "reboot"  # the prefix of a reboot's error message
 STATUSES = ("compliant", "drifted", "changed", "reboot_pending", "failed", "unreachable")
 
 
@@ -163,7 +164,7 @@ def build(
         tls = None
     if _ran(reboot):
         if reboot.get("failed") or reboot.get("unreachable"):
-            errors.append(_error("reboot", reboot))
+            errors.append(_error(REBOOT_TASK, reboot))
         performed = bool(reboot.get("rebooted"))
         elapsed = reboot.get("elapsed")
     tls_record = None
@@ -211,6 +212,19 @@ def build(
         "timings": {"started": run.started, "finished": finished, "seconds": _seconds(run.started, finished)},
         "calls": (apply.get("calls") or {}).get("total") if isinstance(apply.get("calls"), Mapping) else None,
     }
+
+
+def changed_the_host(record: Mapping[str, Any]) -> bool:
+    """The run wrote to the host (all its values or part of them) or started its reboot.
+
+    The rollout guard counts a failed host of this kind (its change failed or broke it: a write stopped part-way,
+    a read-back that differs, a reboot that did not come back, a TLS verification that failed after the change);
+    a failed host that this run never touched (unreachable, refused before any write) does not stop the rollout.
+    """
+    reboot = record.get("reboot") or {}
+    return record.get("mode") == "apply" and bool(
+        record.get("changes") or reboot.get("performed")
+        or any(str(error.get("message", "")).startswith(REBOOT_TASK + ": ") for error in record.get("errors") or []))
 
 
 def run_dir(report_dir: str | os.PathLike, run_id: str) -> Path:
