@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
 from tests.collection_path import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
@@ -93,3 +94,12 @@ def test_readme_opens_with_the_two_commands():
     assert commands == ["scripts/demo.sh", "scripts/test.sh"]
     assert all((REPO_ROOT / command).is_file() for command in commands)
     assert "exec scripts/test.sh" in (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_client_ids_in_the_docs_are_the_clients_table():
+    """docs/client-impact.md lists the ids client_impact takes (its documentation points there): exactly the rows of
+    the clients table, in its order."""
+    text = (REPO_ROOT / "docs" / "client-impact.md").read_text(encoding="utf-8")
+    table = text[text.index("| id | client |"):].split("\n\n", 1)[0]
+    documented = [(m.group(1), m.group(2)) for m in re.finditer(r"^\| `([^`]+)` \| (.+) \|$", table, re.MULTILINE)]
+    assert documented == [(client.id, client.name) for client in CLIENTS.values()]
