@@ -47,7 +47,7 @@ options:
     choices: ["2008r2", "2012r2", "2016", "2019", "2022", "2025"]
   clients:
     description:
-      - Client ids to predict; default every known client. Ids are listed in the README ("Client impact"). A
+      - Client ids to predict; default every known client. Ids are listed in docs/client-impact.md. A
         client's display name (V(Windows XP SP3 \(Schannel\))), or its id written with spaces and any case
         (V(Windows XP)), names it too.
     type: list
@@ -104,8 +104,9 @@ options:
     default: true
 notes:
   - Check mode is supported and changes nothing, since the module never writes.
-  - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and the README,
-    that MailStore's .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1), as .NET clients do.
+  - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and in
+    docs/client-impact.md, that MailStore's .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1),
+    as .NET clients do.
 seealso:
   - module: fleetsec.schannel.win_schannel
   - module: fleetsec.schannel.tls_scan
