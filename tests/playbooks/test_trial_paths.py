@@ -32,3 +32,32 @@ def test_an_ecdsa_host_whose_ports_accept_no_handshake_fails_verification_and_co
         assert compliance.returncode == 2, compliance.output[-3000:]
         assert compliance.status() == {"ms001": "compliant", "ms002": "failed"}
         assert "accepts no TLS handshake" in compliance.stdout
+
+
+def warnings_of(text: str) -> list[str]:
+    return re.findall(r"^\[WARNING\]: (.*)$", text, flags=re.M)
+
+
+def test_reboot_never_with_verification_defers_it_instead_of_failing_the_hosts(pair: Playbooks):
+    """The scan before the reboot would judge the old settings: the hosts are reboot_pending (not failed), the
+    rollout goes on to every batch, the result and the summary say the verification waits for the reboot, one
+    warning names the hosts, exit 0; after the reboot, compliance verifies."""
+    applied = pair.run("harden", schannel_reboot="never", schannel_verify_tls=True)
+    assert applied.returncode == 0, applied.output[-3000:]
+    assert applied.status() == {"ms001": "reboot_pending", "ms002": "reboot_pending"}
+    for record in applied.results.values():
+        assert record["errors"] == []
+        assert record["verification"]["tls"] is None
+        assert record["verification"]["tls_deferred"].startswith("not verified: a reboot is pending")
+    assert applied.stdout.count("TLS verification deferred, not verified: a reboot is pending") == 2
+    deferred = [w for w in warnings_of(applied.output) if w.startswith("TLS verification deferred")]
+    assert deferred == ["TLS verification deferred on 2 host(s): ms001, ms002; a reboot is pending there "
+                        "(schannel_reboot=never) and Schannel runs the new settings only after it, so the run's "
+                        "exit code does not say they are verified: run fleetsec.schannel.compliance after "
+                        "rebooting them"], warnings_of(applied.output)
+
+    rebooted = pair.run("harden")  # reboots for the pending change
+    assert rebooted.returncode == 0, rebooted.output[-3000:]
+    compliance = pair.run("compliance")
+    assert compliance.returncode == 0, compliance.output[-3000:]
+    assert {r["verification"]["tls"]["verdict"] for r in compliance.results.values()} == {"pass"}
