@@ -102,6 +102,12 @@ options:
         run's hosts have, grouped.
     type: bool
     default: true
+  role_variables:
+    description:
+      - Name the schannel role's variables in the messages (C(schannel_required_clients) for O(required_clients),
+        and C(schannel_os_keys) as the way to say which Windows versions the fleet has). The role sets it.
+    type: bool
+    default: false
 notes:
   - Check mode is supported and changes nothing, since the module never writes.
   - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and the README,

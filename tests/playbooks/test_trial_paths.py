@@ -61,3 +61,21 @@ def test_reboot_never_with_verification_defers_it_instead_of_failing_the_hosts(p
     compliance = pair.run("compliance")
     assert compliance.returncode == 0, compliance.output[-3000:]
     assert {r["verification"]["tls"]["verdict"] for r in compliance.results.values()} == {"pass"}
+
+
+def test_a_required_client_refused_on_a_version_the_fleet_lacks_names_the_variables_to_fix(pair: Playbooks):
+    """recommended cuts Firefox off on 2008 R2 only: with schannel_os_keys at its default the 2019/2022 pair is
+    refused for a version it does not have; the message names schannel_required_clients and schannel_os_keys, and
+    narrowing schannel_os_keys lets the run go on."""
+    refused = pair.run("drift", schannel_required_clients=["firefox"])
+    assert refused.returncode == 2, refused.output[-3000:]
+    assert refused.results == {}
+    assert "would cut off required client firefox" in refused.stdout
+    assert "on Windows Server 2008 R2" in refused.stdout
+    assert "remove them from schannel_required_clients" in refused.stdout
+    assert "set schannel_os_keys to the versions it has" in refused.stdout
+    assert not re.search(r"(?<!schannel_)required_clients", refused.stdout)
+
+    narrowed = pair.run("drift", schannel_required_clients=["firefox"], schannel_os_keys=["2019", "2022"])
+    assert narrowed.returncode == 2, narrowed.output[-3000:]  # fresh hosts drift; nothing refused
+    assert narrowed.status() == {"ms001": "drifted", "ms002": "drifted"}
