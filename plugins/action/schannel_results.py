@@ -245,8 +245,13 @@ def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str]) ->
         record = records[host]
         os_label = ((record.get("os") or {}).get("caption") or "Windows version unknown").strip()
         changes = (record.get("drift") if record["mode"] == "check" else record.get("changes")) or []
-        lines.append("%s: %s (%s; %d value(s) %s)" % (
-            host, record["status"], os_label, len(changes), "to change" if record["mode"] == "check" else "changed"))
+        verb = "to change" if record["mode"] == "check" else "changed"
+        if record["mode"] == "check" and record.get("os") is None:  # never read: what differs is not known
+            count = "values to change unknown: %s" % (
+                "host not reached" if record["status"] == "unreachable" else "its settings were not read")
+        else:
+            count = "%d value(s) %s" % (len(changes), verb)
+        lines.append("%s: %s (%s; %s)" % (host, record["status"], os_label, count))
         lines += ["    %s" % describe_change(change) for change in changes]
         if record["reboot"]["pending"]:
             lines.append("    applied, reboot pending: Schannel uses the new settings after the next reboot")
