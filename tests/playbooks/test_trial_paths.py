@@ -79,3 +79,14 @@ def test_a_required_client_refused_on_a_version_the_fleet_lacks_names_the_variab
     narrowed = pair.run("drift", schannel_required_clients=["firefox"], schannel_os_keys=["2019", "2022"])
     assert narrowed.returncode == 2, narrowed.output[-3000:]  # fresh hosts drift; nothing refused
     assert narrowed.status() == {"ms001": "drifted", "ms002": "drifted"}
+
+
+def test_enabled_but_unusable_warnings_name_their_windows_version(pair: Playbooks):
+    """Ansible shows a warning text once per run: the TLS 1.0/1.1 warning of recommended names the version it is
+    about, so the 2019 host's and the 2022 host's are both shown, and each once."""
+    drift = pair.run("drift")
+    warnings = warnings_of(drift.output)
+    for version in ("Windows Server 2019", "Windows Server 2022"):
+        for protocol in ("TLS 1.0", "TLS 1.1"):
+            said = [w for w in warnings if "%s connections will fail on %s." % (protocol, version) in w]
+            assert len(said) == 1, (protocol, version, warnings)
