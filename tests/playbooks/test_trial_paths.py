@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from tests.winsim.fleet import Fleet
 
 from .conftest import Playbooks
@@ -90,3 +92,36 @@ def test_enabled_but_unusable_warnings_name_their_windows_version(pair: Playbook
         for protocol in ("TLS 1.0", "TLS 1.1"):
             said = [w for w in warnings if "%s connections will fail on %s." % (protocol, version) in w]
             assert len(said) == 1, (protocol, version, warnings)
+
+
+def test_unreachable_and_drifted_hosts_exit_4_and_the_summary_lists_both(pair: Playbooks):
+    """ansible-core's rule (StrategyBase.run): unreachable hosts give 4 before failed ones give 2. The summary
+    says every host's status, and of a host never reached that what it would change is unknown."""
+    pair.fleet.control.set_fault("ms001", "down")
+    drift = pair.run("drift")
+    assert drift.returncode == 4, drift.output[-3000:]
+    assert drift.status() == {"ms001": "unreachable", "ms002": "drifted"}
+    assert "2 host(s): 1 drifted, 1 unreachable" in drift.stdout
+    assert "ms001: unreachable (Windows version unknown; values to change unknown: host not reached)" in drift.stdout
+    assert re.search(r"ms002: drifted \(Microsoft Windows Server 2022 \w+; \d+ value\(s\) to change\)", drift.stdout)
+    assert "1 host(s) drifted from the settings: ms002" in drift.stdout
+
+
+def test_a_limit_that_matches_no_host_of_the_play_runs_no_play(pair: Playbooks):
+    """ansible-playbook's own answers (README, exit codes), before the role runs, so no summary and no result
+    file: exit 1 when the limit matches no host of the inventory, exit 0 with "skipping: no hosts matched" when it
+    matches only hosts outside the play's group."""
+    run = pair.run("drift", "--limit", "nosuchhost")
+    assert run.returncode == 1, run.output[-3000:]
+    assert "--limit leaves us with no hosts to target" in run.output
+    assert run.results == {}
+    assert "host(s):" not in run.stdout
+
+    inventory = yaml.safe_load(pair.fleet.inventory.read_text())
+    inventory["all"]["children"]["elsewhere"] = {"hosts": {"web01": {"ansible_connection": "local"}}}
+    pair.fleet.inventory.write_text(yaml.safe_dump(inventory))
+    run = pair.run("drift", "--limit", "web01")
+    assert run.returncode == 0, run.output[-3000:]
+    assert "skipping: no hosts matched" in run.stdout
+    assert run.results == {}
+    assert "host(s):" not in run.stdout
