@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -146,8 +147,10 @@ def run_step(step: Step, fleet: Fleet, out: Path, hosts: int, common: dict[str, 
     command = [str(ANSIBLE_PLAYBOOK), "-i", str(fleet.inventory), "fleetsec.schannel.%s" % step.playbook,
                "-e", json.dumps(variables)]
     print(f"\n== {step.title}")
-    print(f"   ansible-playbook -i {fleet.inventory.name} fleetsec.schannel.{step.playbook}")
+    # What runs, extra variables included (the run id, the report and backup directories, the batch size).
+    print("   ANSIBLE_FORKS=%s %s" % (env["ANSIBLE_FORKS"], shlex.join(["ansible-playbook", *command[1:]])))
     started = time.monotonic()
+    progress.shown = ""  # type: ignore[attr-defined]
     done: set[str] = set()
     rebooted: set[str] = set()
     section = ""
@@ -176,16 +179,20 @@ def run_step(step: Step, fleet: Fleet, out: Path, hosts: int, common: dict[str, 
 
 
 def progress(text: str) -> None:
-    """One line rewritten in place on a terminal; whole lines every few seconds elsewhere (CI logs)."""
+    """One line rewritten in place on a terminal; whole lines every few seconds elsewhere (CI logs), a line the
+    same as the one before it (the closing count after an unchanged one) only once."""
     if sys.stdout.isatty():
         sys.stdout.write("\r" + text.rstrip("\n").ljust(60) + ("\n" if text.endswith("\n") else ""))
         sys.stdout.flush()
-    elif text.endswith("\n") or time.monotonic() - progress.last >= 5:  # type: ignore[attr-defined]
+    elif (text.endswith("\n") or time.monotonic() - progress.last >= 5) \
+            and text.rstrip("\n") != progress.shown:  # type: ignore[attr-defined]
         print(text.rstrip("\n"), flush=True)
         progress.last = time.monotonic()  # type: ignore[attr-defined]
+        progress.shown = text.rstrip("\n")  # type: ignore[attr-defined]
 
 
 progress.last = 0.0  # type: ignore[attr-defined]
+progress.shown = ""  # type: ignore[attr-defined]
 
 
 # --- what a newcomer reads -------------------------------------------------------------------------------------
