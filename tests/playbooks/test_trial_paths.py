@@ -125,3 +125,11 @@ def test_a_limit_that_matches_no_host_of_the_play_runs_no_play(pair: Playbooks):
     assert "skipping: no hosts matched" in run.stdout
     assert run.results == {}
     assert "host(s):" not in run.stdout
+
+
+def test_recommended_original_removes_the_fips_value_a_fresh_host_ships_with(pair: Playbooks):
+    """As the README says: "OS default" removes the policy value, so a fresh host's Enabled=0 goes (FIPS stays off)."""
+    drift = pair.run("drift", schannel_profile="recommended_original")
+    assert drift.returncode == 2, drift.output[-3000:]
+    fips = [c for c in drift.results["ms001"]["drift"] if c["key"].endswith("\\Lsa\\FipsAlgorithmPolicy")]
+    assert [(c["name"], c["before"], c["after"]) for c in fips] == [("Enabled", 0, None)]
