@@ -307,8 +307,8 @@ def test_default_order_emptied_by_disabled_ciphers_exact_message() -> None:
         "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 and 7 more: needs cipher AES "
         "128/128 (disabled in ciphers); "
         "TLS_RSA_WITH_3DES_EDE_CBC_SHA: needs cipher Triple DES 168 (disabled in ciphers)): TLS 1.2 connections will "
-        "fail on Windows Server 2019. Add suites that support TLS 1.2 or disable TLS 1.2. No enabled protocol has a usable suite, so every "
-        "TLS connection would fail.",
+        "fail on Windows Server 2019. Add suites that support TLS 1.2 or disable TLS 1.2. No enabled protocol has a "
+        "usable suite, so every TLS connection would fail.",
     )
 
 

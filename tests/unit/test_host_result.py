@@ -2,8 +2,8 @@
 
 import stat
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
 from ansible_collections.fleetsec.schannel.plugins.action.schannel_results import deferred_warnings, summary_lines
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import RunInfo, build
 
 OS_2019 = {"caption": "Microsoft Windows Server 2019 Standard", "version": "10.0.17763", "build": 17763,
