@@ -156,7 +156,7 @@ def resolve(
     # Checked as written (errors name the user's spelling), then completed: the profile or template governs every
     # option, and what it leaves out is `default` (settings.complete), so no earlier profile's value stays behind.
     settings = complete(settings)
-    parsed, _ = parse_settings(settings)
+    parsed = parse_settings(settings)[0]
     warnings: list[str] = []
     by_os: dict[str, dict[str, Any]] = {}
     for os_key in os_keys:
@@ -170,7 +170,7 @@ def resolve(
             # An item the template applies only from a later version is `default` here, as on a fresh host of
             # this version: e.g. no suite order for 2012 R2 removes an earlier profile's _P521 suites there.
             by_os[os_key] = complete(os_settings)
-            os_parsed, _ = parse_settings(by_os[os_key])
+            os_parsed = parse_settings(by_os[os_key])[0]
             warnings += ["%s: %s" % (label, f) for f in left_out]
         os_findings = check_settings(os_parsed, os_key)
         _fail(os_findings, lambda f, label=label: "on %s: %s" % (label, origin(f)))

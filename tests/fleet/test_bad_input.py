@@ -102,8 +102,7 @@ def test_a_restore_file_that_is_not_ours_writes_nothing(fleet, tmp_path, name, c
     ("restore", {"schannel_max_fail_percentage": "abc"}, ["schannel_max_fail_percentage 'abc' is not a percentage"]),
 ], ids=["harden-fail-pct-10x", "harden-fail-pct-abc", "harden-serial-abc", "harden-serial-150pct",
         "restore-serial-abc", "restore-fail-pct-abc"])
-def test_bad_rollout_variables_are_refused_before_any_host_is_contacted(fleet, tmp_path, playbook, extra_vars,
-                                                                         words):
+def test_bad_rollout_variables_are_refused_before_any_host_is_contacted(fleet, tmp_path, playbook, extra_vars, words):
     """A batch size or rollout guard Ansible (or the guard) cannot read is refused by name, exit 2, before the
     first batch is touched (not after it was written and rebooted, nor as an "Unexpected Exception")."""
     controller = Controller(tmp_path)

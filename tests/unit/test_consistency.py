@@ -71,8 +71,8 @@ def test_seed_on_2012r2_tls10_tls11_and_ssl3_have_no_usable_suite() -> None:
             "no-usable-suite",
             "protocols." + protocol,
             "%s, but none of the suites in cipher_suites can be used with it (%s: TLS 1.2 only): %s connections will "
-            "fail on Windows Server 2012 R2. Add suites that support %s or disable %s." % (phrase, suites, protocol,
-                                                                                        protocol, protocol),
+            "fail on Windows Server 2012 R2. Add suites that support %s or disable %s."
+            % (phrase, suites, protocol, protocol, protocol),
         )
 
     def relies(index: int) -> Finding:
