@@ -13,7 +13,12 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import check_run_id, resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import (
+    check_run_id,
+    check_serial,
+    max_fail_percentage,
+    resolve,
+)
 
 
 class ActionModule(ControllerAction):
@@ -27,9 +32,15 @@ class ActionModule(ControllerAction):
         "os_keys": {"type": "raw", "default": list(catalog.OS_KEYS)},
         "run_id": {"type": "str"},
         "batch": {"type": "list", "elements": "str", "default": []},
+        # The rollout variables, checked here before any host is touched (the play has already cut its batches
+        # with a value Ansible can parse: harden.yml, restore.yml).
+        "serial": {"type": "raw", "default": "20%"},
+        "max_fail_percentage": {"type": "raw", "default": 0},
     }
 
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        check_serial(args["serial"])
+        fail_percentage = max_fail_percentage(args["max_fail_percentage"])
         template_text = self._read_template(args["template"]) if args["template"] else None
         resolved = resolve(args["profile"], args["profiles"], args["overrides"], args["os_keys"],
                            template=args["template"], template_text=template_text)
@@ -40,6 +51,7 @@ class ActionModule(ControllerAction):
             # and each must record its own run directory.
             "run_id": check_run_id(args["run_id"] or now.strftime("%Y%m%dT%H%M%S.%fZ")),
             "batch": args["batch"],
+            "max_fail_percentage": fail_percentage,
             "started": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "changed": False,
         }

@@ -48,7 +48,7 @@ options:
   clients:
     description:
       - Client ids to predict; default every known client. Ids are listed in docs/client-impact.md. A
-        client's display name (V(Windows XP SP3 \(Schannel\))), or its id written with spaces and any case
+        client's display name (V(Windows XP SP3 (Schannel\))), or its id written with spaces and any case
         (V(Windows XP)), names it too.
     type: list
     elements: str
@@ -102,6 +102,12 @@ options:
         run's hosts have, grouped.
     type: bool
     default: true
+  role_variables:
+    description:
+      - Name the schannel role's variables in the messages (C(schannel_required_clients) for O(required_clients),
+        and C(schannel_os_keys) as the way to say which Windows versions the fleet has). The role sets it.
+    type: bool
+    default: false
 notes:
   - Check mode is supported and changes nothing, since the module never writes.
   - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and in
