@@ -11,9 +11,10 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import check_run_id, resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import ControllerAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import check_run_id
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import resolve
 
 
 class ActionModule(ControllerAction):

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import full_result
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import run_record as host_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.batch import full_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import (
     ControllerAction,
     registered_vars,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import RunInfo
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import RunInfo
 
 # What the role registers on each host (roles/schannel/tasks/main.yml, handlers/main.yml).
 APPLY_VAR = "schannel_apply"

@@ -1,17 +1,17 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""tls_scan: thin action plugin; the job is plugin_utils.tls.task (documentation: modules/)."""
+"""tls_scan: thin action plugin; the job is plugin_utils.tls_scan.task (documentation: modules/)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import (
     ControllerAction,
     registered_vars,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import given_policy
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import given_policy
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.task import (
     check_targets,
     run_batch_scan,
     run_tls_scan,

@@ -1,6 +1,6 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_schannel: thin action plugin; the job is plugin_utils.apply.run_schannel (documentation: modules/)."""
+"""win_schannel: thin action plugin; the job is plugin_utils.win_schannel.run_schannel (documentation: modules/)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,23 @@ from typing import Any, ClassVar
 
 from ansible.utils.display import Display
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import WsmanAction, check_arguments
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import Options, run_schannel, settings_from_args
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.action import WsmanAction, check_arguments
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.batch import (
     DEFAULT_CONCURRENCY,
     batch_entry,
     counts,
     hand_out,
     run_batch,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_connections import batch_openers
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import POLICY_SOURCES, given_policy
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.host_connections import batch_openers
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import POLICY_SOURCES, given_policy
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import Session
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel import (
+    Options,
+    run_schannel,
+    settings_from_args,
+)
 
 STATE_MAP = {"type": "dict"}
 
@@ -55,7 +59,7 @@ class ActionModule(WsmanAction):
         "backup_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/backups"},
         "allow_lockout": {"type": "bool", "default": False},
         "pending_reboot_is_change": {"type": "bool", "default": False},
-        # Batch mode: this one task checks every host named, in threads (plugin_utils/batch.py).
+        # Batch mode: this one task checks every host named, in threads (plugin_utils/_common/batch.py).
         "hosts": {"type": "list", "elements": "str"},
         "concurrency": {"type": "int", "default": DEFAULT_CONCURRENCY},
         # The name of the variable a batch task registered: this host's entry is the result, no host contacted.

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.task import run_compliance_report
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.compliance_report.task import run_compliance_report
 from tests.collection_path import ensure_collection_importable
 from tests.winsim.fleet import Fleet
 

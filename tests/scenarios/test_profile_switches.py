@@ -34,7 +34,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
     changes_to_ops,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import resolve
 from tests.playbooks.conftest import ALL_OS, Playbooks, start_fleet
 from tests.profiles import profiles
 from tests.scenarios._switch import FIXTURES, UNIT_FIXTURES, Target, profile, switch, template

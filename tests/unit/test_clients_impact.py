@@ -22,8 +22,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact im
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact import ImpactOptions, run_client_impact
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact.impact import (
+    ImpactOptions,
+    run_client_impact,
+)
 from tests.profiles import profile
 
 OS_KEYS = catalog.OS_KEYS

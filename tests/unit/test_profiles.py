@@ -29,7 +29,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_MULTI_SZ, value_id
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import resolve
 from tests.profiles import DEFAULTS_FILE, role_defaults
 
 DATA = role_defaults()
