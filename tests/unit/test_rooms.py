@@ -41,7 +41,7 @@ def test_rooms_import_only_shared_layers_and_themselves():
     files = sorted(PLUGIN_UTILS.rglob("*.py"))
     assert files, "no plugin_utils sources found"
     jobs = {room_of(f) for f in files} - set(SHARED)
-    assert {"win_schannel", "win_schannel_info", "tls_scan"} <= jobs
+    assert {"win_schannel", "win_schannel_info", "tls_scan", "schannel_results"} <= jobs
     wrong = []
     for path in files:
         room = room_of(path)
