@@ -39,7 +39,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_pro
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.profiles import profile  # noqa: E402
 from tests.support.drift import assess  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.110.1"
 

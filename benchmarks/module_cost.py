@@ -45,7 +45,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_pro
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel import Options, run_schannel  # noqa: E402
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.profiles import profile  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.120.1"
 

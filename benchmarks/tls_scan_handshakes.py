@@ -31,7 +31,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expecta
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan import scan_host  # noqa: E402
 from tests.profiles import profile  # noqa: E402
 from tests.sim.tls_fleet import Planned, provision  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.120.1"
 PORTS = (8460, 8462, 8463)

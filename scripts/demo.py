@@ -51,7 +51,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_pro
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.wmi_os import read_os  # noqa: E402
 from tests.profiles import profile  # noqa: E402
 from tests.support.drift import assess  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 PROTOCOLS = catalog.SCHANNEL_KEY + "\\Protocols"
 CIPHERS = catalog.SCHANNEL_KEY + "\\Ciphers"

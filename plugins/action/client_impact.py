@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import ControllerAction
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact.impact import (
-    DEFAULT_PORTS,
     ImpactOptions,
     run_client_impact,
 )
@@ -27,7 +27,7 @@ class ActionModule(ControllerAction):
         "required_clients": {"type": "list", "elements": "str", "default": []},
         "certificates": {"type": "list", "elements": "str", "default": ["RSA"]},
         "host": {"type": "str"},
-        "ports": {"type": "list", "elements": "int", "default": list(DEFAULT_PORTS)},
+        "ports": {"type": "list", "elements": "int", "default": list(catalog.MAILSTORE_TLS_PORTS)},
         "prove": {"type": "bool", "default": False},
         "timeout": {"type": "float", "default": 5.0},
         "profile": {"type": "str"},

@@ -14,6 +14,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import ControllerAction
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import check_run_id
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.timestamps import iso_utc, stamp
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import resolve
 
 
@@ -37,11 +38,9 @@ class ActionModule(ControllerAction):
         now = datetime.now(UTC)
         return {
             **resolved.as_dict(),
-            # Microseconds: two plays of one ansible-playbook run (drift, then harden) can start within a second,
-            # and each must record its own run directory.
-            "run_id": check_run_id(args["run_id"] or now.strftime("%Y%m%dT%H%M%S.%fZ")),
+            "run_id": check_run_id(args["run_id"] or stamp(now)),  # each play of a run its own directory
             "batch": args["batch"],
-            "started": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "started": iso_utc(now),
             "changed": False,
         }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import (
     ControllerAction,
     registered_vars,
@@ -25,7 +26,7 @@ class ActionModule(ControllerAction):
         "host": {"type": "str"},
         "hosts": {"type": "list", "elements": "str"},
         "concurrency": {"type": "int", "default": 16},
-        "ports": {"type": "list", "elements": "int", "default": [8460, 8462, 8463]},
+        "ports": {"type": "list", "elements": "int", "default": list(catalog.MAILSTORE_TLS_PORTS)},
         "depth": {"type": "str", "choices": ["compliance", "full"], "default": "compliance"},
         "timeout": {"type": "float", "default": 5},
         "port_timeout": {"type": "float", "default": 120},

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils.describe import STATE_OPTIONS
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.action import WsmanAction
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import Session
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel_info import STATE_OPTIONS, read_info
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel_info import read_info
 
 
 class ActionModule(WsmanAction):

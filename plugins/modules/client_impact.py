@@ -48,7 +48,7 @@ options:
   clients:
     description:
       - Client ids to predict; default every known client. Ids are listed in the README ("Client impact"). A
-        client's display name (V(Windows XP SP3 \(Schannel\))), or its id written with spaces and any case
+        client's display name (V(Windows XP SP3 (Schannel\))), or its id written with spaces and any case
         (V(Windows XP)), names it too.
     type: list
     elements: str

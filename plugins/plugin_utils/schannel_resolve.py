@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.iiscrypto import read_ictpl
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete, parse_settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import raise_errors
 
 
 @dataclass
@@ -73,10 +74,9 @@ def settings_digest(settings: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def _fail(findings: list[Finding], origin: Any) -> None:
-    errors = [f for f in findings if f.severity == ERROR]
-    if errors:
-        raise InputError("; ".join(origin(f) for f in errors), code=errors[0].code)
+def _fail(findings: list[Finding], origin: Callable[[Finding], str]) -> None:
+    """SettingsError naming where each error came from (``origin``), with the first error's engine code."""
+    raise_errors(findings, origin, code=next((f.code for f in findings if f.severity == ERROR), None))
 
 
 def _base(profile: str, profiles: Any, template: str | None, template_text: str | bytes | None):
@@ -138,7 +138,7 @@ def resolve(
     # Checked as written (errors name the user's spelling), then completed: the profile or template governs every
     # option, and what it leaves out is `default` (settings.complete), so no earlier profile's value stays behind.
     settings = complete(settings)
-    parsed, _ = parse_settings(settings)
+    parsed, _findings = parse_settings(settings)
     warnings: list[str] = []
     by_os: dict[str, dict[str, Any]] = {}
     for os_key in os_keys:
@@ -152,7 +152,7 @@ def resolve(
             # An item the template applies only from a later version is `default` here, as on a fresh host of
             # this version: e.g. no suite order for 2012 R2 removes an earlier profile's _P521 suites there.
             by_os[os_key] = complete(os_settings)
-            os_parsed, _ = parse_settings(by_os[os_key])
+            os_parsed, _findings = parse_settings(by_os[os_key])
             warnings += ["%s: %s" % (label, f) for f in left_out]
         os_findings = check_settings(os_parsed, os_key)
         _fail(os_findings, lambda f, label=label: "on %s: %s" % (label, origin(f)))
@@ -166,11 +166,3 @@ def resolve(
         warnings=warnings,
         settings_by_os=by_os,
     )
-
-
-
-
-
-
-
-

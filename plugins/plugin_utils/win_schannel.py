@@ -23,11 +23,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import POLICY_OPTIONS, Settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import (
+    DEFAULT_BACKUP_DIR,
     INTERRUPTED,
     backups_in,
     host_dir,
     partial_record_path,
-    stamp,
     write_backup,
     write_partial_record,
 )
@@ -47,6 +47,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.host_reg
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.lifeline import ControllerGone, exit_orphan
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise, settings_for_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.results import change_as_dict, findings_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.timestamps import stamp
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import Session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import (
     StdRegProv,
@@ -63,7 +64,7 @@ class Options:
     # Settings per Windows version key (an IIS Crypto template rendered per version); when given, ``settings`` is
     # not used and the host's entry is taken once its version is read.
     settings_by_os: Mapping[str, Mapping[str, Any]] | None = None
-    backup_dir: str = "~/.ansible/fleetsec_schannel/backups"
+    backup_dir: str = DEFAULT_BACKUP_DIR
     allow_lockout: bool = False
     check_mode: bool = False
     # Applied with nothing to write but a reboot still pending (an earlier run's, schannel_reboot: never): report a

@@ -11,15 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.module_utils.describe import describe_state, described_values
-from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import (
-    DH_VALUES,
-    DOTNET_KEYS,
-    FIPS_KEY,
-    WINHTTP_KEYS,
+from ansible_collections.fleetsec.schannel.plugins.module_utils.describe import (
+    STATE_OPTIONS,
+    describe_state,
+    described_by_option,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import Change, RegValue, key_id, value_id
+from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import Change, RegValue, value_id
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.host_registry import (
     MARKER,
     PROTOCOLS_CONTAINER,
@@ -31,40 +28,12 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.results 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import Session
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv, read_desired
 
-STATE_OPTIONS = ("protocols", "ciphers", "hashes", "key_exchanges", "cipher_suites", "ecc_curves", "dh_min_key_bits",
-                 "dotnet_strong_crypto", "winhttp_secure_protocols", "fips_algorithm_policy")
-
-
-def option_of(key: str, name: str) -> str:
-    """Which win_schannel option a described (key, value name) belongs to."""
-    kid, fold = key_id(key), name.casefold()
-    under = {
-        "protocols": PROTOCOLS_CONTAINER, "ciphers": catalog.SCHANNEL_KEY + "\\Ciphers",
-        "hashes": catalog.SCHANNEL_KEY + "\\Hashes",
-    }
-    for option, parent in under.items():
-        if kid.startswith(key_id(parent) + "\\"):
-            return option
-    if fold in {v.casefold() for v in DH_VALUES.values()}:
-        return "dh_min_key_bits"
-    if kid.startswith(key_id(catalog.SCHANNEL_KEY + "\\KeyExchangeAlgorithms") + "\\"):
-        return "key_exchanges"
-    if kid == key_id(catalog.SUITE_POLICY_KEY):
-        return "ecc_curves" if fold == "ecccurves" else "cipher_suites"
-    if kid in {key_id(k) for k in DOTNET_KEYS}:
-        return "dotnet_strong_crypto"
-    if kid in {key_id(k) for k in WINHTTP_KEYS}:
-        return "winhttp_secure_protocols"
-    if kid == key_id(FIPS_KEY):
-        return "fips_algorithm_policy"
-    return "other"
-
 
 def read_info(session: Session, options: Iterable[str] | None = None) -> dict[str, Any]:
     reg = StdRegProv(session.client)
     facts = read_supported_os(session.client)
     chosen = set(options or STATE_OPTIONS)
-    described = [(k, n) for k, n in described_values(facts.os_key) if option_of(k, n) in chosen]
+    described = [(k, n) for option, k, n in described_by_option(facts.os_key) if option in chosen]
     wanted = [(k, n, None) for k, n in described] + [MARKER]
     containers = [PROTOCOLS_CONTAINER] if "protocols" in chosen else []
     snapshot = read_desired(reg, wanted, containers)

@@ -13,8 +13,6 @@ import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact import (
-    REASONS,
-    client_matrix,
     cut_off_message,
     host_offer,
     predict,
@@ -28,6 +26,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact.im
     run_client_impact,
 )
 from tests.profiles import profile
+from tests.support.client_impact import REASONS, client_matrix
 
 OS_KEYS = catalog.OS_KEYS
 LEGACY_TLS12 = ("2008r2", "2012r2")  # Windows 7 / 8.1 suite tables: no ECDHE_RSA GCM suite

@@ -20,11 +20,9 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
     SetValue,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, RegValue  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import (  # noqa: E402
-    close_partial_record,
-    private_dir,
-)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import close_partial_record  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.private_file import private_dir  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import transport_problems  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel_restore.plan import (  # noqa: E402
     check_managed,

@@ -56,3 +56,15 @@ def test_every_job_is_named_after_a_module():
     modules = {p.stem for p in (REPO_ROOT / "plugins" / "modules").glob("*.py")}
     jobs = {room_of(f) for f in PLUGIN_UTILS.rglob("*.py")} - set(SHARED)
     assert jobs - modules == set(), "plugin_utils rooms must be named after the module whose job they hold"
+
+
+def test_benchmarks_and_scripts_reach_the_simulator_through_its_entry_point():
+    """tests/support/simulator.py is the one door from benchmarks/ and scripts/ into tests/winsim."""
+    wrong = []
+    for path in sorted([*(REPO_ROOT / "benchmarks").glob("*.py"), *(REPO_ROOT / "scripts").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [
+                alias.name for alias in getattr(node, "names", [])] if isinstance(node, ast.Import) else []
+            wrong += ["%s imports %s" % (path.relative_to(REPO_ROOT), name) for name in names
+                      if name == "tests.winsim" or name.startswith("tests.winsim.")]
+    assert wrong == []

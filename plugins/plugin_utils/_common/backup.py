@@ -18,7 +18,6 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,27 +41,15 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     key_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.private_file import private_dir, write_private
 
+# Where backups go when the task names no backup_dir (the role's schannel_backup_dir says it again, for the
+# administrator to read).
+DEFAULT_BACKUP_DIR = "~/.ansible/fleetsec_schannel/backups"
 SCHEMA = "fleetsec.schannel/backup"
 SCHEMA_VERSION = 1
 PARTIAL_SCHEMA = "fleetsec.schannel/partial-write"
 _TYPE_BY_NAME = {name: code for code, name in REG_TYPE_NAMES.items()}
-
-
-def stamp(now: datetime | None = None) -> str:
-    """A UTC time stamp that sorts as text: ``20261202T050000.123456Z``."""
-    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S.%fZ")
-
-
-def private_dir(path: Path) -> Path:
-    """``path`` and every missing parent created 0700, whatever the umask (``mkdir(parents=True)`` gives the parents
-    it creates the umask's mode, 0755 as a rule); ``path`` itself is made 0700 if it existed."""
-    missing = [p for p in (path, *path.parents) if not p.exists()]
-    for directory in reversed(missing):
-        directory.mkdir(mode=0o700, exist_ok=True)
-        directory.chmod(0o700)
-    path.chmod(0o700)
-    return path
 
 
 def host_folder(backup_dir: str, host: str) -> Path:
@@ -75,14 +62,6 @@ def host_folder(backup_dir: str, host: str) -> Path:
 def host_dir(backup_dir: str, host: str) -> Path:
     """``<backup_dir>/<host>`` created 0700, with any missing parent (the backup root included) 0700 too."""
     return private_dir(host_folder(backup_dir, host))
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file readable by its owner only (0600 from creation, never wider)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    path.chmod(0o600)
 
 
 def encode_data(reg_type: int, data: RegData) -> Any:

@@ -5,9 +5,10 @@ role's schannel_resolve / schannel_results).
 
 They open no connection to the host (no WinRM login, nothing sent to the host's WS-Man port) and write nothing on
 it, so they run in check mode too: a drift check wants its scan, its prediction and its report. A plugin names its
-``ARGUMENT_SPEC`` and implements ``run_job(args, task_vars)``; this base validates the arguments (Ansible's own
-message names the option) and maps any FleetsecError with ``to_result()``. The WS-Man plugins have their own base,
-``plugin_utils/_common/action.py``, which also opens the session.
+``ARGUMENT_SPEC`` and implements ``run_job(args, task_vars)``; this base validates the arguments as the WS-Man base
+does (``check_arguments``: the message names the module and the option) and maps any FleetsecError with
+``to_result()``. The WS-Man plugins have their own base, ``plugin_utils/_common/action.py``, which also opens the
+session.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, ClassVar
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.action import check_arguments
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError
 
 
@@ -31,8 +33,9 @@ class ControllerAction(ActionBase):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp
-        args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1]
         try:
+            # The same validation as the WS-Man plugins': unknown names and wrong types fail naming the option.
+            args = check_arguments(self.ARGUMENT_SPEC, dict(self._task.args), "(%s) module" % self._task.action)
             result.update(self.run_job(args, task_vars or {}))
         except FleetsecError as error:
             result.update(error.to_result())

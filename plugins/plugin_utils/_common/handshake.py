@@ -34,9 +34,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import (
+    VERSION_NAMES,
+    VERSIONS,
+    group_name,
+    known_suite_name,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.iana import SUITES as IANA_SUITES
 
 try:
     from tlslite import constants as tls_constants
@@ -51,42 +55,15 @@ try:
 except ImportError:  # reported by require_tlslite(), so the collection still loads without it
     tls_constants = None  # type: ignore[assignment]
 
-# Protocol names as the SCHANNEL registry keys spell them, and their wire versions (RFC 8446 4.1.2 / RFC 6101).
-VERSIONS: dict[str, tuple[int, int]] = {
-    "SSL 3.0": (3, 0),
-    "TLS 1.0": (3, 1),
-    "TLS 1.1": (3, 2),
-    "TLS 1.2": (3, 3),
-    "TLS 1.3": (3, 4),
-}
-_VERSION_NAMES = {wire: name for name, wire in VERSIONS.items()}
 RENEGOTIATION_SCSV = 0x00FF  # TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3): a signal, not a suite
 
-# Named groups (IANA TLS Supported Groups registry; RFC 8422, RFC 7748). What the probe offers by default: the
-# groups Windows enables by default (curve25519, NistP256, NistP384; tls-elliptic-curves-in-windows-10-1607-and-
-# later.md) plus P-521, which 2008 R2 / 2012 R2 suites can be suffixed with.
-GROUP_NAMES: dict[int, str] = {
-    0x0013: "secp192r1", 0x0015: "secp224r1", 0x0016: "secp256k1", 0x0017: "secp256r1", 0x0018: "secp384r1",
-    0x0019: "secp521r1", 0x001A: "brainpoolP256r1", 0x001B: "brainpoolP384r1", 0x001C: "brainpoolP512r1",
-    0x001D: "x25519", 0x001E: "x448",
-}
+# What the probe offers by default: the groups Windows enables by default plus P-521 (tls_codes.GROUP_NAMES).
 DEFAULT_GROUPS: tuple[int, ...] = (0x001D, 0x0017, 0x0018, 0x0019)
 # The groups a TLS 1.3 hello may offer (RFC 8446 4.2.7: the other curves are "obsolete_RESERVED ... MUST NOT be
 # offered or negotiated by TLS 1.3 implementations"; tlslite-ng's server answers illegal_parameter to them; RFC 8734
 # brainpool*tls13; RFC 7919 FFDHE).
 TLS13_GROUPS = frozenset({0x0017, 0x0018, 0x0019, 0x001D, 0x001E, 0x001F, 0x0020, 0x0021,
                           0x0100, 0x0101, 0x0102, 0x0103, 0x0104})
-# Groups the probe never offers (binary curves, deprecated by RFC 8422 5.1.1; the RFC 7919 FFDHE groups, which would
-# change how a server picks DHE suites), named when a peer such as sslyze reports them.
-OTHER_GROUP_NAMES: dict[int, str] = {
-    **dict(enumerate(
-        ("sect163k1", "sect163r1", "sect163r2", "sect193r1", "sect193r2", "sect233k1", "sect233r1", "sect239k1",
-         "sect283k1", "sect283r1", "sect409k1", "sect409r1", "sect571k1", "sect571r1", "secp160k1", "secp160r1",
-         "secp160r2", "secp192k1"), start=1)),
-    0x0014: "secp224k1", 0x0100: "ffdhe2048", 0x0101: "ffdhe3072", 0x0102: "ffdhe4096", 0x0103: "ffdhe6144",
-    0x0104: "ffdhe8192",
-}
-
 # signature_algorithms (RFC 8446 4.2.3 codes as (hash, signature) pairs, RFC 5246 7.4.1.4.1): the usual set of a
 # current client, SHA-1 last so that servers with SHA-1-only certificates still answer.
 DEFAULT_SIGNATURE_ALGORITHMS: tuple[tuple[int, int], ...] = (
@@ -108,23 +85,15 @@ def require_tlslite() -> None:
         raise InputError(MISSING_TLSLITE, code="tlslite-missing")
 
 
-_CATALOG_NAMES = {s.code: s.name for s in catalog.SUITES.values()}
-
-
 def suite_name(code: int) -> str:
     """IANA name of a suite code point (the Schannel catalog, the IANA registry, then tlslite-ng's table), or its hex
     form: a suite nobody here knows is still named, by its code."""
-    if code in _CATALOG_NAMES:
-        return _CATALOG_NAMES[code]
-    if code in IANA_SUITES:
-        return IANA_SUITES[code][0] or IANA_SUITES[code][1]
+    known = known_suite_name(code)
+    if known is not None:
+        return known
     if tls_constants is not None and code in tls_constants.CipherSuite.ietfNames:
         return tls_constants.CipherSuite.ietfNames[code]
     return "0x%04X" % code
-
-
-def group_name(code: int) -> str:
-    return GROUP_NAMES.get(code) or OTHER_GROUP_NAMES.get(code) or "0x%04X" % code
 
 
 @dataclass(frozen=True)
@@ -311,7 +280,7 @@ def _accepted_hello(server_hello: Any) -> tuple[str, int | None, bool]:
     share = server_hello.getExtension(tls_constants.ExtensionType.key_share)
     if share is not None:
         group = share.selected_group if retry else share.server_share.group
-    return _VERSION_NAMES.get(tuple(version), "0x%02X%02X" % tuple(version)), group, retry
+    return VERSION_NAMES.get(tuple(version), "0x%02X%02X" % tuple(version)), group, retry
 
 
 def _key_exchange_facts(parser: Any, suite: int, version: tuple[int, int]) -> dict[str, int]:

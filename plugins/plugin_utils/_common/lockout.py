@@ -25,15 +25,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency impo
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
 from ansible_collections.fleetsec.schannel.plugins.module_utils.suite_order import translate_suites
 from ansible_collections.fleetsec.schannel.plugins.module_utils.suites import OsSuite, os_suites
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import SSL_MODULE_NAMES
 
 # ssl.TLSVersion -> the catalog's protocol names.
-_PROTOCOL_NAMES = {
-    ssl.TLSVersion.TLSv1: "TLS 1.0",
-    ssl.TLSVersion.TLSv1_1: "TLS 1.1",
-    ssl.TLSVersion.TLSv1_2: "TLS 1.2",
-    ssl.TLSVersion.TLSv1_3: "TLS 1.3",
-}
-_WIRE_NAMES = {"TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
+# ssl.TLSVersion members are the ssl module's names with "_" for ".".
+_PROTOCOL_NAMES = {ssl.TLSVersion[name.replace(".", "_")]: label for name, label in SSL_MODULE_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,7 @@ def probe_negotiated(host: str, port: int, timeout: float = 5.0) -> Negotiated |
     except (OSError, ssl.SSLError):
         return None
     code = next((c["id"] & 0xFFFF for c in context.get_ciphers() if c["name"] == name), None)
-    return Negotiated(protocol=_WIRE_NAMES.get(version, version), suite_code=code, suite_name=name)
+    return Negotiated(protocol=SSL_MODULE_NAMES.get(version, version), suite_code=code, suite_name=name)
 
 
 def _algorithm_on(settings: Settings, option: str, name: str | None) -> bool:

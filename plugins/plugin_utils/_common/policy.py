@@ -8,7 +8,7 @@ host is read or written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
@@ -63,17 +63,30 @@ def resolved_settings(task_vars: Mapping[str, Any], name: str) -> tuple[dict[str
 
 
 class SettingsError(InputError):
-    """The settings are invalid independently of any host: nothing may be read or written anywhere."""
+    """The settings are invalid independently of any host: nothing may be read or written anywhere.
 
-    def __init__(self, findings: list[Finding]) -> None:
+    The one error for bad settings, whoever parses them (win_schannel, tls_scan, client_impact, schannel_resolve);
+    ``findings`` are the engine's errors, each naming its field.
+    """
+
+    def __init__(self, findings: list[Finding], message: str | None = None, code: str | None = None) -> None:
         self.findings = findings
-        super().__init__("; ".join(str(f) for f in findings))
+        super().__init__(message or "; ".join(str(f) for f in findings), code=code)
 
 
-def parse_or_raise(raw: Mapping[str, Any]) -> Settings:
-    """Parse win_schannel settings; raise SettingsError with every error found (host-independent)."""
-    settings, findings = parse_settings(raw)
+def raise_errors(findings: list[Finding], describe: Callable[[Finding], str] | None = None, *, prefix: str = "",
+                 code: str | None = None) -> None:
+    """SettingsError when ``findings`` hold errors: each said by ``describe`` (default: the finding as text)."""
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
-        raise SettingsError(errors)
+        raise SettingsError(errors, prefix + "; ".join(map(describe or str, errors)), code)
+
+
+def parse_or_raise(raw: Mapping[str, Any], option: str | None = None, code: str | None = None) -> Settings:
+    """Parse win_schannel settings; SettingsError with every error found (host-independent). With ``option`` the
+    message names the task option that held them first (``settings: protocols.TLS1.2: ...``)."""
+    settings, findings = parse_settings(raw)
+    if option:
+        raise_errors(findings, lambda f: "%s: %s" % (f.field, f.message), prefix=option + ": ", code=code)
+    raise_errors(findings, code=code)
     return settings

@@ -25,15 +25,15 @@ import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import private_dir
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.private_file import write_private
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.timestamps import iso_utc
 
 SCHEMA = "fleetsec.schannel/host-result"
 SCHEMA_VERSION = 1
@@ -110,7 +110,7 @@ def _status(mode: str, apply: Mapping[str, Any], errors: list[dict[str, Any]], u
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso_utc()
 
 
 def _seconds(started: str, finished: str) -> float | None:
@@ -240,17 +240,7 @@ def result_path(report_dir: str | os.PathLike, run_id: str, host: str) -> Path:
 def write(report_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path:
     """Store the record atomically (a reader never sees half a file); file 0600 in directories 0700."""
     path = result_path(report_dir, record["run_id"], record["host"])
-    private_dir(path.parent)
-    handle, temporary = tempfile.mkstemp(prefix=".%s." % record["host"], suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(record, stream, indent=2, sort_keys=False, default=str)
-            stream.write("\n")
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_private(path, json.dumps(record, indent=2, sort_keys=False, default=str) + "\n")
     return path
 
 

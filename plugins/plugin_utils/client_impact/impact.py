@@ -21,11 +21,8 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact im
     unknown_clients,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
-from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError, InputError
-
-DEFAULT_PORTS = (8460, 8462, 8463)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise
 
 
 class RequiredClientCutOff(FleetsecError):
@@ -40,7 +37,7 @@ class ImpactOptions:
     required_clients: Sequence[str] = ()
     certificates: Sequence[str] = ("RSA",)
     host: str | None = None
-    ports: Sequence[int] = DEFAULT_PORTS
+    ports: Sequence[int] = catalog.MAILSTORE_TLS_PORTS
     prove: bool = False
     timeout: float = 5.0
     profile: str | None = None  # only for the summary line: "applying `recommended` on ..."
@@ -85,11 +82,7 @@ def run_client_impact(options: ImpactOptions) -> dict[str, Any]:
     options = replace(options, clients=client_ids(options.clients) if options.clients else options.clients,
                       required_clients=client_ids(options.required_clients))
     _check(options)
-    settings, findings = parse_settings(dict(options.settings))
-    errors = [f for f in findings if f.severity == ERROR]
-    if errors:
-        raise InputError("settings: " + "; ".join("%s: %s" % (f.field, f.message) for f in errors),
-                         code="bad-settings")
+    settings = parse_or_raise(dict(options.settings), "settings", code="bad-settings")
     wanted = list(options.clients) if options.clients else None
     if wanted is not None:
         wanted += [c for c in options.required_clients if c not in wanted]

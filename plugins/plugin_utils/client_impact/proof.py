@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact import Prediction
-from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS, GROUP_CODES, Client, suite_code
+from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS, Client, suite_code
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import GROUP_CODES, VERSIONS
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import (
-    VERSIONS,
     ClientHello,
     Outcome,
     handshake,

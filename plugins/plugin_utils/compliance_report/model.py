@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import POLICY_OPTIONS
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import POLICY, POLICY_OPTIONS
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import (
     RUN_ID_RE,
@@ -32,19 +32,10 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_reco
 REPORT_SCHEMA = "fleetsec.schannel/compliance-report"
 REPORT_SCHEMA_VERSION = 1
 
-# option -> label, in matrix order. Registry paths: plugins/module_utils/desired.py (what each option writes).
+# Column -> label, in matrix order: the policy options with a column (module_utils/settings.py POLICY; registry
+# paths in desired.py), then what the run verified.
 CONTROLS: dict[str, str] = {
-    "protocols": "Protocols",
-    "ciphers": "Ciphers",
-    "hashes": "Hashes",
-    "key_exchanges": "Key exchanges",
-    "cipher_suites": "Suite order",
-    "ecc_curves": "Curve order",
-    "dh_min_key_bits": "DH minimum",
-    "dotnet_strong_crypto": ".NET strong crypto",
-    "dotnet_system_default_tls_versions": ".NET system TLS",
-    "winhttp_secure_protocols": "WinHTTP",
-    "fips_algorithm_policy": "FIPS policy",
+    **{option.name: option.label for option in POLICY if option.label},
     "readback": "Read-back",
     "reboot": "Reboot",
     "tls": "TLS on the wire",

@@ -6,12 +6,13 @@ file written to a temporary name and renamed, so a reader never sees half a repo
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import private_dir
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.private_file import write_private
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.timestamps import iso_utc
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.compliance_report.model import build_report
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.compliance_report.render_html import render_html
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.compliance_report.render_json import render_json
@@ -24,15 +25,6 @@ FORMATS = {
 }
 
 
-def write_private(path: Path, text: str) -> None:
-    private_dir(path.parent)
-    tmp = path.with_name(".%s.%d.tmp" % (path.name, os.getpid()))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def run_compliance_report(args: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """Render the report of ``args`` (the module's options); the task result."""
     report_dir = Path(os.path.expanduser(args["report_dir"]))
@@ -43,7 +35,7 @@ def run_compliance_report(args: dict[str, Any], now: datetime | None = None) -> 
                          code="formats")
     report = build_report(report_dir, list(args.get("runs") or []), bool(args.get("history", True)))
     output_dir = Path(os.path.expanduser(args.get("output_dir") or report_dir / report.runs[-1] / "report"))
-    generated = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    generated = iso_utc(now)
     files: dict[str, str] = {}
     for name in formats:
         filename, render = FORMATS[name]

@@ -22,13 +22,12 @@ forbidden offer proves that none of those suites is accepted, as a suite-by-suit
 from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import IANA_SUITES, VERSIONS
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import (
     TLS13_GROUPS,
-    VERSIONS,
     Outcome,
     suite_name,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.iana import SUITES as IANA_SUITES
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import Expectation
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.probe import (
     ALL_GROUPS,

@@ -38,10 +38,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency impo
     side_enabled,
     tls_protocols,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings, parse_settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
 from ansible_collections.fleetsec.schannel.plugins.module_utils.suite_order import translate_suites
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import CATALOG_BY_CODE
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise
 
 _NEEDS = (("key_exchanges", "key_exchange"), ("ciphers", "cipher"), ("hashes", "hash"))
 WINRM_PORTS = frozenset({5985, 5986})
@@ -71,17 +72,14 @@ class Expectation:
         }
 
 
-_BY_CODE = {s.code: s for s in catalog.SUITES.values()}
-
-
 def catalog_name(code: int) -> str:
     """IANA name of a Schannel suite code, or the hex code."""
-    suite = _BY_CODE.get(code)
+    suite = CATALOG_BY_CODE.get(code)
     return suite.name if suite else "0x%04X" % code
 
 
 def catalog_suite(code: int) -> catalog.CipherSuite | None:
-    return _BY_CODE.get(code)
+    return CATALOG_BY_CODE.get(code)
 
 
 def _blocked(settings: Settings, suite: catalog.CipherSuite) -> bool:
@@ -144,8 +142,5 @@ def expect_from_options(raw: Mapping[str, Any] | None, os_key: Any, dotnet_liste
     if os_key not in catalog.OS_INFO:
         raise InputError("os must be one of %s (the key win_schannel returns as os.key), not %r"
                          % (", ".join(catalog.OS_KEYS), os_key), code="os")
-    settings, findings = parse_settings(raw or {})
-    errors = [f for f in findings if f.severity == ERROR]
-    if errors:
-        raise InputError("settings: " + "; ".join("%s: %s" % (f.field, f.message) for f in errors), code="settings")
+    settings = parse_or_raise(raw or {}, "settings", code="settings")
     return expect(settings, os_key, dotnet_listener)

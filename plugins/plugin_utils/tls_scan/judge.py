@@ -17,7 +17,8 @@ Two kinds of findings:
 from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import group_name, suite_name
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import group_name
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import suite_name
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import (
     Expectation,
     certificate_fits,

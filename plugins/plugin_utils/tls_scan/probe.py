@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import GROUP_NAMES
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import (
     DEFAULT_SIGNATURE_ALGORITHMS,
-    GROUP_NAMES,
     ClientHello,
     Outcome,
     handshake,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import group_name, suite_name
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import group_name
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import suite_name
 
 
 @dataclass

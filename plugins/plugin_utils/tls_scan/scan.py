@@ -14,8 +14,9 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import VERSIONS
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import VERSIONS, require_tlslite
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import require_tlslite
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.compliance import (
     compliance_scan,
     first_contact,

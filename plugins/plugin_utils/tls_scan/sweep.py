@@ -22,10 +22,8 @@ import ipaddress
 import threading
 from typing import Any
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import GROUP_CODES, suite_codes_by_name
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import GROUP_NAMES, OTHER_GROUP_NAMES
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.iana import SUITES as IANA_SUITES
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.probe import PortDeadline, PortUnreachable
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.results import PortResult
 
@@ -34,7 +32,7 @@ MISSING_SSLYZE = (
     "nassl==5.4.0, pinned in the collection's requirements/verify.txt; sslyze is AGPL-3.0 and pins cryptography<47, "
     "so a dedicated virtualenv or execution environment is advisable); install it, or use depth 'compliance'"
 )
-_GROUP_CODES = {name.lower(): code for code, name in {**OTHER_GROUP_NAMES, **GROUP_NAMES}.items()}
+_GROUP_CODES = {name.lower(): code for name, code in GROUP_CODES.items()}
 _GROUP_CODES["prime256v1"] = 0x0017  # OpenSSL's name for secp256r1
 CONNECTIONS_PER_PORT = 2
 
@@ -158,9 +156,7 @@ def suite_code(name: str, openssl_name: str, port: int) -> int:
         from tlslite.constants import CipherSuite
 
         _CODES.update({n: c for c, n in CipherSuite.ietfNames.items()})
-        _CODES.update({n: c for c, (_iana, n) in IANA_SUITES.items()})  # OpenSSL names, below the IANA ones
-        _CODES.update({n: c for c, (n, _openssl) in IANA_SUITES.items() if n})
-        _CODES.update({s.name: s.code for s in catalog.SUITES.values()})
+        _CODES.update(suite_codes_by_name())  # OpenSSL names, below the IANA ones, below the catalog's
     code = _CODES.get(name, _CODES.get(openssl_name))
     if code is None:
         raise PortDeadline("port %d: sslyze reports the suite %s (%s), which has no known code point"

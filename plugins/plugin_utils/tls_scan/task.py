@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import POLICY
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import given_policy, settings_for_os
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import (
@@ -25,8 +26,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan im
 
 # The win_schannel options that decide what a TLS listener offers; the others (.NET, WinHTTP, FIPS, backup) are
 # accepted and not read, so the role can hand over the settings it applied unchanged.
-LISTENER_OPTIONS = ("protocols", "protocol_sides", "ciphers", "hashes", "key_exchanges", "cipher_suites",
-                    "ecc_curves", "dh_min_key_bits", "dotnet_strong_crypto")
+LISTENER_OPTIONS = tuple(option.name for option in POLICY if option.listener)
 FAILING_SEVERITIES = ("critical", "high")
 
 

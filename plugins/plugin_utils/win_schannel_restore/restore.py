@@ -24,7 +24,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     key_id,
     value_id,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings, parse_settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import (
+    ALGORITHM_OPTIONS,
+    Settings,
+    parse_settings,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import lifeline
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import close_partial_record
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError, HostError
@@ -70,7 +74,7 @@ def settings_of_state(state: dict[str, Any]) -> Settings:
         raw["protocols"][name] = {
             side: "disabled" if st == "disabled_by_default" else st for side, st in sides.items() if st != "invalid"
         }
-    for option in ("ciphers", "hashes", "key_exchanges"):
+    for option, _kind in ALGORITHM_OPTIONS:
         raw[option] = {name: st for name, st in state[option].items() if st in _STATES}
     if isinstance(state.get("cipher_suites"), list):
         raw["cipher_suites"] = state["cipher_suites"]

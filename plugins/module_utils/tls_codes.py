@@ -1,20 +1,89 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every cipher suite code point scanners know, with its IANA name and its OpenSSL name.
+"""One home for TLS code points and their names: protocol versions, named groups and cipher suites.
 
-The names are those of the IANA "TLS Cipher Suites" registry (RFC 8447), as testssl.sh 3.0.8 transcribes it with
-the OpenSSL names (``etc/cipher-mapping.txt``, the Debian package testssl.sh 3.0.8+dfsg-1): two-byte TLS codes and
-three-byte SSL 2.0 cipher kinds; None where the registry has no name (GOST suites only OpenSSL names). Transcribed
-with ``code = int(columns[0] without "0x" and ",", 16); SUITES[code] = (columns[3] or None, columns[2])``.
+The TLS scan, the client table, the lock-out check and the catalog's users all name codes through this module.
 
-The scan names a suite on the wire by this table when the Schannel catalog does not know it, and maps the names
-sslyze reports (IANA names, some OpenSSL names) back to code points.
+Cipher suites: every code point scanners know, with its IANA name and its OpenSSL name. The names are those of the
+IANA "TLS Cipher Suites" registry (RFC 8447), as testssl.sh 3.0.8 transcribes it with the OpenSSL names
+(``etc/cipher-mapping.txt``, the Debian package testssl.sh 3.0.8+dfsg-1): two-byte TLS codes and three-byte SSL 2.0
+cipher kinds; None where the registry has no name (GOST suites only OpenSSL names). Transcribed with
+``code = int(columns[0] without "0x" and ",", 16); SUITES[code] = (columns[3] or None, columns[2])``.
 """
 
 from __future__ import annotations
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+
+# --------------------------------------------------------------------------------------------------------------
+# Protocol versions, from the catalog's SCHANNEL protocol keys and their wire versions: the names the registry keys
+# use, oldest first, and the (major, minor) of those a ClientHello can carry (RFC 8446 4.1.2 / RFC 6101; SSL 2.0
+# has a hello of its own).
+_SSL_TLS = sorted((p for p in catalog.PROTOCOLS.values() if p.wire_version and not p.dtls),
+                  key=lambda p: p.wire_version or 0)
+PROTOCOL_ORDER: tuple[str, ...] = tuple(p.name for p in _SSL_TLS)
+VERSIONS: dict[str, tuple[int, int]] = {
+    p.name: (p.wire_version >> 8, p.wire_version & 0xFF)
+    for p in _SSL_TLS if p.wire_version and p.wire_version >= 0x0300
+}
+VERSION_NAMES: dict[tuple[int, int], str] = {wire: name for name, wire in VERSIONS.items()}
+# Python's ssl module names (SSLSocket.version(); ssl.TLSVersion with "_" for "."): the catalog's TLSv aliases.
+SSL_MODULE_NAMES: dict[str, str] = {alias: p.name for p in _SSL_TLS for alias in p.aliases if alias.startswith("TLSv")}
+
+# --------------------------------------------------------------------------------------------------------------
+# Named groups (IANA TLS Supported Groups registry; RFC 8422, RFC 7748, RFC 7919, draft-kwiatkowski-tls-ecdhe-
+# mlkem). GROUP_NAMES are the curves a probe may offer; the probe offers by default the groups Windows enables by
+# default (curve25519, NistP256, NistP384; tls-elliptic-curves-in-windows-10-1607-and-later.md) plus P-521, which
+# 2008 R2 / 2012 R2 suites can be suffixed with.
+GROUP_NAMES: dict[int, str] = {
+    0x0013: "secp192r1", 0x0015: "secp224r1", 0x0016: "secp256k1", 0x0017: "secp256r1", 0x0018: "secp384r1",
+    0x0019: "secp521r1", 0x001A: "brainpoolP256r1", 0x001B: "brainpoolP384r1", 0x001C: "brainpoolP512r1",
+    0x001D: "x25519", 0x001E: "x448",
+}
+# Groups a probe never offers (binary curves, deprecated by RFC 8422 5.1.1; the RFC 7919 FFDHE groups, which would
+# change how a server picks DHE suites; the hybrid post-quantum group clients send), named when a peer such as
+# sslyze or a client reports them.
+OTHER_GROUP_NAMES: dict[int, str] = {
+    **dict(enumerate(
+        ("sect163k1", "sect163r1", "sect163r2", "sect193r1", "sect193r2", "sect233k1", "sect233r1", "sect239k1",
+         "sect283k1", "sect283r1", "sect409k1", "sect409r1", "sect571k1", "sect571r1", "secp160k1", "secp160r1",
+         "secp160r2", "secp192k1"), start=1)),
+    0x0014: "secp224k1", 0x0100: "ffdhe2048", 0x0101: "ffdhe3072", 0x0102: "ffdhe4096", 0x0103: "ffdhe6144",
+    0x0104: "ffdhe8192", 0x11EC: "X25519MLKEM768",
+}
+GROUP_CODES: dict[str, int] = {name: code for code, name in {**OTHER_GROUP_NAMES, **GROUP_NAMES}.items()}
+
+
+def group_name(code: int) -> str:
+    """The registry name of a group code point, or its hex form."""
+    return GROUP_NAMES.get(code) or OTHER_GROUP_NAMES.get(code) or "0x%04X" % code
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Cipher suites: the Schannel catalog's (catalog.SUITES) first, then every code point scanners know (IANA_SUITES).
+CATALOG_BY_CODE: dict[int, catalog.CipherSuite] = {s.code: s for s in catalog.SUITES.values()}
+
+
+def known_suite_name(code: int) -> str | None:
+    """The name of a suite code point as the catalog, else the IANA registry (else OpenSSL) spells it; None when
+    neither knows it."""
+    if code in CATALOG_BY_CODE:
+        return CATALOG_BY_CODE[code].name
+    if code in IANA_SUITES:
+        return IANA_SUITES[code][0] or IANA_SUITES[code][1]
+    return None
+
+
+def suite_codes_by_name() -> dict[str, int]:
+    """Name to code point over every name a scanner reports: OpenSSL names below IANA names below the catalog's."""
+    codes = {n: c for c, (_iana, n) in IANA_SUITES.items()}
+    codes.update({n: c for c, (n, _openssl) in IANA_SUITES.items() if n})
+    codes.update({s.name: s.code for s in catalog.SUITES.values()})
+    return codes
+
+
 # code -> (IANA name or None, OpenSSL name)
-SUITES: dict[int, tuple[str | None, str]] = {
+IANA_SUITES: dict[int, tuple[str | None, str]] = {
     0x0000: ('SSL_CK_NULL_WITH_MD5', 'NULL-MD5'),
     0x0001: ('TLS_RSA_WITH_NULL_MD5', 'NULL-MD5'),
     0x0002: ('TLS_RSA_WITH_NULL_SHA', 'NULL-SHA'),
