@@ -481,12 +481,14 @@ def test_calls_are_counted_per_operation_even_when_they_fail():
 @pytest.mark.parametrize(("text", "words"), [
     ("[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1000)",
      "offers only TLS 1.0/1.1, which this controller's OpenSSL refuses; use HTTP with message encryption"),
+    ("[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1000)",
+     "share no TLS version and cipher suite: as a rule the host offers only TLS 1.0/1.1"),
     ("[SSL: WRONG_VERSION_NUMBER] wrong version number", "the port does not speak TLS"),
     ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
      "set ansible_winrm_ca_trust_path to the CA that signed it"),
     ("Read timed out. (read timeout=30)", "raise ansible_winrm_connection_timeout"),
     ("[Errno 111] Connection refused", "winrm quickconfig"),
-], ids=["tls-version", "not-tls", "certificate", "timeout", "refused"])
+], ids=["tls-version", "no-common-suite", "not-tls", "certificate", "timeout", "refused"])
 def test_connection_failures_carry_their_cause_and_fix(text, words):
     assert words in connection_hint(text)
 

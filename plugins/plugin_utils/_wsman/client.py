@@ -487,6 +487,14 @@ _HINTS = (
      "the host's WinRM HTTPS listener offers only TLS 1.0/1.1, which this controller's OpenSSL refuses; use HTTP "
      "with message encryption (ansible_winrm_scheme: http, port 5985, NTLM or Kerberos) or enable TLS 1.2 there "
      "first"),
+    # A common version but no suite Schannel can use on it: fatal handshake_failure (40). Python's default client
+    # ciphers leave out the SHA-1 CBC suites, the only ones a TLS 1.0/1.1 listener can use, so a TLS 1.0-only host
+    # answers a hello whose client_version is TLS 1.2 this way (Schannel picks TLS 1.0, then finds no suite).
+    (re.compile(r"SSLV3_ALERT_HANDSHAKE_FAILURE|sslv3 alert handshake failure", re.IGNORECASE),
+     "the host's WinRM HTTPS listener and this controller share no TLS version and cipher suite: as a rule the "
+     "host offers only TLS 1.0/1.1 (Windows Server 2008 R2 and 2012 R2 as installed), whose suites this "
+     "controller no longer offers; use HTTP with message encryption (ansible_winrm_scheme: http, port 5985, NTLM "
+     "or Kerberos) or enable TLS 1.2 there first"),
     (re.compile(r"WRONG_VERSION_NUMBER|wrong version number", re.IGNORECASE),
      "the port does not speak TLS: ansible_winrm_scheme is https on an HTTP listener (5985 is HTTP, 5986 HTTPS); "
      "set ansible_port and ansible_winrm_scheme to match"),
