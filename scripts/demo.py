@@ -40,22 +40,19 @@ ensure_collection_importable()
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (  # noqa: E402
-    SettingsError,
-    assess,
-    parse_or_raise,
-)
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import SettingsError, parse_or_raise  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WMI_URI, WsmanClient  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import (  # noqa: E402
     StdRegProv,
     write_change,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import (  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import (  # noqa: E402
     client_for_protocol,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import read_os  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WMI_URI, WsmanClient  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.wmi_os import read_os  # noqa: E402
 from tests.profiles import profile  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.drift import assess  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 PROTOCOLS = catalog.SCHANNEL_KEY + "\\Protocols"
 CIPHERS = catalog.SCHANNEL_KEY + "\\Ciphers"

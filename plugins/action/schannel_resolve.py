@@ -11,10 +11,11 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import (
-    check_run_id,
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import ControllerAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import check_run_id
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.timestamps import iso_utc, stamp
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import (
     check_serial,
     max_fail_percentage,
     resolve,
@@ -47,12 +48,10 @@ class ActionModule(ControllerAction):
         now = datetime.now(UTC)
         return {
             **resolved.as_dict(),
-            # Microseconds: two plays of one ansible-playbook run (drift, then harden) can start within a second,
-            # and each must record its own run directory.
-            "run_id": check_run_id(args["run_id"] or now.strftime("%Y%m%dT%H%M%S.%fZ")),
+            "run_id": check_run_id(args["run_id"] or stamp(now)),  # each play of a run its own directory
             "batch": args["batch"],
             "max_fail_percentage": fail_percentage,
-            "started": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "started": iso_utc(now),
             "changed": False,
         }
 

@@ -63,20 +63,39 @@ WINHTTP_FLAGS = {
 
 DEFAULT = "default"
 
-POLICY_OPTIONS = (
-    "protocols",
-    "protocol_sides",
-    "ciphers",
-    "hashes",
-    "key_exchanges",
-    "cipher_suites",
-    "ecc_curves",
-    "dh_min_key_bits",
-    "dotnet_strong_crypto",
-    "dotnet_system_default_tls_versions",
-    "winhttp_secure_protocols",
-    "fips_algorithm_policy",
+
+@dataclass(frozen=True)
+class PolicyOption:
+    """One win_schannel policy option: the one list the argument specs, win_schannel_info's choices, the report's
+    columns and tls_scan's expectation are derived from.
+
+    ``spec`` is its Ansible argument spec (the outer type only: this module checks the rest and names the field);
+    ``label`` heads its column in the fleet report (None: no column of its own); ``listener``: it decides what a
+    TLS listener offers, so tls_scan reads it (the others are accepted and not read).
+    """
+
+    name: str
+    spec: dict
+    label: str | None
+    listener: bool
+
+
+_STATE_MAP = {"type": "dict"}
+POLICY: tuple[PolicyOption, ...] = (
+    PolicyOption("protocols", _STATE_MAP, "Protocols", True),
+    PolicyOption("protocol_sides", {"type": "list", "elements": "str", "choices": ["server", "client"]}, None, True),
+    PolicyOption("ciphers", _STATE_MAP, "Ciphers", True),
+    PolicyOption("hashes", _STATE_MAP, "Hashes", True),
+    PolicyOption("key_exchanges", _STATE_MAP, "Key exchanges", True),
+    PolicyOption("cipher_suites", {"type": "list", "elements": "str"}, "Suite order", True),
+    PolicyOption("ecc_curves", {"type": "list", "elements": "str"}, "Curve order", True),
+    PolicyOption("dh_min_key_bits", {"type": "raw"}, "DH minimum", True),
+    PolicyOption("dotnet_strong_crypto", {"type": "raw"}, ".NET strong crypto", True),
+    PolicyOption("dotnet_system_default_tls_versions", {"type": "raw"}, ".NET system TLS", False),
+    PolicyOption("winhttp_secure_protocols", {"type": "list", "elements": "str"}, "WinHTTP", False),
+    PolicyOption("fips_algorithm_policy", {"type": "raw"}, "FIPS policy", False),
 )
+POLICY_OPTIONS = tuple(option.name for option in POLICY)
 # win_schannel options that steer the module, not the registry: accepted and ignored here so that the
 # action plugin can hand over its arguments unchanged.
 MODULE_OPTIONS = ("backup", "backup_dir", "allow_lockout")

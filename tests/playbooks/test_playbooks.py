@@ -15,10 +15,11 @@ import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog, suites
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol
 from tests.profiles import profile
+from tests.support.drift import assess
 from tests.winsim.fleet import Fleet
 
 from .conftest import ALL_OS, ANSIBLE_PLAYBOOK, Playbooks

@@ -28,16 +28,12 @@ import pytest
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import compute_changes, managed_keys
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
-from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
-    RegistryState,
-    apply_reg_ops,
-    changes_to_ops,
-)
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import resolve
 from tests.playbooks.conftest import ALL_OS, Playbooks, start_fleet
 from tests.profiles import profiles
 from tests.scenarios._switch import FIXTURES, UNIT_FIXTURES, Target, profile, switch, template
+from tests.support.registry_state import RegistryState, apply_reg_ops, changes_to_ops
 
 # The IIS Crypto exports here and the 4.x user template of the unit tests (the 3.3 user template there leaves TLS 1.3
 # on without a TLS 1.3 suite, which the role refuses for 2022/2025 before any host is touched).

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import offer
 from tests.loopback_server import LoopbackServer
 from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
 from tests.winsim import legacy_tls

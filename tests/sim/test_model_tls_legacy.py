@@ -15,10 +15,10 @@ from tlslite.constants import CipherSuite
 from tlslite.errors import TLSAbruptCloseError, TLSRemoteAlert
 from tlslite.messages import ClientHello as TlsliteClientHello
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.compliance import ssl2_universe
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import ssl2_handshake, suite_name
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import ssl2_handshake, suite_name
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.compliance import ssl2_universe
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan import scan_host
 from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
 from tests.winsim import windows_facts as windows
 from tests.winsim.auth import UserStore

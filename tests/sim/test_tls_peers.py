@@ -31,13 +31,13 @@ from sslyze import (
 )
 from tlslite import HandshakeSettings, TLSConnection, X509CertChain, parsePEMKey
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import group_name, offer
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import (
     Expectation,
     expect_from_options,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import group_name, offer
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.sweep import suite_code
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan import scan_host
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.sweep import suite_code
 from tests.loopback_server import LoopbackServer
 from tests.sim.sslyze_scan import VERSION_COMMANDS
 

@@ -2,9 +2,9 @@
 
 import stat
 
-from ansible_collections.fleetsec.schannel.plugins.action.schannel_results import deferred_warnings, summary_lines
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import RunInfo, build
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import run_record as host_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import RunInfo, build
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_results import deferred_warnings, summary_lines
 
 OS_2019 = {"caption": "Microsoft Windows Server 2019 Standard", "version": "10.0.17763", "build": 17763,
            "key": "2019", "last_boot": "2026-12-02T04:00:00Z"}

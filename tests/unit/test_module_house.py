@@ -19,21 +19,21 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     key_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import winrm_protocol
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import (
     created_parents,
     host_dir,
     load_backup,
     write_backup,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.lockout import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.lockout import (
     ControllerTls,
     Negotiated,
     lockout_problems,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import RegistryAccessDenied
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanTransportError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman import winrm_protocol
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanClient, WsmanTransportError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import RegistryAccessDenied
 from tests.unit.wsman_fake import STDREGPROV, FakeHost
 
 ARGS = [("hDefKey", 2147483650), ("sSubKeyName", "K"), ("sValueName", "A")]

@@ -20,17 +20,12 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import (
 from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
-from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
-    RegistryState,
-    apply_reg_ops,
-    backup_reg,
-    changes_to_ops,
-    parse_reg,
-)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import parse_reg
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_MULTI_SZ, value_id
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import resolve
 from tests.profiles import DEFAULTS_FILE, role_defaults
+from tests.support.registry_state import RegistryState, apply_reg_ops, backup_reg, changes_to_ops
 
 DATA = role_defaults()
 PROFILES = DATA["schannel_profiles"]

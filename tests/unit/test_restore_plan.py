@@ -20,13 +20,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
     SetValue,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, RegValue  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import (  # noqa: E402
-    close_partial_record,
-    private_dir,
-)
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import transport_problems  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.restore_plan import (  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import close_partial_record  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.private_file import private_dir  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import transport_problems  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel_restore.plan import (  # noqa: E402
     check_managed,
     choose_series,
     compose,

@@ -17,8 +17,9 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_SZ,
     Change,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import wsman
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman import client as wsman
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanClient, WsmanProtocolError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import (
     RegistryAccessDenied,
     RegistryNotFound,
     StdRegProv,
@@ -28,7 +29,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov impor
     read_value,
     write_change,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanProtocolError
 from tests.unit.wsman_fake import FakeHost, method_response
 
 PROTOCOLS = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols"

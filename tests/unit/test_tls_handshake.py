@@ -8,15 +8,15 @@ from tlslite.messages import ClientHello as TlsliteClientHello
 from tlslite.utils.codec import Parser
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.compliance import universe
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import (
     ClientHello,
     build_client_hello,
     suite_name,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import PortDeadline
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.sweep import suite_code
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.compliance import universe
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.probe import PortDeadline
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.sweep import suite_code
 
 
 def wire(hello: ClientHello) -> TlsliteClientHello:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port, verdict
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.judge import judge_port, verdict
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.results import PortResult
 from tests.profiles import profile
 
 SEED = ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", 0xC028)

@@ -17,13 +17,13 @@ from tlslite.messages import ServerHello, ServerHello2
 from tlslite.recordlayer import RecordSocket
 from tlslite.utils.codec import Parser
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.compliance import scan_ssl2
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer, ssl2_handshake
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import Prober
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import offer, ssl2_handshake
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.compliance import scan_ssl2
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.judge import judge_port
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.probe import Prober
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.results import PortResult
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan import scan_host
 from tests.loopback_server import LoopbackServer
 
 RC4_128_MD5, DES_EDE3_MD5, RC2_MD5 = 0x010080, 0x0700C0, 0x030080

@@ -14,12 +14,8 @@ import requests
 from winrm.exceptions import InvalidCredentialsError, WinRMTransportError
 from winrm.protocol import Protocol
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import wsman
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import (
-    client_for_protocol,
-    fault_from_pywinrm,
-)
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman import client as wsman
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import (
     NS_A,
     NS_N,
     NS_P,
@@ -32,6 +28,10 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     connection_hint,
     parse_datetime,
     redact,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import (
+    client_for_protocol,
+    fault_from_pywinrm,
 )
 from tests.unit.wsman_fake import STDREGPROV, FakeHost, envelope, method_response
 

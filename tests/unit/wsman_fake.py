@@ -26,7 +26,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_MULTI_SZ,
     REG_QWORD,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import NS_A, NS_S, NS_W
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import NS_A, NS_S, NS_W
 from tests.winsim.stdregprov import (  # StdRegProv facts, one place
     GETTERS,
     SETTERS,
