@@ -167,14 +167,18 @@ def build(
             errors.append(_error(REBOOT_TASK, reboot))
         performed = bool(reboot.get("rebooted"))
         elapsed = reboot.get("elapsed")
+    pending = bool(apply.get("reboot_pending")) and not performed
     tls_record = None
     if _ran(tls):
         tls_record = _tls_summary(tls)
         if tls.get("failed") and tls.get("verdict") is None:
             errors.append(_error("tls_scan", tls))
+        elif pending and tls.get("verdict") == "fail":
+            # Schannel reads its settings at boot: until the host reboots, the handshakes show the settings that
+            # run now, not the ones written. The host is reboot_pending (not compliant), not failed.
+            tls_record["before_reboot"] = True
         elif tls.get("verdict") != "pass":
             errors.append(_tls_error(tls))
-    pending = bool(apply.get("reboot_pending")) and not performed
     changes = list(apply.get("changes") or [])
     # A write that stopped part-way: the host holds only what was written (the rest is in the partial record).
     partial = apply.get("partial") if isinstance(apply.get("partial"), Mapping) else None
