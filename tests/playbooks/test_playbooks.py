@@ -132,7 +132,8 @@ def test_reboot_never_leaves_reboot_pending_visible_until_a_reboot(pair: Playboo
     for host, record in compliance.results.items():
         tls = record["verification"]["tls"]
         assert record["errors"] == [], (host, record["errors"])
-        assert tls["verdict"] == "fail" and tls["before_reboot"] is True, (host, tls)  # what runs until the reboot
+        assert tls["verdict"] == "fail", (host, tls)
+        assert tls["before_reboot"] is True, (host, tls)  # what runs until the reboot
     assert "TLS scan, of the settings that run until the reboot: verdict fail" in compliance.stdout
     assert "2 host(s) reboot pending: ms001, ms002" in compliance.stdout
     assert "failed" not in compliance.results["ms001"]["status"]
