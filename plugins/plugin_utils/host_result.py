@@ -173,9 +173,11 @@ def build(
         tls_record = _tls_summary(tls)
         if tls.get("failed") and tls.get("verdict") is None:
             errors.append(_error("tls_scan", tls))
-        elif pending and tls.get("verdict") == "fail":
-            # Schannel reads its settings at boot: until the host reboots, the handshakes show the settings that
-            # run now, not the ones written. The host is reboot_pending (not compliant), not failed.
+        elif check and pending and tls.get("verdict") == "fail":
+            # A check (compliance) of a host whose reboot is pending: Schannel reads its settings at boot, so until
+            # the host reboots the handshakes show the settings that run now, not the ones written. The host is
+            # reboot_pending (not compliant), not failed. (After a write, harden's own verification is another
+            # matter: it judges the change it just made.)
             tls_record["before_reboot"] = True
         elif tls.get("verdict") != "pass":
             errors.append(_tls_error(tls))
