@@ -194,7 +194,8 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
     pending = hosts_with("reboot_pending") if context.get("fail_on_drift") and playbook in ("drift", "compliance") \
         else []
     if pending:
-        parts.append("%d host(s) reboot pending: %s (%s)" % (len(pending), ", ".join(pending), PENDING_FIX))
+        parts.append("%d host(s) reboot pending: %s (%s; or set schannel_fail_on_drift=false to report without "
+                     "failing)" % (len(pending), ", ".join(pending), PENDING_FIX))
     for status, what in (("failed", "failed"), ("unreachable", "could not be reached or authenticated")):
         found = hosts_with(status)
         if found:
@@ -212,7 +213,7 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
 
 PENDING_FIX = ("the settings are written but Schannel reads them at boot, so they take effect at the next reboot: "
                "reboot with fleetsec.schannel.harden (schannel_reboot=auto, the default, reboots a host whose reboot "
-               "is pending) or by hand, or set schannel_fail_on_drift=false to report without failing")
+               "is pending) or by hand")
 
 SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY
 
