@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -146,7 +147,8 @@ def run_step(step: Step, fleet: Fleet, out: Path, hosts: int, common: dict[str, 
     command = [str(ANSIBLE_PLAYBOOK), "-i", str(fleet.inventory), "fleetsec.schannel.%s" % step.playbook,
                "-e", json.dumps(variables)]
     print(f"\n== {step.title}")
-    print(f"   ansible-playbook -i {fleet.inventory.name} fleetsec.schannel.{step.playbook}")
+    # What runs, extra variables included (the run id, the report and backup directories, the batch size).
+    print("   ANSIBLE_FORKS=%s %s" % (env["ANSIBLE_FORKS"], shlex.join(["ansible-playbook", *command[1:]])))
     started = time.monotonic()
     done: set[str] = set()
     rebooted: set[str] = set()
@@ -168,20 +170,21 @@ def run_step(step: Step, fleet: Fleet, out: Path, hosts: int, common: dict[str, 
                 done.add(match.group(2))
             else:
                 continue
-            progress(f"   {len(done)}/{hosts} hosts done, {len(rebooted)} rebooted, "
-                     f"{time.monotonic() - started:.0f} s")
+            progress(len(done), hosts, len(rebooted), time.monotonic() - started)
         code = proc.wait()
-    progress(f"   {len(done)}/{hosts} hosts done, {len(rebooted)} rebooted, {time.monotonic() - started:.0f} s\n")
+    progress(len(done), hosts, len(rebooted), time.monotonic() - started, final=True)
     return code, Path(common["schannel_report_dir"]) / run_id
 
 
-def progress(text: str) -> None:
-    """One line rewritten in place on a terminal; whole lines every few seconds elsewhere (CI logs)."""
+def progress(done: int, hosts: int, rebooted: int, seconds: float, final: bool = False) -> None:
+    """One line rewritten in place on a terminal; elsewhere (CI logs) whole lines every few seconds, the count of
+    every host done only in the step's closing line (``final``), so that it is said once."""
+    text = f"   {done}/{hosts} hosts done, {rebooted} rebooted, {seconds:.0f} s"
     if sys.stdout.isatty():
-        sys.stdout.write("\r" + text.rstrip("\n").ljust(60) + ("\n" if text.endswith("\n") else ""))
+        sys.stdout.write("\r" + text.ljust(60) + ("\n" if final else ""))
         sys.stdout.flush()
-    elif text.endswith("\n") or time.monotonic() - progress.last >= 5:  # type: ignore[attr-defined]
-        print(text.rstrip("\n"), flush=True)
+    elif final or (done < hosts and time.monotonic() - progress.last >= 5):  # type: ignore[attr-defined]
+        print(text, flush=True)
         progress.last = time.monotonic()  # type: ignore[attr-defined]
 
 

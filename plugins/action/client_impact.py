@@ -32,6 +32,7 @@ class ActionModule(ControllerAction):
         "timeout": {"type": "float", "default": 5.0},
         "profile": {"type": "str"},
         "warn": {"type": "bool", "default": True},
+        "role_variables": {"type": "bool", "default": False},
     }
 
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +41,7 @@ class ActionModule(ControllerAction):
             settings=args["settings"], os_key=str(args["os"]), clients=args["clients"],
             required_clients=args["required_clients"], certificates=args["certificates"], host=host,
             ports=args["ports"], prove=args["prove"], timeout=args["timeout"], profile=args["profile"],
+            role_variables=args["role_variables"],
         )
         result = run_client_impact(options)
         # Who is cut off is shown before anything is written; a disagreement is a finding, not a failure.

@@ -17,7 +17,12 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_actio
     registered_vars,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import check_run_id, resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import (
+    check_run_id,
+    check_serial,
+    max_fail_percentage,
+    resolve,
+)
 
 
 class ActionModule(ControllerAction):
@@ -33,11 +38,17 @@ class ActionModule(ControllerAction):
         "batch": {"type": "list", "elements": "str", "default": []},
         "argument_specs": {"type": "dict"},
         "check_hosts": {"type": "list", "elements": "str", "default": []},
+        # The rollout variables, checked here before any host is touched (the play has already cut its batches
+        # with a value Ansible can parse: harden.yml, restore.yml).
+        "serial": {"type": "raw", "default": "20%"},
+        "max_fail_percentage": {"type": "raw", "default": 0},
     }
 
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         if args["argument_specs"]:
             self._check_variables(run_vars.known_names(args["argument_specs"]), args["check_hosts"], task_vars)
+        check_serial(args["serial"])
+        fail_percentage = max_fail_percentage(args["max_fail_percentage"])
         template_text = self._read_template(args["template"]) if args["template"] else None
         resolved = resolve(args["profile"], args["profiles"], args["overrides"], args["os_keys"],
                            template=args["template"], template_text=template_text)
@@ -48,6 +59,7 @@ class ActionModule(ControllerAction):
             # and each must record its own run directory.
             "run_id": check_run_id(args["run_id"] or now.strftime("%Y%m%dT%H%M%S.%fZ")),
             "batch": args["batch"],
+            "max_fail_percentage": fail_percentage,
             "started": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "changed": False,
         }

@@ -123,7 +123,7 @@ class ActionModule(ControllerAction):
                 rollout_stopped=args["rollout_stopped"], not_started=not_started)}
         if args["summary"]:
             result["lines"] = summary_lines(records, not_started)
-            result["warnings"] = impact_warnings(records)
+            result["warnings"] = impact_warnings(records) + deferred_warnings(records)
         else:
             result["rollout"] = rollout(records, args["hosts"], play_hosts, hosts, args["max_fail_percentage"])
         result["ansible_facts"] = {"schannel_last_run": {
@@ -152,6 +152,17 @@ def impact_warnings(records: Mapping[str, Mapping[str, Any]]) -> list[str]:
                           for label, hosts in versions.items())
         warnings.append("applying %s on %s cuts off: %s" % (subject, where, "; ".join(cut)))
     return warnings
+
+
+def deferred_warnings(records: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One warning for the hosts whose TLS verification waits for their reboot (schannel_reboot=never)."""
+    hosts = sorted(host for host, record in records.items()
+                   if (record.get("verification") or {}).get("tls_deferred"))
+    if not hosts:
+        return []
+    return ["TLS verification deferred on %d host(s): %s; a reboot is pending there (schannel_reboot=never) and "
+            "Schannel runs the new settings only after it, so the run's exit code does not say they are verified: "
+            "run fleetsec.schannel.compliance after rebooting them" % (len(hosts), ", ".join(hosts))]
 
 
 def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hosts: list[str], recorded: list[str],
@@ -245,14 +256,21 @@ def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str]) ->
         record = records[host]
         os_label = ((record.get("os") or {}).get("caption") or "Windows version unknown").strip()
         changes = (record.get("drift") if record["mode"] == "check" else record.get("changes")) or []
-        lines.append("%s: %s (%s; %d value(s) %s)" % (
-            host, record["status"], os_label, len(changes), "to change" if record["mode"] == "check" else "changed"))
+        verb = "to change" if record["mode"] == "check" else "changed"
+        if record["mode"] == "check" and record.get("os") is None:  # never read: what differs is not known
+            count = "values to change unknown: %s" % (
+                "host not reached" if record["status"] == "unreachable" else "its settings were not read")
+        else:
+            count = "%d value(s) %s" % (len(changes), verb)
+        lines.append("%s: %s (%s; %s)" % (host, record["status"], os_label, count))
         lines += ["    %s" % describe_change(change) for change in changes]
         if record["reboot"]["pending"]:
             lines.append("    applied, reboot pending: %s" % PENDING_FIX)
         tls = (record.get("verification") or {}).get("tls") or {}
         if tls.get("before_reboot"):
             lines.append("    TLS scan, of the settings that run until the reboot: verdict %s" % tls.get("verdict"))
+        if (record.get("verification") or {}).get("tls_deferred"):
+            lines.append("    TLS verification deferred, %s" % record["verification"]["tls_deferred"])
         for error in record.get("errors") or []:
             lines.append("    error: %s" % error.get("message"))
     return lines

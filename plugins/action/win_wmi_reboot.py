@@ -23,5 +23,5 @@ class ActionModule(WsmanAction):
 
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         options = RebootOptions(check_mode=bool(self._task.check_mode), **args)
-        return reboot_host(session, options, lambda timeout: open_session(self._connection, 0, timeout,
-                                                                         self.allow_insecure))
+        return reboot_host(session, options,
+                           lambda timeout: open_session(self._connection, 0, timeout, self.allow_insecure))

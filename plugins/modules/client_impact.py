@@ -47,8 +47,8 @@ options:
     choices: ["2008r2", "2012r2", "2016", "2019", "2022", "2025"]
   clients:
     description:
-      - Client ids to predict; default every known client. Ids are listed in the README ("Client impact"). A
-        client's display name (V(Windows XP SP3 \(Schannel\))), or its id written with spaces and any case
+      - Client ids to predict; default every known client. Ids are listed in docs/client-impact.md. A
+        client's display name (V(Windows XP SP3 (Schannel\))), or its id written with spaces and any case
         (V(Windows XP)), names it too.
     type: list
     elements: str
@@ -102,10 +102,17 @@ options:
         run's hosts have, grouped.
     type: bool
     default: true
+  role_variables:
+    description:
+      - Name the schannel role's variables in the messages (C(schannel_required_clients) for O(required_clients),
+        and C(schannel_os_keys) as the way to say which Windows versions the fleet has). The role sets it.
+    type: bool
+    default: false
 notes:
   - Check mode is supported and changes nothing, since the module never writes.
-  - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and the README,
-    that MailStore's .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1), as .NET clients do.
+  - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and in
+    docs/client-impact.md, that MailStore's .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1),
+    as .NET clients do.
 seealso:
   - module: fleetsec.schannel.win_schannel
   - module: fleetsec.schannel.tls_scan

@@ -18,6 +18,8 @@ description:
     template, overrides of the wrong type, unknown names, or settings that are an error on one of the Windows
     versions (for example a cipher suite list longer than the 1,023 characters Windows accepts). Nothing is
     read from or written to any host.
+  - Fails, naming the variable and the values it takes, on a C(schannel_serial) or C(schannel_max_fail_percentage)
+    that is not a batch size or a percentage (O(serial), O(max_fail_percentage)).
   - Takes the run id of the play, a UTC timestamp, when none is given.
 author:
   - fleetsec.schannel contributors (@fleetsec)
@@ -70,6 +72,18 @@ options:
     type: list
     elements: str
     default: []
+  serial:
+    description:
+      - The role's C(schannel_serial), checked here before any host is touched - a whole number of hosts, a
+        percentage from C(0%) to C(100%), or a list of those (as Ansible's C(serial) reads them).
+    type: raw
+    default: 20%
+  max_fail_percentage:
+    description:
+      - The role's C(schannel_max_fail_percentage), checked here before any host is touched - a number from 0 to
+        100, with or without a trailing C(%) (as Ansible's C(max_fail_percentage) keyword takes it).
+    type: raw
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -142,6 +156,10 @@ batch:
   returned: success
   type: list
   elements: str
+max_fail_percentage:
+  description: O(max_fail_percentage) as a number (the role's rollout guard reads it).
+  returned: success
+  type: float
 started:
   description: When the id was taken, ISO-8601 UTC.
   returned: success

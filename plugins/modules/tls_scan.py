@@ -16,7 +16,9 @@ description:
   - Judges what it finds against the win_schannel O(settings) on the host's Windows version O(os) (the collection's
     policy engine knows what those settings allow there). Anything accepted that the settings disable is a failure
     (verdict V(fail)); a protocol the settings enable that nothing accepts is a warning finding ("enabled but
-    unusable"); a port that does not answer a TLS 1.2 hello (or refuses the connection) is V(unreachable), never
+    unusable") while another enabled protocol works, and a failure (C(NO_HANDSHAKE), V(fail)) when no enabled
+    protocol completes a handshake, naming the likely cause (no enabled suite fits the certificate's key type); a
+    port that does not answer a TLS 1.2 hello (or refuses the connection) is V(unreachable), never
     hardened. A port that answers TLS but not an SSL 2.0 hello (Schannel may stay silent) does not offer SSL 2.0.
   - Every hello signals secure renegotiation (TLS_EMPTY_RENEGOTIATION_INFO_SCSV, SSL 3.0 hellos included), so
     servers in renegotiation strict mode (C(AllowInsecureRenegoClients=0)) answer it. Any suite on the wire is named

@@ -44,6 +44,8 @@ class ImpactOptions:
     prove: bool = False
     timeout: float = 5.0
     profile: str | None = None  # only for the summary line: "applying `recommended` on ..."
+    # Word the messages with the schannel role's variables (its pre-flight checks every version in schannel_os_keys).
+    role_variables: bool = False
 
 
 def _folded(text: str) -> str:
@@ -67,7 +69,8 @@ def _check(options: ImpactOptions) -> None:
     if options.os_key not in catalog.OS_INFO:
         problems.append("os: %r is not a supported Windows version; use one of %s"
                         % (options.os_key, ", ".join(catalog.OS_KEYS)))
-    for option, ids in (("clients", options.clients or ()), ("required_clients", options.required_clients)):
+    required = "schannel_required_clients" if options.role_variables else "required_clients"
+    for option, ids in (("clients", options.clients or ()), (required, options.required_clients)):
         problems += ["%s: %s" % (option, message) for message in unknown_clients(ids)]
     wrong = [c for c in options.certificates if c not in CERTIFICATE_TYPES]
     if wrong or not options.certificates:
@@ -114,11 +117,15 @@ def run_client_impact(options: ImpactOptions) -> dict[str, Any]:
         result["proof"], result["disagreements"] = prove(predictions, str(options.host), options.ports,
                                                          options.timeout)
     if required_cut:
+        versions = (" The settings are checked for every Windows version in schannel_os_keys before any host is "
+                    "read: if the fleet has no %s, set schannel_os_keys to the versions it has (e.g. "
+                    "[\"2019\", \"2022\"])." % catalog.os_label(options.os_key)) if options.role_variables else ""
         error = RequiredClientCutOff(
             "refused: these settings on %s would cut off required client%s %s; nothing was written. Keep a "
-            "profile that serves them, or remove them from schannel_required_clients if they may be cut off."
+            "profile that serves them, or remove them from %s if they may be cut off.%s"
             % (catalog.os_label(options.os_key), "s" if len(required_cut) > 1 else "",
-               "; ".join("%s (%s: %s)" % (p.id, p.reason, p.detail) for p in required_cut)),
+               "; ".join("%s (%s: %s)" % (p.id, p.reason, p.detail) for p in required_cut),
+               "schannel_required_clients" if options.role_variables else "required_clients", versions),
             code="required-client-cut-off", details={"required_cut_off": result["required_cut_off"]})
         return {**result, **error.to_result()}
     return result

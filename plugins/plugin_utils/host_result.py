@@ -36,6 +36,8 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import pr
 SCHEMA = "fleetsec.schannel/host-result"
 SCHEMA_VERSION = 1
 REBOOT_TASK = "reboot"  # the prefix of a reboot's error message
+TLS_DEFERRED = ("not verified: a reboot is pending, and Schannel runs the new settings only after it; run "
+                "fleetsec.schannel.compliance after the reboot")
 STATUSES = ("compliant", "drifted", "changed", "reboot_pending", "failed", "unreachable")
 
 
@@ -169,7 +171,13 @@ def build(
         elapsed = reboot.get("elapsed")
     pending = bool(apply.get("reboot_pending")) and not performed
     tls_record = None
-    if _ran(tls):
+    tls_deferred = None
+    if _ran(tls) and pending and not check:
+        # A change that awaits its reboot cannot be verified: Schannel still runs the old settings, and the scan
+        # would judge them (schannel_reboot=never). Not a failure of the host; the next compliance run after the
+        # reboot verifies it.
+        tls_deferred = TLS_DEFERRED
+    elif _ran(tls):
         tls_record = _tls_summary(tls)
         if tls.get("failed") and tls.get("verdict") is None:
             errors.append(_error("tls_scan", tls))
@@ -211,6 +219,7 @@ def build(
         "verification": {
             "readback": dict(readback) if readback is not None else None,
             "tls": tls_record,
+            "tls_deferred": tls_deferred,
             "client_impact": dict(impact) if isinstance(impact, Mapping) else None,
         },
         "errors": errors,

@@ -189,10 +189,10 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
         _written, error = write_changes(reg, value_changes, snapshot)
         if error is not None:
             raise error
-    except lifeline.ControllerGone:
-        lifeline.exit_orphan()  # nothing recorded: a restore is re-run as it is
         if reboot_required:
             set_marker(reg, facts, marker, snapshot.key_exists(MARKER[0]))
+    except lifeline.ControllerGone:
+        lifeline.exit_orphan()  # nothing recorded: a restore is re-run as it is
     except FleetsecError as error:
         failure = HostError("restore from %s stopped part-way (re-run it to finish): %s" % (backup_file, error.message),
                             code=error.code)

@@ -27,6 +27,12 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import In
 
 # A run id names a directory under schannel_report_dir: keep it to one path segment.
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# The rollout variables as the playbooks hand them to Ansible's play keywords (harden.yml, restore.yml fall back to
+# a value Ansible can parse when these do not match, so that the role's first task refuses it with this module's
+# message): serial items are what ansible-core's pct_to_int reads, a whole number or "N%"; max_fail_percentage a
+# number with an optional "%" (ansible-core's "percent" keyword type: the "%" removed, then float()).
+SERIAL_RE = re.compile(r"^[0-9]+%?$")
+PERCENT_RE = re.compile(r"^[0-9]+([.][0-9]+)?%?$")
 
 
 @dataclass
@@ -150,7 +156,7 @@ def resolve(
     # Checked as written (errors name the user's spelling), then completed: the profile or template governs every
     # option, and what it leaves out is `default` (settings.complete), so no earlier profile's value stays behind.
     settings = complete(settings)
-    parsed, _ = parse_settings(settings)
+    parsed = parse_settings(settings)[0]
     warnings: list[str] = []
     by_os: dict[str, dict[str, Any]] = {}
     for os_key in os_keys:
@@ -164,7 +170,7 @@ def resolve(
             # An item the template applies only from a later version is `default` here, as on a fresh host of
             # this version: e.g. no suite order for 2012 R2 removes an earlier profile's _P521 suites there.
             by_os[os_key] = complete(os_settings)
-            os_parsed, _ = parse_settings(by_os[os_key])
+            os_parsed = parse_settings(by_os[os_key])[0]
             warnings += ["%s: %s" % (label, f) for f in left_out]
         os_findings = check_settings(os_parsed, os_key)
         _fail(os_findings, lambda f, label=label: "on %s: %s" % (label, origin(f)))
@@ -186,6 +192,35 @@ def check_run_id(run_id: str) -> str:
         raise InputError("schannel_run_id '%s' must be one path segment of letters, digits, '.', '_' or '-' "
                          "(at most 64 characters), such as 20261202T050000Z" % run_id)
     return run_id
+
+
+def check_serial(serial: Any) -> None:
+    """InputError unless ``schannel_serial`` is a batch size Ansible's ``serial`` reads and that means what it says:
+    a whole number of hosts (0: all at once, as Ansible), a percentage of the targeted hosts up to 100%, or a
+    non-empty list of those (Ansible's growing batches)."""
+    items = serial if isinstance(serial, list) and serial else [serial]
+    for item in items:
+        text = str(item)
+        if isinstance(item, bool) or not isinstance(item, (int, str)) or not SERIAL_RE.match(text) or (
+                text.endswith("%") and int(text[:-1]) > 100):
+            raise InputError("schannel_serial %r is not a batch size: give a whole number of hosts (e.g. 5), a "
+                             "percentage of the targeted hosts from 0%% to 100%% (e.g. 20%%, the default), or a list "
+                             "of them (e.g. [1, \"50%%\"]: one host first, then half the rest)" % (serial,),
+                             code="bad-serial")
+
+
+def max_fail_percentage(value: Any) -> float:
+    """``schannel_max_fail_percentage`` as a number from 0 to 100 (a trailing "%" allowed, as Ansible's keyword
+    allows it), or InputError."""
+    text = str(value).strip()
+    if not isinstance(value, bool) and isinstance(value, (int, float, str)) and PERCENT_RE.match(text):
+        number = float(text.rstrip("%"))
+        if number <= 100:
+            return number
+    raise InputError("schannel_max_fail_percentage %r is not a percentage: give a number from 0 to 100, with or "
+                     "without %% (e.g. 0, the default: the rollout stops after a batch in which any host's change "
+                     "failed; 10 or 10%%: after one in which more than a tenth did)" % (value,),
+                     code="bad-max-fail-percentage")
 
 
 # The ways a task is given the policy, one at a time: the options as one mapping, one mapping per Windows version, or

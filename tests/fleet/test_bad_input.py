@@ -155,3 +155,38 @@ def test_a_misspelt_extra_var_is_refused_with_the_name_meant(fleet, tmp_path, pl
     known = controller.run("fleetsec.schannel.drift", fleet.inventory, schannel_hosts="mailstore",
                            schannel_serial=1, schannel_max_fail_percentage=0)
     assert "unknown variable" not in output(known), output(known)[-3000:]
+
+
+@pytest.mark.parametrize(("playbook", "extra_vars", "words"), [
+    ("harden", {"schannel_max_fail_percentage": "10x"},
+     ["schannel_max_fail_percentage '10x' is not a percentage", "a number from 0 to 100"]),
+    ("harden", {"schannel_max_fail_percentage": "abc"}, ["schannel_max_fail_percentage 'abc' is not a percentage"]),
+    ("harden", {"schannel_serial": "abc"}, ["schannel_serial 'abc' is not a batch size", "20%"]),
+    ("harden", {"schannel_serial": "150%"}, ["schannel_serial '150%' is not a batch size"]),
+    ("restore", {"schannel_serial": "abc"}, ["schannel_serial 'abc' is not a batch size"]),
+    ("restore", {"schannel_max_fail_percentage": "abc"}, ["schannel_max_fail_percentage 'abc' is not a percentage"]),
+], ids=["harden-fail-pct-10x", "harden-fail-pct-abc", "harden-serial-abc", "harden-serial-150pct",
+        "restore-serial-abc", "restore-fail-pct-abc"])
+def test_bad_rollout_variables_are_refused_before_any_host_is_contacted(fleet, tmp_path, playbook, extra_vars, words):
+    """A batch size or rollout guard Ansible (or the guard) cannot read is refused by name, exit 2, before the
+    first batch is touched (not after it was written and rebooted, nor as an "Unexpected Exception")."""
+    controller = Controller(tmp_path)
+    fleet.control.reset_counters()
+    proc = controller.run("fleetsec.schannel.%s" % playbook, fleet.inventory, **extra_vars)
+    text = output(proc)
+    assert proc.returncode == 2, text[-3000:]
+    assert "Unexpected Exception" not in text
+    for word in words:
+        assert word in text, text[-3000:]
+    assert fleet.control.counters()["totals"]["requests"] == 0
+
+
+@pytest.mark.parametrize("extra_vars", [
+    {"schannel_serial": [1, "50%"], "schannel_max_fail_percentage": "50%"},
+    {"schannel_serial": 1, "schannel_max_fail_percentage": 12.5},
+], ids=["list-and-percent-sign", "number-and-float"])
+def test_what_ansible_reads_as_serial_and_max_fail_percentage_is_accepted(fleet, tmp_path, extra_vars):
+    controller = Controller(tmp_path)
+    proc = controller.run("fleetsec.schannel.harden", fleet.inventory, schannel_reboot="never", **extra_vars)
+    assert proc.returncode == 0, output(proc)[-3000:]
+    assert len(controller.latest_results()) == 2

@@ -27,8 +27,9 @@ BATCHES = [HOSTS[i:i + 2] for i in range(0, 10, 2)]
 FAST = {"schannel_reboot_timeout": 6}
 
 
-def start(root: Path, first_ip: str, faults: tuple[str, ...] = ()) -> Fleet:
-    return Fleet(root / "fleet", hosts=10, os_mix=("2019",), first_ip=first_ip, faults=faults, reboot_seconds=0.2)
+def start(root: Path, first_ip: str, faults: tuple[str, ...] = (), host_options: tuple[str, ...] = ()) -> Fleet:
+    return Fleet(root / "fleet", hosts=10, os_mix=("2019",), first_ip=first_ip, faults=faults, reboot_seconds=0.2,
+                 host_options=host_options)
 
 
 def set_host_vars(inventory: Path, host_vars: dict[str, dict]) -> None:
@@ -73,6 +74,7 @@ class Broken:
     host_vars: dict
     host: str
     cause: str  # in its result file's error
+    host_options: tuple[str, ...] = ()
 
 
 BROKEN = [
@@ -80,7 +82,9 @@ BROKEN = [
                  id="first-write-part-way"),
     pytest.param(Broken("middle", ("ms005=reboot-hang", "ms006=down"), {}, "ms005", "did not come back"),
                  id="middle-reboot-never-returns"),
-    pytest.param(Broken("last", (), {"ms010": {"schannel_reboot": "never"}}, "ms010", "TLS scan verdict"),
+    # An ECDSA certificate with recommended's RSA-only suites: after the change no handshake completes on its ports.
+    # (A host left reboot_pending is not judged by the scan any more: its verification waits for the reboot.)
+    pytest.param(Broken("last", (), {}, "ms010", "TLS scan verdict fail", ("ms010=certificate:ecdsa",)),
                  id="last-tls-fails-after-the-change"),
 ]
 
@@ -90,7 +94,7 @@ def test_a_host_whose_change_failed_stops_the_rollout_after_its_batch(tmp_path, 
     position, faults, host_vars, broken, cause = case.position, case.faults, case.host_vars, case.host, case.cause
     controller = Controller(tmp_path)
     index = {"first": 0, "middle": 2, "last": 4}[position]
-    with start(tmp_path, "127.20.17.%d" % (21 + 20 * index // 2), faults) as fleet:
+    with start(tmp_path, "127.20.17.%d" % (21 + 20 * index // 2), faults, case.host_options) as fleet:
         set_host_vars(fleet.inventory, host_vars)
         proc = controller.run("fleetsec.schannel.harden", fleet.inventory, schannel_verify_tls=True, **FAST)
         counters = fleet.control.counters()

@@ -70,8 +70,8 @@ def run_as_awx(work: Path, name: str, playbook: str, inventory: dict[str, Any], 
     subprocess.run([runner, "process", str(artifacts)], input=worker.stdout, capture_output=True, env=env,
                    timeout=60, check=True)
     job = artifacts / "artifacts"  # process writes the job's artifacts as AWX keeps them
-    events = [json.loads(p.read_text()) for p in sorted((job / "job_events").glob("*.json"),
-                                                       key=lambda p: int(p.name.split("-", 1)[0]))]
+    events = [json.loads(p.read_text())
+              for p in sorted((job / "job_events").glob("*.json"), key=lambda p: int(p.name.split("-", 1)[0]))]
     return {"rc": int((job / "rc").read_text()), "status": (job / "status").read_text(), "events": events}
 
 

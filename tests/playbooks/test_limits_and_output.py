@@ -89,8 +89,8 @@ def test_a_bad_required_client_is_said_once_and_display_names_are_ids(pair: Play
 
 
 def test_an_unparsable_command_line_exits_2_as_documented(tmp_path):
-    """ansible-playbook's argument parser answers an unknown option before any play: exit 2 and its usage (README,
-    exit codes)."""
+    """ansible-playbook's argument parser answers an unknown option before any play: exit 2 and its usage
+    (docs/real-servers.md, exit codes)."""
     proc = subprocess.run([str(ANSIBLE_PLAYBOOK), "--bogus", "fleetsec.schannel.drift"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2

@@ -12,8 +12,8 @@ from tests.sim.module_runner import host_registry
 from tests.winsim.fleet import Fleet
 
 ALL_VERSIONS = ("2008r2", "2012r2", "2016", "2019", "2022", "2025")
-# The collection's own reboot marker (README "Reboots"): it records a pending reboot, not a Schannel setting, and a
-# restore run with schannel_reboot=never leaves it set by design.
+# The collection's own reboot marker (docs/reboots.md, "The reboot marker"): it records a pending reboot, not a
+# Schannel setting, and a restore run with schannel_reboot=never leaves it set by design.
 MARKER_KEY = "software\\fleetsec"
 
 Registry = dict[str, dict[str, tuple[int, Any]]]
@@ -27,7 +27,7 @@ def registry(fleet: Fleet, host: str) -> Registry:
 def differences(before: Registry, now: Registry) -> list[str]:
     """How ``now`` differs from ``before``: every value (type and data, byte for byte), every key that is gone, and
     every new key that holds anything. A new empty key is allowed: a backup leaves the parent keys a change created
-    (README "Backups and rollback": deleting them could delete what another tool put there since)."""
+    (docs/backups-and-restore.md: deleting them could delete what another tool put there since)."""
     found = []
     for key in sorted(before.keys() | now.keys()):
         if key not in now:

@@ -142,5 +142,3 @@ def test_templates_are_all_in_the_pair_matrix():
         "iiscrypto%s-%s.ictpl" % (fmt, name) for fmt in ("3x", "4x")
         for name in ("best-practices", "pci40", "fips140-2", "strict")}
     assert len(TARGETS) == len(profiles()) + len(TEMPLATES)
-
-

@@ -80,3 +80,17 @@ def test_a_port_that_did_not_answer_makes_the_host_unreachable_unless_another_fa
     assert verdict({8460: good, 8462: down}, judge_port(good, recommended)) == "unreachable"
     bad = port({"TLS 1.0": [0x002F]}, groups=list(recommended.groups))
     assert verdict({8460: bad, 8462: down}, judge_port(bad, recommended)) == "fail"
+
+
+def test_a_port_that_accepts_no_handshake_on_any_enabled_protocol_fails(recommended):
+    """An ECDSA certificate with the RSA-only recommended suites: the port answers TCP and no handshake completes,
+    so MailStore Server is cut off from every client; a failing finding naming the port and the likely cause, never
+    a pass with low "enabled but unusable" warnings."""
+    result = port({}, certificate={"key_type": "ECDSA"})
+    findings = judge_port(result, recommended)
+    assert ids(findings) == {("NO_HANDSHAKE", "high", None)}
+    message = findings[0].message
+    assert "port 8460" in message
+    assert "certificate (ECDSA)" in message
+    assert "whose key is RSA" in message
+    assert verdict({8460: result}, findings) == "fail"

@@ -115,6 +115,19 @@ def certificate_fits(code: int, key_type: str | None) -> bool:
     return suite.authentication == key_type
 
 
+def certificate_key_types(expectation: Expectation) -> list[str]:
+    """The certificate key types ("ECDSA", "RSA") some suite the expectation allows can be chosen with; empty when
+    a suite fits any certificate (TLS 1.3's)."""
+    types: set[str] = set()
+    for codes in expectation.suites.values():
+        for code in codes:
+            suite = catalog_suite(code)
+            if suite is None or suite.authentication in ("ANY", "PSK"):
+                return []
+            types.add(suite.authentication)
+    return sorted(types)
+
+
 def expect(settings: Settings, os_key: str, dotnet_listener: bool = True) -> Expectation:
     """The Expectation for ``settings`` on ``os_key`` (rules: module docstring)."""
     strong = dotnet_listener and settings.dotnet_strong_crypto is True

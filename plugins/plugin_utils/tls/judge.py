@@ -6,8 +6,11 @@ Two kinds of findings:
 
 - against the settings (the verdict): ``FORBIDDEN_PROTOCOL``, ``FORBIDDEN_SUITE``, ``FORBIDDEN_GROUP``,
   ``FORBIDDEN_DH_SIZE`` (accepted although the settings disable it on this OS: verdict ``fail``);
-  ``SCAN_INCOMPLETE`` (the port's time bound cut the scan short: never ``pass``); ``PROTOCOL_ENABLED_UNUSABLE``
-  (a protocol the settings enable that nothing accepts, as the seed's TLS 1.0/1.1: a warning);
+  ``SCAN_INCOMPLETE`` (the port's time bound cut the scan short: never ``pass``); ``NO_HANDSHAKE`` (the port
+  answers TCP but accepts no handshake on any protocol the settings enable: MailStore Server is cut off from every
+  client there, as with an ECDSA certificate and only RSA suites enabled: ``fail``); ``PROTOCOL_ENABLED_UNUSABLE``
+  (a protocol the settings enable that nothing accepts while another one works, as the seed's TLS 1.0/1.1: a
+  warning);
   ``SUITE_NOT_OFFERED`` (an allowed suite the port did not accept although its certificate fits: information);
 - as peers name them, whatever the settings say (an ``xp_compatible`` host passes and still shows POODLE and RC4):
   the table ``PEER_FINDINGS`` (id, severity, source). Severities follow testssl.sh 3.x where it has the finding
@@ -17,7 +20,11 @@ Two kinds of findings:
 from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import Expectation, certificate_fits
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import (
+    Expectation,
+    certificate_fits,
+    certificate_key_types,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import group_name, suite_name
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult, TlsFinding
 
@@ -39,7 +46,7 @@ PEER_FINDINGS: dict[str, tuple[str, str]] = {
     "NO_FORWARD_SECRECY": ("medium", "no ECDHE/DHE suite accepted: SSL Labs cap B; sslyze 'Forward Secrecy'"),
 }
 FAILING = frozenset({"FORBIDDEN_PROTOCOL", "FORBIDDEN_SUITE", "FORBIDDEN_GROUP", "FORBIDDEN_DH_SIZE",
-                     "SCAN_INCOMPLETE"})
+                     "SCAN_INCOMPLETE", "NO_HANDSHAKE"})
 
 
 def _is_cbc(name: str) -> bool:
@@ -107,6 +114,10 @@ def judge_port(result: PortResult, expectation: Expectation) -> list[TlsFinding]
     if result.dh_bits is not None and result.dh_bits < expectation.dh_bits:
         out.settings("FORBIDDEN_DH_SIZE", "high", "port %d uses a %d-bit DH group; the settings want at least %d"
                      % (port, result.dh_bits, expectation.dh_bits))
+    if result.complete and expectation.protocols and not any(result.accepted(p) for p in expectation.protocols):
+        _no_handshake(result, expectation, out)
+        _peer_findings(result, out)
+        return out.items
     for protocol in expectation.protocols:
         if result.complete and not result.accepted(protocol):
             out.settings("PROTOCOL_ENABLED_UNUSABLE", "low", "%s is enabled by the settings but port %d accepts no "
@@ -119,6 +130,21 @@ def judge_port(result: PortResult, expectation: Expectation) -> list[TlsFinding]
                                  "allow" % (port, suite_name(code), protocol), protocol, suite_name(code))
     _peer_findings(result, out)
     return out.items
+
+
+def _no_handshake(result: PortResult, expectation: Expectation, out: _Findings) -> None:
+    """The port answers TCP and completes no handshake on any protocol the settings enable: a failing finding,
+    never a pass (its clients, MailStore's own included, cannot connect at all)."""
+    needs = certificate_key_types(expectation)
+    key_type = (result.certificate or {}).get("key_type")
+    cause = ("no suite the settings enable fits the key type of the port's certificate%s%s; enable suites for the "
+             "certificate's key type (e.g. TLS_ECDHE_ECDSA_* for an ECDSA certificate, through schannel_overrides) "
+             "or bind a certificate of the key type the suites need"
+             % (" (%s)" % key_type if key_type else "",
+                " (the enabled suites need a certificate whose key is %s)" % " or ".join(needs) if needs else ""))
+    out.settings("NO_HANDSHAKE", "high", "port %d answers TCP but accepts no TLS handshake on any protocol the "
+                 "settings enable on %s (%s): MailStore Server is cut off from every client there. Likely cause: %s"
+                 % (result.port, out.label, ", ".join(expectation.protocols), cause))
 
 
 def _peer_findings(result: PortResult, out: _Findings) -> None:
