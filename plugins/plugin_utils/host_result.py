@@ -184,8 +184,7 @@ def build(
         elif check and pending and tls.get("verdict") == "fail":
             # A check (compliance) of a host whose reboot is pending: Schannel reads its settings at boot, so until
             # the host reboots the handshakes show the settings that run now, not the ones written. The host is
-            # reboot_pending (not compliant), not failed. (After a write, harden's own verification is another
-            # matter: it judges the change it just made.)
+            # reboot_pending (not compliant), not failed. (After harden's own write the scan is deferred: above.)
             tls_record["before_reboot"] = True
         elif tls.get("verdict") != "pass":
             errors.append(_tls_error(tls))
