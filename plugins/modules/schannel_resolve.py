@@ -56,6 +56,22 @@ options:
     type: list
     elements: str
     default: []
+  argument_specs:
+    description:
+      - The role's argument specs (the C(argument_specs) mapping of its C(meta/argument_specs.yml)). When given,
+        the task first refuses C(schannel_*) extra vars that no entry point names (with the name meant, when one
+        is close), and a role variable whose value differs on a host of O(check_hosts) from the value of the host
+        the task runs for (the role resolves its settings once, for every host), naming the hosts and the fix. The
+        connection's C(schannel_allow_insecure_transport) and what only each host's own tasks read
+        (C(schannel_backup_dir), C(schannel_reboot), C(schannel_reboot_timeout)) may differ per host.
+    type: dict
+  check_hosts:
+    description:
+      - With O(argument_specs), the hosts whose role variables must equal those of the host the task runs for (the
+        role gives the play's hosts in its first serial batch, so that no batch is written before a refusal).
+    type: list
+    elements: str
+    default: []
   serial:
     description:
       - The role's C(schannel_serial), checked here before any host is touched - a whole number of hosts, a

@@ -215,6 +215,13 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
     if drifted:
         parts.append("%d host(s) drifted from the settings: %s (run fleetsec.schannel.harden to fix them, or set "
                      "schannel_fail_on_drift=false to report without failing)" % (len(drifted), ", ".join(drifted)))
+    # A reboot-pending host runs its old settings until it reboots: not compliant, in drift as in compliance (whose
+    # TLS scan sees the old settings), so both exit alike.
+    pending = hosts_with("reboot_pending") if context.get("fail_on_drift") and playbook in ("drift", "compliance") \
+        else []
+    if pending:
+        parts.append("%d host(s) reboot pending: %s (%s; or set schannel_fail_on_drift=false to report without "
+                     "failing)" % (len(pending), ", ".join(pending), PENDING_FIX))
     for status, what in (("failed", "failed"), ("unreachable", "could not be reached or authenticated")):
         found = hosts_with(status)
         if found:
@@ -229,6 +236,10 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
         return {"unreachable": True, "msg": message}
     return {"failed": True, "msg": message}
 
+
+PENDING_FIX = ("the settings are written but Schannel reads them at boot, so they take effect at the next reboot: "
+               "reboot with fleetsec.schannel.harden (schannel_reboot=auto, the default, reboots a host whose reboot "
+               "is pending) or by hand")
 
 SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY
 
@@ -269,7 +280,10 @@ def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str]) ->
         lines.append("%s: %s (%s; %s)" % (host, record["status"], os_label, count))
         lines += ["    %s" % describe_change(change) for change in changes]
         if record["reboot"]["pending"]:
-            lines.append("    applied, reboot pending: Schannel uses the new settings after the next reboot")
+            lines.append("    applied, reboot pending: %s" % PENDING_FIX)
+        tls = (record.get("verification") or {}).get("tls") or {}
+        if tls.get("before_reboot"):
+            lines.append("    TLS scan, of the settings that run until the reboot: verdict %s" % tls.get("verdict"))
         if (record.get("verification") or {}).get("tls_deferred"):
             lines.append("    TLS verification deferred, %s" % record["verification"]["tls_deferred"])
         for error in record.get("errors") or []:

@@ -119,10 +119,26 @@ def test_reboot_never_leaves_reboot_pending_visible_until_a_reboot(pair: Playboo
     assert all(r["reboot"] == {"required": True, "pending": True, "performed": False, "elapsed": None}
                for r in applied.results.values())
 
-    check = pair.run("drift")  # nothing left to write, but Schannel still runs on the old settings
-    assert check.returncode == 0, check.output
+    # Nothing left to write, but Schannel still runs on the old settings: not compliant, in drift as in compliance
+    # (whose TLS scan sees the old settings), with the same exit code and status.
+    check = pair.run("drift")
+    assert check.returncode == 2, check.output
     assert set(check.status().values()) == {"reboot_pending"}
-    assert "applied, reboot pending" in check.stdout
+    assert "applied, reboot pending: the settings are written but Schannel reads them at boot" in check.stdout
+    assert "2 host(s) reboot pending: ms001, ms002" in check.stdout
+    assert "reboot with fleetsec.schannel.harden (schannel_reboot=auto" in check.stdout
+    compliance = pair.run("compliance")
+    assert compliance.returncode == 2, compliance.output
+    assert set(compliance.status().values()) == {"reboot_pending"}, compliance.output
+    for host, record in compliance.results.items():
+        tls = record["verification"]["tls"]
+        assert record["errors"] == [], (host, record["errors"])
+        assert tls["verdict"] == "fail", (host, tls)
+        assert tls["before_reboot"] is True, (host, tls)  # what runs until the reboot
+    assert "TLS scan, of the settings that run until the reboot: verdict fail" in compliance.stdout
+    assert "2 host(s) reboot pending: ms001, ms002" in compliance.stdout
+    assert "failed" not in compliance.results["ms001"]["status"]
+    assert pair.run("drift", schannel_fail_on_drift=False).returncode == 0  # reported, not failed, as drift is
     assert pair.run("harden", schannel_reboot="never").status() == {"ms001": "reboot_pending",
                                                                     "ms002": "reboot_pending"}
 

@@ -29,7 +29,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import compute_changes, managed_keys
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve.settings import resolve
 from tests.playbooks.conftest import ALL_OS, Playbooks, start_fleet
 from tests.profiles import profiles
 from tests.scenarios._switch import FIXTURES, UNIT_FIXTURES, Target, profile, switch, template

@@ -115,6 +115,24 @@ def test_a_host_refusing_basic_is_its_policy_and_unreachable_in_recap_and_summar
     assert results["ms002"]["status"] == "drifted"
 
 
+def test_a_wrong_password_over_ntlm_names_the_credentials_first(fleet, tmp_path):
+    """Over NTLM with message encryption the host's policy is rarely the cause of a 401: the message says the
+    credentials first and the Basic/unencrypted policy after them (over Basic, the policy first: above)."""
+    controller = Controller(tmp_path)
+    fleet.control.set_fault("ms002", "wrong-password")
+    try:
+        proc = controller.run("fleetsec.schannel.drift", fleet.inventory, schannel_allow_lockout=True)
+    finally:
+        fleet.control.clear_fault("ms002", "wrong-password")
+    text = output(proc)
+    assert proc.returncode == 4, text[-3000:]
+    message = controller.latest_results()["ms002"]["errors"][0]["message"]
+    assert "the host refused the login during" in message, message
+    assert message.index("the user name or password is wrong") < message.index("its WinRM service policy")
+    assert message.index("check ansible_user and ansible_password") < message.index("use NTLM or Kerberos")
+    assert fleet.password not in text
+
+
 def test_a_tls_1_0_only_host_over_https_says_why_and_what_to_do(tmp_path):
     """A fresh 2008 R2 host's Schannel has TLS 1.1/1.2 off, so its WinRM HTTPS listener answers the controller's
     hello with handshake_failure (no suite of that hello works on TLS 1.0): the host is unreachable, in the recap

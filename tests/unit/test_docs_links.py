@@ -56,7 +56,7 @@ def test_every_relative_link_resolves(page):
     root = REPO_ROOT.resolve()
     broken = []
     for target in _relative_links(page):
-        path_part, _, anchor = target.partition("#")
+        path_part, _sep, anchor = target.partition("#")
         destination = (page.parent / unquote(path_part)).resolve() if path_part else page.resolve()
         if not destination.is_relative_to(root):
             broken.append("%s: outside the project" % target)

@@ -105,6 +105,19 @@ def test_a_failed_reboot_or_tls_verdict_fails_the_host():
     assert "TLS 1.0 accepted on 8460" in record["errors"][0]["message"]
 
 
+def test_a_failed_tls_scan_of_a_reboot_pending_host_is_what_runs_until_the_reboot():
+    tls = {"verdict": "fail", "ports": {}, "handshakes": 12,
+           "findings": [{"id": "protocol-offered", "message": "TLS 1.0 accepted on 8460"}]}
+    record = build(run("check", "compliance"), "ms001", "a", applied(reboot_pending=True, readback=None), tls=tls)
+    assert record["status"] == "reboot_pending"
+    assert record["errors"] == []
+    assert record["verification"]["tls"]["before_reboot"] is True
+    assert record["verification"]["tls"]["findings"] == tls["findings"]
+    unreachable = build(run("check", "compliance"), "ms001", "a", applied(reboot_pending=True, readback=None),
+                        tls={**tls, "verdict": "unreachable"})  # ports that do not answer are no reboot's doing
+    assert unreachable["status"] == "failed"
+
+
 def test_a_tls_verdict_before_a_pending_reboot_is_deferred_not_a_failure():
     """schannel_reboot=never: the scan saw the settings Schannel still runs, not the new ones."""
     tls = {"verdict": "fail", "ports": {}, "handshakes": 12, "findings": [{"id": "FORBIDDEN_PROTOCOL"}]}

@@ -23,7 +23,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import parse_reg
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_MULTI_SZ, value_id
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import resolve
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve.settings import resolve
 from tests.profiles import DEFAULTS_FILE, role_defaults
 from tests.support.registry_state import RegistryState, apply_reg_ops, backup_reg, changes_to_ops
 

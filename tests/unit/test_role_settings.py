@@ -8,7 +8,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog, 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import check_run_id
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve import merge, resolve, settings_digest
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve.settings import (
+    merge,
+    resolve,
+    settings_digest,
+)
 from tests.profiles import profiles
 
 FIXTURES = Path(__file__).parent / "fixtures"

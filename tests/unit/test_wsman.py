@@ -378,14 +378,30 @@ def test_rejected_credentials_are_a_transport_error_without_password(protocol):
     with pytest.raises(WsmanTransportError) as info:
         client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
     message = str(info.value)
-    # worded as the host's policy first (Basic, unencrypted traffic), then the credentials, with the fix
-    assert message.startswith("the host refused the login during EnumValues (HTTP 401): its WinRM service policy")
+    # over NTLM (encrypted, the policy rarely refuses it) the credentials first, then the host's policy
+    assert message.startswith("the host refused the login during EnumValues (HTTP 401): the user name or password "
+                              "is wrong, or its WinRM service policy"), message
+    assert message.index("check ansible_user and ansible_password") < message.index("message encryption")
     for words in ("AllowBasic", "AllowUnencryptedTraffic", "message encryption"):
         assert words in message
     assert message.endswith("(the specified credentials were rejected by the server)")
     assert info.value.status == 401
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__
+
+
+def test_rejected_basic_login_names_the_policy_first():
+    protocol = Protocol("https://127.20.0.1:5986/wsman", transport="basic", username="svc-schannel",
+                        password=PASSWORD, server_cert_validation="ignore")
+    protocol.transport.send_message = failing(InvalidCredentialsError("the specified credentials were rejected"))
+    with pytest.raises(WsmanTransportError) as info:
+        client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
+    message = str(info.value)
+    assert message.startswith("the host refused the login during EnumValues (HTTP 401): its WinRM service policy "
+                              "does not accept this transport (Basic needs AllowBasic"), message
+    assert message.index("AllowUnencryptedTraffic") < message.index("the user name or password is wrong")
+    assert message.index("use NTLM or Kerberos") < message.index("check ansible_user")
+    assert PASSWORD not in message
 
 
 def test_connection_refused_keeps_message_but_not_credentials(protocol):

@@ -183,6 +183,11 @@ def build(
         tls_record = _tls_summary(tls)
         if tls.get("failed") and tls.get("verdict") is None:
             errors.append(_error("tls_scan", tls))
+        elif check and pending and tls.get("verdict") == "fail":
+            # A check (compliance) of a host whose reboot is pending: Schannel reads its settings at boot, so until
+            # the host reboots the handshakes show the settings that run now, not the ones written. The host is
+            # reboot_pending (not compliant), not failed. (After harden's own write the scan is deferred: above.)
+            tls_record["before_reboot"] = True
         elif tls.get("verdict") != "pass":
             errors.append(_tls_error(tls))
     changes = list(apply.get("changes") or [])

@@ -9,6 +9,7 @@ Everything that knows pywinrm's exception classes and ``winrm.protocol.Protocol`
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
@@ -55,7 +56,8 @@ def fault_from_pywinrm(exc: Any, operation: str | None = None) -> WsmanFault:
     )
 
 
-def classify(exc: Exception, operation: str, client: WsmanClient) -> WsmanError | None:
+def classify(exc: Exception, operation: str, client: WsmanClient, auth_method: str | None = None
+             ) -> WsmanError | None:
     """Map pywinrm's exceptions to WsmanFault / WsmanTransportError; None for anything else (sockets, requests)."""
     if not HAS_WINRM:
         return None
@@ -85,19 +87,37 @@ def classify(exc: Exception, operation: str, client: WsmanClient) -> WsmanError 
         if client.answered > 0:
             return client.transport_error("authentication failed during %s: %s" % (operation, exc), exc,
                                           status=401, connection_lost=True)
-        # WinRM answers 401 alike to a wrong password and to what its policy refuses: Basic while "Allow Basic
-        # authentication" (AllowBasic) is off, or Basic for a domain account; a message in clear over HTTP while
-        # "Allow unencrypted traffic" (AllowUnencryptedTraffic) is off (MS-WSMV 2.2.4.34; pywinrm issue #154).
-        return client.transport_error(
-            "the host refused the login during %s (HTTP 401): its WinRM service policy does not accept this "
-            "transport (Basic needs AllowBasic, Basic takes local accounts only, and a message not encrypted over "
-            "HTTP needs AllowUnencryptedTraffic; see `winrm get winrm/config/service` on the host), or the user "
-            "name or password is wrong: use NTLM or Kerberos with message encryption, or HTTPS, then check "
-            "ansible_user and ansible_password (%s)" % (operation, exc), exc, status=401, connection_lost=False)
+        return client.transport_error(login_refused(operation, exc, auth_method), exc, status=401,
+                                      connection_lost=False)
     if isinstance(exc, WinRMError):
         return client.transport_error("WinRM error during %s: %s" % (operation, exc), exc,
                                       connection_lost=is_connection_lost(exc))
     return None
+
+
+# WinRM answers 401 alike to a wrong password and to what its policy refuses: Basic while "Allow Basic
+# authentication" (AllowBasic) is off, or Basic for a domain account; a message in clear over HTTP while "Allow
+# unencrypted traffic" (AllowUnencryptedTraffic) is off (MS-WSMV 2.2.4.34; pywinrm issue #154).
+POLICY_CAUSE = ("its WinRM service policy does not accept this transport (Basic needs AllowBasic, Basic takes local "
+                "accounts only, and a message not encrypted over HTTP needs AllowUnencryptedTraffic; see `winrm get "
+                "winrm/config/service` on the host)")
+CREDENTIALS_CAUSE = "the user name or password is wrong"
+POLICY_FIX = "use NTLM or Kerberos with message encryption, or HTTPS"
+CREDENTIALS_FIX = "check ansible_user and ansible_password"
+
+
+def login_refused(operation: str, exc: Exception, auth_method: str | None) -> str:
+    """The message for a 401 on the first request, its causes in the order of likelihood for the transport used.
+
+    Over NTLM or Kerberos (with message encryption, pywinrm's default) the policy rarely refuses and a wrong password
+    is the likely cause, so the credentials come first; over Basic (or a transport sending in clear) the policy is.
+    """
+    if auth_method in ("ntlm", "kerberos", "negotiate", "credssp"):
+        causes, fixes = (CREDENTIALS_CAUSE, POLICY_CAUSE), (CREDENTIALS_FIX, POLICY_FIX)
+    else:
+        causes, fixes = (POLICY_CAUSE, CREDENTIALS_CAUSE), (POLICY_FIX, CREDENTIALS_FIX)
+    return "the host refused the login during %s (HTTP 401): %s, or %s: %s, then %s (%s)" % (
+        operation, causes[0], causes[1], fixes[0], fixes[1], exc)
 
 
 def client_for_protocol(
@@ -119,7 +139,7 @@ def client_for_protocol(
         "to": transport.endpoint,
         "max_envelope_size": int(getattr(protocol, "max_env_sz", DEFAULT_MAX_ENVELOPE_SIZE)),
         "secrets": [getattr(transport, "password", None) or ""],
-        "classify": classify,
+        "classify": partial(classify, auth_method=getattr(transport, "auth_method", None)),
     }
     if reconnect is not None:
         options["reconnect"] = lambda: sender(reconnect())

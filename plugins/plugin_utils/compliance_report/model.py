@@ -9,8 +9,9 @@ unsplit one). The renderers (json, junit, html) read only ``FleetReport``.
 
 Controls: the matrix has one column per option group the host's settings manage (``CONTROLS``), plus the read-back
 after a write, the reboot, and the TLS verification when it ran. A control's state on a host is ``compliant``,
-``drifted`` (the check found values that differ), ``changed`` (this run wrote them), ``failed`` / ``unreachable``
-(the host's status, for every control), or absent when the settings do not manage it.
+``drifted`` (the check found values that differ; for the reboot and the TLS scan, a reboot still pending: the scan
+then saw the settings that run until it), ``changed`` (this run wrote them), ``failed`` / ``unreachable`` (the
+host's status, for every control), or absent when the settings do not manage it.
 """
 
 from __future__ import annotations
@@ -179,6 +180,8 @@ def control_states(data: dict[str, Any]) -> dict[str, str]:
     if "tls" in extra:
         verdict = verification["tls"].get("verdict")
         states["tls"] = {"pass": "compliant", "fail": "failed", "unreachable": "unreachable"}.get(verdict, "failed")
+        if verification["tls"].get("before_reboot"):  # what runs until the pending reboot, not a failed change
+            states["tls"] = "drifted"
     return states
 
 

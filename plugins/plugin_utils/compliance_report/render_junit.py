@@ -24,6 +24,8 @@ def _message(row: HostRow, control: str, state: str) -> str:
         if control == "tls" and row.tls is not None:
             return "TLS verification verdict %s" % row.tls.get("verdict")
         return "; ".join(str(e.get("message")) for e in errors) or "%s failed" % CONTROLS[control]
+    if control == "tls" and row.tls is not None and row.tls.get("before_reboot"):
+        return "TLS verification verdict %s, of the settings that run until the pending reboot" % row.tls.get("verdict")
     return "%s drifted from the profile" % CONTROLS[control]
 
 

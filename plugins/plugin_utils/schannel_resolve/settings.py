@@ -176,7 +176,6 @@ def resolve(
     )
 
 
-
 def check_serial(serial: Any) -> None:
     """InputError unless ``schannel_serial`` is a batch size Ansible's ``serial`` reads and that means what it says:
     a whole number of hosts (0: all at once, as Ansible), a percentage of the targeted hosts up to 100%, or a
@@ -204,4 +203,3 @@ def max_fail_percentage(value: Any) -> float:
                      "without %% (e.g. 0, the default: the rollout stops after a batch in which any host's change "
                      "failed; 10 or 10%%: after one in which more than a tenth did)" % (value,),
                      code="bad-max-fail-percentage")
-
