@@ -10,6 +10,10 @@ not exist are deleted, every other value is set back with its type and data. ``r
 those deleted keys that the write had to create (``Protocols\\TLS 1.1`` above ``...\\TLS 1.1\\Server``):
 win_schannel_restore deletes each of them that holds nothing else by then, so the host gets back exactly the keys it
 had. A .reg cannot say "delete if empty" (``[-KEY]`` deletes a whole tree), so ``reg import`` leaves them, empty.
+The .reg keeps IIS Crypto's whole-key form for the keys the change created (``[-KEY]``, whatever was added there
+since); win_schannel_restore is the safe path: it keeps such a key when something the change did not write lives
+there (README "Backups and rollback"). ``load_backup`` checks every operation's type and data, so a damaged file is
+refused before a restore sends its first request.
 """
 
 from __future__ import annotations
