@@ -24,10 +24,10 @@ description:
     example C(restore[3])); and an empty backup folder or an unknown run id, saying what to give instead. Every
     file of a series is checked before the first request.
   - Refuses, after reading the host's OS and before any other request, a backup taken on another Windows version
-    or build (the backup's C(os) key and build): the host was reinstalled or upgraded since.
+    or build (the backup's C(os) key and build) - the host was reinstalled or upgraded since.
   - Never loses a setting. A key the backed-up change created is deleted (with its subkeys) only when nothing
     lives in it that the change did not write. When something else does (another value, a default value, a subkey
-    the collection does not write: a comment, a Group Policy value), the key is kept, only the values the change
+    the collection does not write, such as a comment or a Group Policy value), the key is kept, only the values the change
     wrote are removed from it, and one warning names the key and what it holds; check mode and C(--diff) show the
     same. The C(.reg) twin of a backup deletes such keys whole (C([-KEY]), as IIS Crypto's backups do); this module
     is the safe way back.

@@ -66,8 +66,8 @@ def test_workers_stop_writing_once_their_controller_is_killed(tmp_path):
             assert "the controller" in record["error"], record["error"]
             if final[host] < 50:  # stopped in the middle: the record lists what is left
                 assert record["not_written"], host
-        assert all((p.stat().st_mode & 0o777) == 0o700 for p in [controller.backup_dir,
-                                                                   *controller.backup_dir.iterdir()])
+        folders = [controller.backup_dir, *controller.backup_dir.iterdir()]
+        assert all((p.stat().st_mode & 0o777) == 0o700 for p in folders), folders
 
         # the next run reads the records, completes the change, and a restore undoes it as one change
         again = controller.run("fleetsec.schannel.harden", fleet.inventory, **RUN)
