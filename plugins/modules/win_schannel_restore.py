@@ -27,10 +27,10 @@ description:
     or build (the backup's C(os) key and build) - the host was reinstalled or upgraded since.
   - Never loses a setting. A key the backed-up change created is deleted (with its subkeys) only when nothing
     lives in it that the change did not write. When something else does (another value, a default value, a subkey
-    the collection does not write, such as a comment or a Group Policy value), the key is kept, only the values the change
-    wrote are removed from it, and one warning names the key and what it holds; check mode and C(--diff) show the
-    same. The C(.reg) twin of a backup deletes such keys whole (C([-KEY]), as IIS Crypto's backups do); this module
-    is the safe way back.
+    the collection does not write, such as a comment or a Group Policy value), the key is kept, only the values
+    the change wrote are removed from it, and one warning names the key and what it holds; check mode and
+    C(--diff) show the same. The C(.reg) twin of a backup deletes such keys whole (C([-KEY]), as IIS Crypto's
+    backups do); this module is the safe way back.
   - Removes the collection's reboot marker (C(HKLM\SOFTWARE\fleetsec\schannel) C(RebootPendingBoot)) when the
     boot it names is over, with its keys when they hold nothing else; a restore that needs a reboot sets it.
   - Writes only what differs, so running it twice changes nothing the second time.

@@ -31,6 +31,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     Change,
     DesiredState,
     Snapshot,
+    ValueId,
     key_id,
     value_id,
 )
@@ -118,7 +119,7 @@ def holds_default(reg: StdRegProv, key: str, names: Sequence[str]) -> bool:
         raise
 
 
-def _foreign(reg: StdRegProv, key: str, managed: frozenset, plan: Pruning) -> list[str] | None:
+def _foreign(reg: StdRegProv, key: str, managed: frozenset[ValueId], plan: Pruning) -> list[str] | None:
     """What lives in ``key``'s tree that the collection does not write (None: the key does not exist); the
     deletions that remove the rest go to ``plan``: the whole tree when nothing foreign lives there."""
     found = reg.enum_values(key)
