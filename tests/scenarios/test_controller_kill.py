@@ -17,7 +17,7 @@ import time
 
 from tests.fleet.conftest import Controller, output, writes
 from tests.fleet.test_controller_killed import descendants, process_state, wait_until_writes_started
-from tests.scenarios.restore_helpers import differences, registry
+from tests.scenarios.restore_helpers import differences, registry, restore_settled
 from tests.winsim.fleet import REPO_ROOT, Fleet
 
 VERSIONS = ("2012r2", "2019", "2025")
@@ -66,8 +66,8 @@ def test_workers_stop_writing_once_their_controller_is_killed(tmp_path):
             assert "the controller" in record["error"], record["error"]
             if final[host] < 50:  # stopped in the middle: the record lists what is left
                 assert record["not_written"], host
-        private = [controller.backup_dir, *controller.backup_dir.iterdir()]
-        assert all((p.stat().st_mode & 0o777) == 0o700 for p in private)
+        folders = [controller.backup_dir, *controller.backup_dir.iterdir()]
+        assert all((p.stat().st_mode & 0o777) == 0o700 for p in folders), folders
 
         # the next run reads the records, completes the change, and a restore undoes it as one change
         again = controller.run("fleetsec.schannel.harden", fleet.inventory, **RUN)
@@ -75,7 +75,7 @@ def test_workers_stop_writing_once_their_controller_is_killed(tmp_path):
         assert "stopped part-way" in output(again)
         folders = [controller.report_dir, *(p for p in controller.report_dir.rglob("*") if p.is_dir())]
         assert all((p.stat().st_mode & 0o777) == 0o700 for p in folders), folders
-        restore = controller.run("fleetsec.schannel.restore", fleet.inventory, **RUN)
+        restore = restore_settled(controller, fleet, **RUN)
         assert restore.returncode == 0, output(restore)[-3000:]
         for host in HOSTS:
             assert differences(before[host], registry(fleet, host)) == [], host

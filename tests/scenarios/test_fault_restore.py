@@ -1,6 +1,7 @@
 """A write stopped by a fault, the re-run that completes it, then ``restore`` in each of its three forms, on all six
 Windows versions, end to end with ansible-playbook: every host goes back to its registry before the change series,
-value for value over the whole registry (tests/scenarios/restore_helpers.py ``differences``).
+value for value over the whole registry, the reboot marker included once the hosts rebooted
+(tests/scenarios/restore_helpers.py ``differences``, ``restore_settled``).
 
 The fault (``fault-after:N``, the simulator answering every call after the Nth with a SOAP fault) is placed from
 the host's own read cost, measured by a drift run just before, so that it hits the write part-way on each version.
@@ -15,7 +16,7 @@ import json
 import pytest
 
 from tests.fleet.conftest import Controller, output, writes
-from tests.scenarios.restore_helpers import ALL_VERSIONS, differences, registry, wsman_calls
+from tests.scenarios.restore_helpers import ALL_VERSIONS, differences, registry, restore_settled, wsman_calls
 from tests.winsim.fleet import Fleet
 
 HOSTS = tuple("ms%03d" % (i + 1) for i in range(len(ALL_VERSIONS)))
@@ -82,18 +83,19 @@ def test_restore_after_a_fault_and_its_rerun_returns_every_host(fleet, tmp_path,
             assert registry(fleet, host) == hardened[host]
         assert "1 write(s) stopped part-way" in text
         assert '"Enabled"' in text  # the --diff shows the values that will be put back
-        restore = controller.run("fleetsec.schannel.restore", fleet.inventory, **RUN)
+        restore = restore_settled(controller, fleet, **RUN)
         assert restore.returncode == 0, output(restore)[-3000:]
     elif form == "run_id":
-        restore = controller.run("fleetsec.schannel.restore", fleet.inventory, schannel_restore_run_id="fault", **RUN)
+        restore = restore_settled(controller, fleet, schannel_restore_run_id="fault", **RUN)
         assert restore.returncode == 0, output(restore)[-3000:]
     else:
         for host in HOSTS:
             first_backup = controller.backups(host)[0]
-            restore = controller.run("fleetsec.schannel.restore", fleet.inventory, "--limit", host,
-                                     schannel_restore_backup_file=str(first_backup), **RUN)
+            restore = restore_settled(controller, fleet, "--limit", host,
+                                      schannel_restore_backup_file=str(first_backup), **RUN)
             assert restore.returncode == 0, output(restore)[-3000:]
 
+    # byte for byte, the reboot marker included, once the hosts rebooted and the next restore read the marker
     for host in HOSTS:
         assert differences(before[host], registry(fleet, host)) == [], (form, host)
     # and a second restore of the same kind changes nothing
@@ -123,7 +125,7 @@ def test_a_backup_reaching_outside_the_managed_values_is_refused_before_any_writ
     assert fleet.control.counters(host)["requests"] == 0  # refused before the host was contacted
     assert registry(fleet, host) == after_harden
     # the untampered backup still restores (and leaves the fleet as it found it for the other tests)
-    back = controller.run("fleetsec.schannel.restore", fleet.inventory, "--limit", host, **RUN)
+    back = restore_settled(controller, fleet, "--limit", host, **RUN)
     assert back.returncode == 0, output(back)[-3000:]
 
 

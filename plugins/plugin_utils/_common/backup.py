@@ -10,6 +10,10 @@ not exist are deleted, every other value is set back with its type and data. ``r
 those deleted keys that the write had to create (``Protocols\\TLS 1.1`` above ``...\\TLS 1.1\\Server``):
 win_schannel_restore deletes each of them that holds nothing else by then, so the host gets back exactly the keys it
 had. A .reg cannot say "delete if empty" (``[-KEY]`` deletes a whole tree), so ``reg import`` leaves them, empty.
+The .reg keeps IIS Crypto's whole-key form for the keys the change created (``[-KEY]``, whatever was added there
+since); win_schannel_restore is the safe path: it keeps such a key when something the change did not write lives
+there (README "Backups and rollback"). ``load_backup`` checks every operation's type and data, so a damaged file is
+refused before a restore sends its first request.
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import (
     REG_BINARY,
-    REG_MULTI_SZ,
+    REG_DWORD,
+    REG_EXPAND_SZ,
+    REG_QWORD,
+    REG_SZ,
     REG_TYPE_NAMES,
     Change,
     RegData,
@@ -73,17 +80,31 @@ def encode_data(reg_type: int, data: RegData) -> Any:
     return data
 
 
+# The width of each integer type (written unsigned; a signed form of the same bits is accepted too).
+_INT_BITS = {REG_DWORD: 32, REG_QWORD: 64}
+
+
 def decode_data(reg_type: int, data: Any, where: str) -> RegData:
+    """Registry data from its JSON form, checked against its type: InputError naming ``where`` otherwise, so a
+    restore refuses a damaged backup before its first request rather than part-way through its writes."""
+    name = REG_TYPE_NAMES[reg_type]
+    if reg_type in _INT_BITS:
+        bits = _INT_BITS[reg_type]
+        if isinstance(data, bool) or not isinstance(data, int) or not -(1 << (bits - 1)) <= data < 1 << bits:
+            raise InputError("%s: %s data must be a %d-bit integer, got %r" % (where, name, bits, data))
+        return data
+    if reg_type in (REG_SZ, REG_EXPAND_SZ):
+        if not isinstance(data, str):
+            raise InputError("%s: %s data must be a string, got %r" % (where, name, data))
+        return data
     if reg_type == REG_BINARY:
         try:
             return bytes.fromhex(str(data))
         except ValueError:
             raise InputError("%s: REG_BINARY data must be hex text, got %r" % (where, data)) from None
-    if reg_type == REG_MULTI_SZ:
-        if not isinstance(data, list):
-            raise InputError("%s: REG_MULTI_SZ data must be a list of strings, got %r" % (where, data))
-        return tuple(str(item) for item in data)
-    return data
+    if not isinstance(data, list) or not all(isinstance(item, str) for item in data):  # REG_MULTI_SZ
+        raise InputError("%s: REG_MULTI_SZ data must be a list of strings, got %r" % (where, data))
+    return tuple(data)
 
 
 def op_as_dict(op: RegOp) -> dict[str, Any]:

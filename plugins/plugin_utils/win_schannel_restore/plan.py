@@ -10,13 +10,16 @@ The rule (docs/backups-and-restore.md):
   backup was taken of the half-written host, and only the partial run's backup holds the state before the change.
   A restore that puts a stopped write's backup back closes it (its record becomes ``<stamp>.partial.restored``):
   the next change series starts after it;
-- **by run id**, the backup that run's result file names for the host: the state before that run;
+- **by run id**, the state of the host before that run: the backup that run's result file names for the host and
+  every later backup of the host (the runs after it changed the host too, so their backups are put back with it,
+  as a series; check mode says how many later runs are undone with it);
 - **by file**, exactly that file.
 
 Backups of a series are put back newest first, each over the state the newer ones leave (``compose``), so the host
 ends as the oldest one recorded. Every operation of every file must touch a value the collection manages
-(``describe.managed_values``, the catalog the engine writes from) or delete a key holding one; anything else is
-refused, naming it, before the host is contacted.
+(``describe.managed_values``, the catalog the engine writes from) or delete a key holding one, and every entry of
+``created_parents`` must be a key above a managed one, strictly below a key every Windows installation holds
+(``_ALWAYS_PRESENT``): anything else is refused, naming it, before the host is contacted.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.describe import managed_values
 from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import DeleteKey, DeleteValue, RegOp, SetValue
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import key_id, value_id
@@ -87,7 +91,8 @@ def latest_series(backup_dir: str, report_dir: str, host: str) -> Series:
 
 
 def run_series(report_dir: str, run_id: str, host: str) -> Series:
-    """The backup run ``run_id`` recorded for ``host``; InputError listing the runs that have one otherwise."""
+    """The backup run ``run_id`` recorded for ``host`` and every later backup of the host beside it, newest first;
+    InputError listing the runs that have one otherwise."""
     reports = Path(report_dir).expanduser()
     record_file = result_path(reports, run_id, host)
     runs = list(_backups_by_run(reports, host))
@@ -106,8 +111,14 @@ def run_series(report_dir: str, run_id: str, host: str) -> Series:
     if not backup:
         raise InputError("schannel_restore_run_id %r changed nothing on %s (its result file names no backup), so "
                          "there is nothing of that run to undo; %s" % (run_id, host, choices))
-    return Series((Path(backup),), "the backup run %s recorded for %s: the state before that run" % (run_id, host),
-                  (run_id,))
+    first = Path(backup)
+    later = [p for p in backups_in(first.parent) if p.name > first.name]
+    files = (*reversed(later), first)
+    how = "the backup run %s recorded for %s: the state before that run" % (run_id, host)
+    if later:
+        how += ", so the %d later backup(s) of the host (to %s) are undone with it" % (len(later), later[-1].stem)
+    run_of = {backup: run for run, backup in _backups_by_run(reports, host).items()}
+    return Series(files, how, tuple(run_of.get(str(path)) for path in files))
 
 
 def choose_series(host: str, *, backup_file: str | None, run_id: str | None, backup_dir: str,
@@ -140,6 +151,34 @@ def check_managed(ops: Sequence[RegOp], where: str) -> None:
                 % (where, index, what))
 
 
+# Keys every Windows installation holds (the hives' own structure, the SCHANNEL key Windows ships, the .NET and
+# Internet Settings keys of the OS), so no write of the collection creates them: a created parent lies below one.
+_ALWAYS_PRESENT = (
+    catalog.SCHANNEL_KEY,
+    r"SOFTWARE\Policies\Microsoft",
+    r"SYSTEM\CurrentControlSet\Control\Lsa",
+    r"SOFTWARE\Microsoft\.NETFramework",
+    r"SOFTWARE\Wow6432Node\Microsoft\.NETFramework",
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings",
+    r"SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Internet Settings",
+)
+
+
+def check_created_parents(parents: Sequence[str], where: str) -> None:
+    """InputError naming the first ``created_parents`` entry a write of the collection cannot have created: it
+    must lie above a managed key (or be one) and strictly below a key every installation holds."""
+    managed_keys = {kid for kid, _name in managed_values()}
+    for index, parent in enumerate(parents):
+        kid = key_id(parent[5:])
+        if not (any(under_key(managed, kid) for managed in managed_keys)
+                and any(kid != key_id(root) and under_key(kid, root) for root in _ALWAYS_PRESENT)):
+            raise InputError(
+                "%s created_parents[%d]: %s is not a key above the Schannel, .NET, WinHTTP or policy keys this "
+                "collection manages, so no write of it created that key (the backup was edited, corrupted, or "
+                "another tool's); nothing was restored. Restore another backup, or remove that key by hand if it "
+                "really must go" % (where, index, parent))
+
+
 def load_series(series: Series, host: str) -> tuple[list[list[RegOp]], list[dict[str, Any]], list[str]]:
     """Each file's operations (newest first), a summary of it, and the parent keys the series' writes created
     (``created_parents``, deepest first), after the host, schema and managed checks."""
@@ -150,10 +189,11 @@ def load_series(series: Series, host: str) -> tuple[list[list[RegOp]], list[dict
             raise InputError("backup_file %s was written for host %r, not %r: restore it on that host"
                              % (path, document.get("host"), host))
         check_managed(ops, "backup_file %s" % path)
+        check_created_parents(document.get("created_parents", []), "backup_file %s" % path)
         per_file.append(ops)
         parents += [k for k in document.get("created_parents", []) if k not in parents]
         shown.append({"file": str(path), "run_id": run, "created": document.get("created"), "operations": len(ops),
-                      "stopped_part_way": partial_record_path(path).exists()})
+                      "stopped_part_way": partial_record_path(path).exists(), "os": document.get("os")})
     parents.sort(key=lambda k: k.count("\\"), reverse=True)
     return per_file, shown, parents
 
