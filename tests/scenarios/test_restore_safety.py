@@ -1,4 +1,4 @@
-"""Restore where an administrator's trial found it unsafe, end to end with ansible-playbook on the simulated fleet:
+"""Restore where it once was unsafe, end to end with ansible-playbook on the simulated fleet:
 keys the change created that someone else has written to since, a backup of another Windows build, a run id
 followed by later runs, damaged backups (a value's data, ``created_parents``), the reboot marker, and how a restore
 that stops part-way reports.
@@ -28,7 +28,7 @@ REG_SZ, REG_DWORD = 1, 4
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    with Fleet(tmp_path_factory.mktemp("restore-trial"), hosts=len(HOSTS), os_mix=("2019", "2012r2"),
+    with Fleet(tmp_path_factory.mktemp("restore-safety"), hosts=len(HOSTS), os_mix=("2019", "2012r2"),
                first_ip="127.20.174.1", reboot_seconds=0.2) as running:
         yield running
 

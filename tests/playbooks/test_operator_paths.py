@@ -1,4 +1,4 @@
-"""Paths an administrator's trial of the shipped playbooks walked and found wrong: a host whose MailStore ports
+"""Paths administrators walk with the shipped playbooks that once went wrong: a host whose MailStore ports
 accept no handshake passing its TLS verification, a verification that cannot see a change awaiting its reboot,
 the summary of a host never reached, the messages of the pre-flight checks, a --limit that matches no host."""
 
