@@ -127,3 +127,30 @@ def test_a_second_restore_does_not_write_a_backup_already_undone(fleet, tmp_path
     assert "changed=0" in output(again), output(again)[-3000:]
     assert writes(fleet.control.counters(host)) == 0
     assert differences(before, registry(fleet, host)) == []
+
+
+def test_a_restore_in_check_mode_reboots_nothing_and_says_a_reboot_would_be_needed(fleet, tmp_path):
+    """--check restores nothing, so its reboot handler is skipped rather than reported changed; the summary still
+    says that the restore, when run, needs a reboot."""
+    controller = Controller(tmp_path)
+    host = "ms004"
+    before = registry(fleet, host)
+    hardened(fleet, controller, "--limit", host)
+    fleet.control.reset_counters()
+    check = restore(fleet, controller, "--limit", host, "--check", schannel_run_id="restore-check")
+    text = output(check)
+    assert check.returncode == 0, text[-3000:]
+    handler = text.split("RUNNING HANDLER [fleetsec.schannel.schannel : Reboot the host", 1)[1].split("\nTASK", 1)[0]
+    assert "skipping: [%s]" % host in handler, handler
+    assert "changed:" not in handler, handler
+    counters = fleet.control.counters(host)
+    assert counters["boots"] == 0
+    assert writes(counters) == 0
+    record = result(controller, "restore-check", host)
+    assert record["status"] == "drifted"
+    assert record["reboot"] == {"required": True, "pending": False, "performed": False, "elapsed": None}
+    assert "    needs a reboot when applied: Schannel reads these values at boot" in text, text[-3000:]
+    assert "fix: apply the settings" not in text  # a restore is not fixed by harden
+    back = restore_settled(controller, fleet, "--limit", host)
+    assert back.returncode == 0, output(back)[-3000:]
+    assert differences(before, registry(fleet, host)) == []
