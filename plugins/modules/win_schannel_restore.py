@@ -18,6 +18,9 @@ description:
     change series in O(backup_dir) - the latest backup and before it every backup whose write stopped part-way (a
     C(<stamp>.partial.json) beside it), put back newest first, so the host returns to its state before the change
     (a stopped write and the run that completed it are one change).
+  - Marks every backup it put back (C(<stamp>.restored) beside it), so the default series starts after them - a
+    second restore does not write a backup already undone (when the latest backup is, there is nothing to put
+    back, and C(series) says so); check mode names each backup already undone.
   - Refuses, before the host is contacted, a backup of another host, of another schema, with an operation outside
     the Schannel keys and values the collection manages, with data that does not fit its type, or with a
     C(created_parents) entry that is not a key above the managed ones, naming the file and the entry (for
@@ -94,13 +97,14 @@ series:
   type: str
 backups:
   description: The backups put back, newest first (C(file), C(run_id) of the run whose result file names it or
-    null, C(created), C(operations), C(stopped_part_way), C(os) the backup recorded).
+    null, C(created), C(operations), C(stopped_part_way), C(os) the backup recorded, C(undone) when a restore
+    already put it back or null).
   returned: when the host answered
   type: list
   elements: dict
 plan:
   description: What check mode shows before the values - C(series), then one line per backup (file, run, whether
-    its write stopped part-way, operations).
+    its write stopped part-way, whether a restore already undid it, operations).
   returned: when the host answered
   type: list
   elements: str

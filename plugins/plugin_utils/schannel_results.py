@@ -9,6 +9,8 @@ play by name.
 
 from __future__ import annotations
 
+import json
+import shlex
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -132,7 +134,7 @@ def record_results(
             records, playbook=args["playbook"], context=args["context"], run_dir=result["run_dir"],
             rollout_stopped=args["rollout_stopped"], not_started=not_started)}
     if args["summary"]:
-        result["lines"] = summary_lines(records, not_started)
+        result["lines"] = summary_lines(records, not_started, args["context"])
         result["warnings"] = impact_warnings(records) + deferred_warnings(records)
     else:
         result["rollout"] = rollout(records, args["hosts"], play_hosts, hosts, args["max_fail_percentage"])
@@ -211,19 +213,28 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
         return sorted(host for host, record in records.items() if record["status"] == status)
 
     parts = []
-    drifted = hosts_with("drifted") if context.get("fail_on_drift") and playbook in ("drift", "compliance") else []
+    checked = playbook in ("drift", "compliance")
+    drifted = hosts_with("drifted") if context.get("fail_on_drift") and checked else []
     if drifted:
-        parts.append("%d host(s) drifted from the settings: %s (run fleetsec.schannel.harden to fix them, or set "
-                     "schannel_fail_on_drift=false to report without failing)" % (len(drifted), ", ".join(drifted)))
+        parts.append("%d host(s) drifted from the settings: %s (apply them with `%s`, or set schannel_fail_on_drift="
+                     "false to report without failing)" % (len(drifted), ", ".join(drifted),
+                                                          harden_command(records, drifted, context)))
     # A reboot-pending host runs its old settings until it reboots: not compliant, in drift as in compliance (whose
     # TLS scan sees the old settings), so both exit alike.
-    pending = hosts_with("reboot_pending") if context.get("fail_on_drift") and playbook in ("drift", "compliance") \
-        else []
+    pending = hosts_with("reboot_pending") if context.get("fail_on_drift") and checked else []
     if pending:
         parts.append("%d host(s) reboot pending: %s (%s; or set schannel_fail_on_drift=false to report without "
-                     "failing)" % (len(pending), ", ".join(pending), PENDING_FIX))
-    for status, what in (("failed", "failed"), ("unreachable", "could not be reached or authenticated")):
-        found = hosts_with(status)
+                     "failing)" % (len(pending), ", ".join(pending), pending_fix(records, pending, context)))
+    failed = hosts_with("failed")
+    # A check whose TLS scan fails on a host that does not hold the settings (never hardened with them, or
+    # drifted): applying the settings is the fix, as for a drifted host.
+    unapplied = [host for host in failed if checked and records[host].get("drift")]
+    if unapplied:
+        parts.append("%d host(s) failed: %s (not holding the settings: never hardened with them, or drifted; apply "
+                     "them with `%s`)" % (len(unapplied), ", ".join(unapplied),
+                                          harden_command(records, unapplied, context)))
+    for found, what in (([host for host in failed if host not in unapplied], "failed"),
+                        (hosts_with("unreachable"), "could not be reached or authenticated")):
         if found:
             parts.append("%d host(s) %s: %s" % (len(found), what, ", ".join(found)))
     if rollout_stopped and not_started:
@@ -237,9 +248,35 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
     return {"failed": True, "msg": message}
 
 
-PENDING_FIX = ("the settings are written but Schannel reads them at boot, so they take effect at the next reboot: "
-               "reboot with fleetsec.schannel.harden (schannel_reboot=auto, the default, reboots a host whose reboot "
-               "is pending) or by hand")
+def harden_command(records: Mapping[str, Mapping[str, Any]], hosts: list[str], context: Mapping[str, Any], *,
+                   reboot: bool = False) -> str:
+    """The command that applies the run's settings to ``hosts`` with harden, ready to copy: the run's inventory,
+    its profile or template and overrides (``context``, from record.yml), ``-l`` the hosts; with ``reboot``,
+    ``schannel_reboot=auto`` whatever the inventory sets (a host whose reboot is pending reboots)."""
+    record = records[hosts[0]]
+    words = ["ansible-playbook"]
+    for source in context.get("inventory") or ["INVENTORY"]:
+        words += ["-i", str(source)]
+    words.append("fleetsec.schannel.harden")
+    if record.get("template"):
+        words += ["-e", "schannel_iiscrypto_template=%s" % record["template"]]
+    elif record.get("profile"):
+        words += ["-e", "schannel_profile=%s" % record["profile"]]
+    if context.get("overrides"):
+        words += ["-e", json.dumps({"schannel_overrides": context["overrides"]}, sort_keys=True)]
+    if context.get("hosts_pattern"):
+        words += ["-e", "schannel_hosts=%s" % context["hosts_pattern"]]
+    if reboot:
+        words += ["-e", "schannel_reboot=auto"]
+    return " ".join(shlex.quote(word) for word in [*words, "-l", ",".join(hosts)])
+
+
+def pending_fix(records: Mapping[str, Mapping[str, Any]], hosts: list[str], context: Mapping[str, Any]) -> str:
+    """What to do about the hosts whose reboot is pending: the harden command that reboots them."""
+    return ("the settings are written but Schannel reads them at boot, so they take effect at the next reboot: "
+            "reboot with `%s` (harden reboots a host whose reboot is pending) or by hand"
+            % harden_command(records, hosts, context, reboot=True))
+
 
 SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY
 
@@ -257,9 +294,12 @@ def describe_change(change: dict[str, Any]) -> str:
     return "%s %s: %s -> %s" % (key.replace("\\", "/"), change.get("name"), before, after)
 
 
-def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str]) -> list[str]:
-    """The counts, then each host that is not compliant with what is wrong there: the play's closing output.
-    ``not_started``: hosts of the play that no batch reached (the rollout stopped before theirs)."""
+def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str],
+                  context: Mapping[str, Any] | None = None) -> list[str]:
+    """The counts, then each host that is not compliant with what is wrong there and the command that fixes it:
+    the play's closing output. ``not_started``: hosts of the play that no batch reached (the rollout stopped
+    before theirs); ``context``: the run's, for the commands (harden_command)."""
+    context = context or {}
     counts = Counter(record["status"] for record in records.values())
     lines = ["%d host(s): %s" % (len(records), ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))]
     if not_started:
@@ -280,7 +320,7 @@ def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str]) ->
         lines.append("%s: %s (%s; %s)" % (host, record["status"], os_label, count))
         lines += ["    %s" % describe_change(change) for change in changes]
         if record["reboot"]["pending"]:
-            lines.append("    applied, reboot pending: %s" % PENDING_FIX)
+            lines.append("    applied, reboot pending: %s" % pending_fix(records, [host], context))
         tls = (record.get("verification") or {}).get("tls") or {}
         if tls.get("before_reboot"):
             lines.append("    TLS scan, of the settings that run until the reboot: verdict %s" % tls.get("verdict"))
@@ -288,4 +328,8 @@ def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str]) ->
             lines.append("    TLS verification deferred, %s" % record["verification"]["tls_deferred"])
         for error in record.get("errors") or []:
             lines.append("    error: %s" % error.get("message"))
+        if record["mode"] == "check" and changes and record["reboot"]["required"]:
+            lines.append("    needs a reboot when applied: Schannel reads these values at boot")
+        if record["mode"] == "check" and changes and record["playbook"] in ("drift", "compliance"):
+            lines.append("    fix: apply the settings with `%s`" % harden_command(records, [host], context))
     return lines

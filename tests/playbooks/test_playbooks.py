@@ -126,7 +126,9 @@ def test_reboot_never_leaves_reboot_pending_visible_until_a_reboot(pair: Playboo
     assert set(check.status().values()) == {"reboot_pending"}
     assert "applied, reboot pending: the settings are written but Schannel reads them at boot" in check.stdout
     assert "2 host(s) reboot pending: ms001, ms002" in check.stdout
-    assert "reboot with fleetsec.schannel.harden (schannel_reboot=auto" in check.stdout
+    # the command that reboots them, ready to copy: the run's inventory and profile, the hosts
+    assert "reboot with `ansible-playbook -i %s fleetsec.schannel.harden -e schannel_profile=recommended -e " \
+        "schannel_reboot=auto -l ms001,ms002`" % pair.fleet.inventory in check.stdout, check.stdout[-3000:]
     compliance = pair.run("compliance")
     assert compliance.returncode == 2, compliance.output
     assert set(compliance.status().values()) == {"reboot_pending"}, compliance.output

@@ -1,10 +1,15 @@
 """The per-host result file: status per outcome, the contract's shape, and how it is stored."""
 
+import shlex
 import stat
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import run_record as host_result
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import RunInfo, build
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_results import deferred_warnings, summary_lines
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_results import (
+    deferred_warnings,
+    harden_command,
+    summary_lines,
+)
 
 OS_2019 = {"caption": "Microsoft Windows Server 2019 Standard", "version": "10.0.17763", "build": 17763,
            "key": "2019", "last_boot": "2026-12-02T04:00:00Z"}
@@ -165,3 +170,19 @@ def test_results_left_by_an_earlier_play_are_not_taken_for_this_run():
     failed = {"failed": True, "msg": "access denied", "os": OS_2019}
     stale_tls = {"verdict": "pass", "ports": {}, "findings": [], "handshakes": 3}
     assert build(run(), "ms001", "a", failed, tls=stale_tls)["verification"]["tls"] is None
+
+
+def test_the_harden_command_repeats_the_template_overrides_and_host_pattern_ready_to_copy():
+    """The scenario (tests/scenarios/test_copyable_fixes.py) runs a profile's; a template path with a space and
+    overrides come back through a shell as given."""
+    template = RunInfo("r", "drift", "check", None, "files/IIS Crypto best.ictpl", {}, "", "")
+    record = build(template, "ms001", "a", applied(changed=True, changes=[CHANGE], readback=None))
+    overrides = {"ciphers": {"Triple DES 168": "disabled"}}
+    context = {"inventory": ["/etc/ansible/hosts.yml"], "overrides": overrides, "hosts_pattern": "mail:&dmz"}
+    words = shlex.split(harden_command({"ms001": record}, ["ms001"], context, reboot=True))
+    assert words == ["ansible-playbook", "-i", "/etc/ansible/hosts.yml", "fleetsec.schannel.harden",
+                     "-e", "schannel_iiscrypto_template=files/IIS Crypto best.ictpl",
+                     "-e", '{"schannel_overrides": {"ciphers": {"Triple DES 168": "disabled"}}}',
+                     "-e", "schannel_hosts=mail:&dmz", "-e", "schannel_reboot=auto", "-l", "ms001"]
+    assert "    fix: apply the settings with `%s`" % harden_command({"ms001": record}, ["ms001"], context) in \
+        summary_lines({"ms001": record}, [], context)

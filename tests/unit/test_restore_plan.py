@@ -20,7 +20,10 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
     SetValue,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, RegValue  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import close_partial_record  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import (  # noqa: E402
+    close_partial_record,
+    mark_restored,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.private_file import private_dir  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import transport_problems  # noqa: E402
@@ -134,3 +137,20 @@ def test_a_restored_stopped_write_no_longer_belongs_to_the_next_series(tmp_path)
     later = backup(host, "20261205T000000.000000Z")
     assert choose_series("ms001", backup_file=None, run_id=None, backup_dir=str(tmp_path),
                          report_dir="/none").files == (later,)
+
+
+def test_the_default_series_starts_after_the_backups_a_restore_undid(tmp_path):
+    host = tmp_path / "ms001"
+    first = backup(host, "20261201T000000.000000Z")
+    second = backup(host, "20261202T000000.000000Z")
+    for path in (second, first):  # a restore by the first run's id put both back
+        mark_restored(path, "the backup run runA recorded for ms001")
+    assert (host / "20261202T000000.000000Z.restored").exists()
+    nothing = choose_series("ms001", backup_file=None, run_id=None, backup_dir=str(tmp_path), report_dir="/none")
+    assert nothing.files == ()
+    assert "nothing to put back on ms001: its latest backup 20261202T000000.000000Z was already undone" in nothing.how
+    assert "schannel_restore_backup_file" in nothing.how
+    later = backup(host, "20261205T000000.000000Z", partial=True)
+    completed = backup(host, "20261206T000000.000000Z")
+    assert choose_series("ms001", backup_file=None, run_id=None, backup_dir=str(tmp_path),
+                         report_dir="/none").files == (completed, later)

@@ -49,6 +49,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.private_file import private_dir, write_private
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.timestamps import iso_utc
 
 # Where backups go when the task names no backup_dir (the role's schannel_backup_dir says it again, for the
 # administrator to read).
@@ -56,6 +57,7 @@ DEFAULT_BACKUP_DIR = "~/.ansible/fleetsec_schannel/backups"
 SCHEMA = "fleetsec.schannel/backup"
 SCHEMA_VERSION = 1
 PARTIAL_SCHEMA = "fleetsec.schannel/partial-write"
+RESTORED_SCHEMA = "fleetsec.schannel/restored"
 _TYPE_BY_NAME = {name: code for code, name in REG_TYPE_NAMES.items()}
 
 
@@ -241,6 +243,33 @@ def close_partial_record(backup_json: Path) -> None:
     record = partial_record_path(backup_json)
     if record.exists():
         record.replace(record.with_name(record.name[:-len(".json")] + ".restored"))
+
+
+def restored_record_path(backup_json: Path) -> Path:
+    """The record a restore leaves beside a backup it put back: ``<stamp>.restored`` (same stamp)."""
+    return backup_json.with_suffix(".restored")
+
+
+def mark_restored(backup_json: Path, how: str) -> None:
+    """Record that a restore put ``backup_json`` back (``how``: the series it was part of), and close its stopped
+    write if it has one (close_partial_record): the host's default change series then starts after it, so a second
+    restore does not write a backup that was already undone."""
+    close_partial_record(backup_json)
+    document = {"schema": RESTORED_SCHEMA, "schema_version": 1, "backup_file": str(backup_json),
+                "restored": iso_utc(), "series": how}
+    write_private(restored_record_path(backup_json), (json.dumps(document, indent=2) + "\n").encode("utf-8"))
+
+
+def restored_at(backup_json: Path) -> str | None:
+    """When a restore put ``backup_json`` back (mark_restored), or None when none did; a record that cannot be read
+    still says that it was (its time unknown)."""
+    record = restored_record_path(backup_json)
+    if not record.exists():
+        return None
+    try:
+        return str(json.loads(record.read_text(encoding="utf-8"))["restored"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "an unknown time"
 
 
 def write_partial_record(

@@ -8,8 +8,9 @@ The rule (docs/backups-and-restore.md):
   stopped part-way (a ``<stamp>.partial.json`` record beside it: a fault, or a controller killed mid-write), back to
   the first backup whose write completed. A partial run and the run that completed it are one change: the re-run's
   backup was taken of the half-written host, and only the partial run's backup holds the state before the change.
-  A restore that puts a stopped write's backup back closes it (its record becomes ``<stamp>.partial.restored``):
-  the next change series starts after it;
+  A restore marks every backup it put back (``<stamp>.restored`` beside it, and a stopped write's record becomes
+  ``<stamp>.partial.restored``): the next change series starts after them, so a backup already undone is not
+  written again (when the latest backup is, there is nothing to put back, and check mode says so);
 - **by run id**, the state of the host before that run: the backup that run's result file names for the host and
   every later backup of the host (the runs after it changed the host too, so their backups are put back with it,
   as a series; check mode says how many later runs are undone with it);
@@ -39,6 +40,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup i
     host_folder,
     load_backup,
     partial_record_path,
+    restored_at,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import result_path
@@ -77,8 +79,13 @@ def latest_series(backup_dir: str, report_dir: str, host: str) -> Series:
             "no backup of %s in %s (schannel_backup_dir / backup_dir): nothing that win_schannel changed on this "
             "host is recorded there. Set schannel_backup_dir to the folder harden wrote its backups to, or name "
             "one backup with schannel_restore_backup_file" % (host, folder))
+    undone = restored_at(found[-1])
+    if undone:
+        return Series((), "nothing to put back on %s: its latest backup %s was already undone by a restore (%s), "
+                      "and the change series start after the backups a restore undid; to write one of them again, "
+                      "name it with schannel_restore_backup_file" % (host, found[-1].stem, undone))
     series = [found.pop()]
-    while found and partial_record_path(found[-1]).exists():
+    while found and partial_record_path(found[-1]).exists() and not restored_at(found[-1]):
         series.append(found.pop())
     stopped = len(series) - 1 + partial_record_path(series[0]).exists()
     how = "the latest change series of %s: %d backup(s) from %s to %s" % (
@@ -193,16 +200,19 @@ def load_series(series: Series, host: str) -> tuple[list[list[RegOp]], list[dict
         per_file.append(ops)
         parents += [k for k in document.get("created_parents", []) if k not in parents]
         shown.append({"file": str(path), "run_id": run, "created": document.get("created"), "operations": len(ops),
-                      "stopped_part_way": partial_record_path(path).exists(), "os": document.get("os")})
+                      "stopped_part_way": partial_record_path(path).exists(), "os": document.get("os"),
+                      "undone": restored_at(path)})
     parents.sort(key=lambda k: k.count("\\"), reverse=True)
     return per_file, shown, parents
 
 
 def plan_lines(series: Series, shown: Sequence[dict[str, Any]]) -> list[str]:
     """What check mode shows of a restore before its values: how the backups were chosen, then each file."""
-    return [series.how] + ["%s (%s%s, %d operation(s))" % (
+    return [series.how] + ["%s (%s%s%s, %d operation(s))" % (
         entry["file"], "run %s" % entry["run_id"] if entry["run_id"] else "no result file names it",
-        ", its write stopped part-way" if entry["stopped_part_way"] else "", entry["operations"]) for entry in shown]
+        ", its write stopped part-way" if entry["stopped_part_way"] else "",
+        ", already undone by a restore (%s)" % entry["undone"] if entry.get("undone") else "",
+        entry["operations"]) for entry in shown]
 
 
 def compose(per_file: Sequence[Sequence[RegOp]]) -> list[RegOp]:

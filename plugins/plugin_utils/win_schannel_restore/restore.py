@@ -41,7 +41,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import 
     parse_settings,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import lifeline
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import close_partial_record
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import mark_restored
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import (
     FleetsecError,
     HostError,
@@ -260,7 +260,7 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
     if check_mode:
         return result
     if not result["changed"]:
-        close_series(series)
+        result["warnings"] += close_series(series)
         return result
     done = 0
     try:
@@ -290,7 +290,7 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
         failure.unreachable = error.unreachable
         failure.extra = {**result, "changed": done > 0, "operations_done": done}
         raise failure from None
-    close_series(series)
+    result["warnings"] += close_series(series)
     return result
 
 
@@ -309,7 +309,15 @@ def check_os(shown: Sequence[dict[str, Any]], facts: OsFacts, host: str) -> None
                    host, now["caption"], now["key"], now["build"]))
 
 
-def close_series(series: Series) -> None:
-    """The stopped writes a restore undid no longer belong to the next change series (backup.close_partial_record)."""
+def close_series(series: Series) -> list[str]:
+    """The backups a restore put back no longer belong to the next change series (backup.mark_restored); a warning
+    for each that cannot be marked (a file named by backup_file in a folder the controller may not write): the
+    host is restored, but the next default restore would put that backup back again."""
+    warnings = []
     for path in series.files:
-        close_partial_record(path)
+        try:
+            mark_restored(path, series.how)
+        except OSError as exc:
+            warnings.append("%s was put back but cannot be marked as undone (%s): a restore with the defaults "
+                            "would write it again; restore by run id or by file instead" % (path, exc))
+    return warnings
