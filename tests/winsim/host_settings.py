@@ -60,6 +60,10 @@ HOST_OPTIONS: dict[str, tuple[str, ...]] = {
     "certificate": ("rsa", "ecdsa"),
     # Bitness of the MailStore .NET process: which registry view it reads SchUseStrongCrypto from.
     "mailstore-bits": ("64", "32"),
+    # NTLM as the domain allows it: ``refuse`` is Group Policy "Network security: Restrict NTLM: Incoming NTLM
+    # traffic" = "Deny all accounts" (HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0
+    # RestrictReceivingNTLMTraffic = 2), as hardened domains set it: Negotiate with NTLM inside gets 401 (auth.py).
+    "ntlm": ("allow", "refuse"),
 }
 
 _ON = {"on", "1", "true", "yes"}
