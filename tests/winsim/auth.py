@@ -20,6 +20,7 @@ from pathlib import Path
 
 import spnego
 import spnego.exceptions
+from spnego._context import GSSMech
 
 DEFAULT_USER = "Administrator"
 
@@ -112,17 +113,45 @@ def initial_mechanism(token: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class KerberosMember:
+    """A host's membership of the test realm: its service name and the keytab holding only its own key."""
+
+    name: str  # HTTP@ms001.fleetsec.test
+    keytab: Path
+
+    def acceptor(self, protocol: str) -> spnego.ContextProxy:
+        """A pyspnego acceptor (``kerberos`` or ``negotiate``) whose Kerberos part uses this host's keytab alone.
+
+        pyspnego 0.12.4 builds its GSSAPI acceptor from the default keytab ($KRB5_KTNAME, one per process) and, even
+        given a service name, accepted a ticket for another name found there (seen with MIT krb5 1.20); so the
+        credential is acquired here from the host's own keytab (gss_acquire_cred_from, MIT cred store "keytab") and
+        handed to pyspnego through its ``_gssapi_credential`` / ``_negotiate_contexts`` arguments.
+        """
+        import gssapi
+
+        credential = gssapi.Credentials(usage="accept", store={"keytab": f"FILE:{self.keytab}"})
+        kerberos = spnego.server(protocol="kerberos", _gssapi_credential=credential)
+        if protocol == "kerberos":
+            return kerberos
+        ntlm = spnego.server(protocol="ntlm")
+        for inner in (kerberos, ntlm):
+            inner._is_wrapped = True  # as NegotiateProxy marks the contexts it builds itself (spnego/_negotiate.py)
+        return spnego.server(protocol="negotiate", _negotiate_contexts={GSSMech.kerberos: kerberos,
+                                                                        GSSMech.ntlm: ntlm})
+
+
 @dataclass
 class AuthSession:
     """Acceptor state of one TCP connection: HTTP.sys authenticates the connection, not the request (NTLM: requests_ntlm
     1.3.0 requests_ntlm.py; Kerberos and Negotiate likewise, RFC 4559 section 4).
 
-    ``kerberos_name`` is the host's own service name (``HTTP@ms001.fleetsec.test``) when it is a member of the test
-    realm: the acceptor takes only tickets for that name from the fleet keytab ($KRB5_KTNAME), as a domain member
-    decrypts only tickets issued for its own account. ``refuse_ntlm`` models a domain that refuses NTLM.
+    ``kerberos`` is the host's membership of the test realm (None: not a member, Kerberos tokens fail); it accepts
+    only tickets for its own name, as a domain member decrypts only tickets issued for its own account.
+    ``refuse_ntlm`` models a domain that refuses NTLM.
     """
 
-    kerberos_name: str | None = None
+    kerberos: KerberosMember | None = None
     refuse_ntlm: bool = False
     context: spnego.ContextProxy | None = None
     complete: bool = False
@@ -138,21 +167,26 @@ class AuthSession:
         first = initial_mechanism(token)
         if first is not None:
             # A new initial token restarts authentication on this connection.
-            if first == "ntlm" and self.refuse_ntlm:
-                raise NtlmRefused("NTLM refused")
-            if first == "ntlm":
-                self.context = spnego.server(protocol="ntlm")
+            if first == "ntlm" or (first == "negotiate" and self.kerberos is None):
+                self.context = spnego.server(protocol=first)
+            elif self.kerberos is None:
+                raise ValueError("not a member of a Kerberos realm")
             else:
-                if self.kerberos_name is None and first == "kerberos":
-                    raise ValueError("not a member of a Kerberos realm")
-                self.context = spnego.server(self.kerberos_name, protocol=first)
+                self.context = self.kerberos.acceptor(first)
             self.complete = False
             self.mechanism = None
         if self.context is None:
             raise ValueError("continuation token without an initial token")
-        out = self.context.step(token)
+        try:
+            out = self.context.step(token)
+        except AttributeError as exc:
+            # A ticket the acceptor cannot take (for another name, say): python-gssapi hands back MIT's error token
+            # without raising, and pyspnego 0.12.4 then fails reading the flags of a context never established.
+            raise ValueError("Kerberos token not accepted") from exc
         self.mechanism = self.context.negotiated_protocol or self.mechanism
-        if self.mechanism == "ntlm" and self.refuse_ntlm:  # NTLM inside SPNEGO
+        if self.mechanism == "ntlm" and self.refuse_ntlm and self.context.complete:
+            # Refused on the AUTHENTICATE message, raw or inside SPNEGO: only there does the server know the account,
+            # which the policy's other setting ("Deny all domain accounts") needs; the challenge goes out before.
             raise NtlmRefused("NTLM refused")
         if self.context.complete:
             self.complete = True

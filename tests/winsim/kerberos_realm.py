@@ -3,8 +3,9 @@
 ``KerberosRealm(directory).start()`` writes its own ``krb5.conf`` and ``kdc.conf`` (the machine's ``/etc/krb5.conf``
 is never read: every process that uses the realm gets ``KRB5_CONFIG`` from ``realm.env()``), creates the database
 with ``kdb5_util``, adds a user principal with a password and one ``HTTP/<host>.<domain>`` service principal per
-simulated host, exports those to one keytab (the simulator's acceptor keytab: each host accepts only its own name,
-auth.py), and runs ``krb5kdc`` in the foreground on 127.0.0.1 until ``stop()``. Debian packages ``krb5-kdc``,
+simulated host, exports each to the host's own keytab (``keytabs/<host>.keytab``: like a domain member, which holds
+only its own account's keys, a simulated host can decrypt only tickets for its own name; auth.py), and runs
+``krb5kdc`` in the foreground on 127.0.0.1 until ``stop()``. Debian packages ``krb5-kdc``,
 ``krb5-admin-server`` (``kadmin.local``) and ``krb5-user`` (``kinit``, ``klist``) provide the programs
 (scripts/system-packages.sh).
 
@@ -91,9 +92,9 @@ class KerberosRealm:
         return self.directory / "realm.json"
 
     @property
-    def keytab(self) -> Path:
-        """The acceptor keytab of the whole simulated fleet (one key per host SPN)."""
-        return self.directory / "http.keytab"
+    def keytabs(self) -> Path:
+        """The folder of the hosts' keytabs, ``<host>.keytab`` each (keytab_path)."""
+        return self.directory / "keytabs"
 
     @property
     def principal(self) -> str:
@@ -105,8 +106,7 @@ class KerberosRealm:
 
     def env(self, ccache: Path | None = None) -> dict[str, str]:
         """Variables a client or the simulator needs: this realm's krb5.conf and keytab, a ticket cache if given."""
-        env = {"KRB5_CONFIG": str(self.krb5_conf), "KRB5_KDC_PROFILE": str(self.directory / "kdc.conf"),
-               "KRB5_KTNAME": f"FILE:{self.keytab}"}
+        env = {"KRB5_CONFIG": str(self.krb5_conf), "KRB5_KDC_PROFILE": str(self.directory / "kdc.conf")}
         if ccache is not None:
             env["KRB5CCNAME"] = f"FILE:{ccache}"
         return env
@@ -157,8 +157,10 @@ class KerberosRealm:
 
     def start(self, timeout: float = 10.0) -> KerberosRealm:
         self.directory.mkdir(parents=True, exist_ok=True)
-        for stale in ("principal", "principal.ok", "principal.kadm5", "principal.kadm5.lock", "stash", "http.keytab"):
+        for stale in ("principal", "principal.ok", "principal.kadm5", "principal.kadm5.lock", "stash"):
             (self.directory / stale).unlink(missing_ok=True)
+        shutil.rmtree(self.keytabs, ignore_errors=True)
+        self.keytabs.mkdir()
         self.port = self.port or _free_port()
         self._write_config()
         self._run(_program("kdb5_util"), "create", "-s", "-r", self.realm, "-P", secrets.token_urlsafe(16))
@@ -167,7 +169,7 @@ class KerberosRealm:
         fd = os.open(self.description, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the user's password
         with os.fdopen(fd, "w") as fh:
             json.dump({"realm": self.realm, "domain": self.domain, "principal": self.principal,
-                       "password": self.password, "krb5_conf": str(self.krb5_conf), "keytab": str(self.keytab)}, fh)
+                       "password": self.password, "krb5_conf": str(self.krb5_conf), "keytabs": str(self.keytabs)}, fh)
         self.process = subprocess.Popen(
             [_program("krb5kdc"), "-n", "-r", self.realm], env={**os.environ, **self.env()},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -186,12 +188,12 @@ class KerberosRealm:
                 time.sleep(0.02)
 
     def add_hosts(self, hosts: list[str]) -> None:
-        """A random-key service principal per host, exported to the fleet keytab (``ktadd`` with ``-norandkey`` keeps
+        """A random-key service principal per host, exported to the host's keytab (``ktadd`` with ``-norandkey`` keeps
         the key the KDC issues tickets with)."""
         queries = []
         for name in hosts:
             spn = self.spn(name)
-            queries += [f"addprinc -randkey {spn}", f"ktadd -k {self.keytab} -norandkey {spn}"]
+            queries += [f"addprinc -randkey {spn}", f"ktadd -k {keytab_path(self.keytabs, name)} -norandkey {spn}"]
         if queries:
             self.kadmin(*queries)
         self.hosts = sorted(set(self.hosts) | set(hosts))
@@ -233,6 +235,10 @@ class KerberosRealm:
                               check=False)
 
 
+def keytab_path(keytabs: Path, host_name: str) -> Path:
+    return keytabs / f"{host_name}.keytab"
+
+
 def skew_ccache(ccache: Path, seconds: int) -> None:
     """Make every later request from this ticket cache carry a clock ``seconds`` off, as a controller whose clock is
     wrong does: MIT's FILE ccache (version 4) stores the KDC time offset in its header (tag 1, "DeltaTime": seconds
@@ -244,6 +250,43 @@ def skew_ccache(ccache: Path, seconds: int) -> None:
         raise ValueError(f"{ccache}: not a version 4 FILE ccache")
     header = struct.pack(">HHii", 1, 8, seconds, 0)
     ccache.write_bytes(struct.pack(">HH", version, len(header)) + header + data[4 + header_length:])
+
+
+def expire_ccache(ccache: Path, seconds_ago: int) -> None:
+    """Make every ticket in this cache end ``seconds_ago`` seconds ago, as a cache looks the morning after ``kinit``
+    (ticket lifetime 10 h): the client reads the end time from the cache entry (MIT FILE ccache version 4, entries
+    after the header and default principal: client, server, keyblock, four 32-bit times authtime/starttime/endtime/
+    renew_till, ...; krb5 doc/formats/ccache_file_format.rst). Waiting for a real expiry would take more than the
+    realm's 5-minute clock skew, within which the KDC still honours an expired ticket."""
+    data = bytearray(ccache.read_bytes())
+    (header_length,) = struct.unpack(">H", data[2:4])
+    pos = 4 + header_length
+
+    def counted(at: int) -> int:
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        return at + 4 + length
+
+    def principal(at: int) -> int:
+        (count,) = struct.unpack(">I", data[at + 4:at + 8])
+        at = counted(at + 8)  # name type, component count, realm
+        for _ in range(count):
+            at = counted(at)
+        return at
+
+    pos = principal(pos)  # the default principal
+    end = int(time.time()) - seconds_ago
+    while pos < len(data):
+        pos = principal(principal(pos))  # client, server
+        pos = counted(pos + 2)  # keyblock: enctype, key
+        struct.pack_into(">IIII", data, pos, *(min(t, end) for t in struct.unpack(">IIII", data[pos:pos + 16])))
+        pos += 16 + 1 + 4  # times, is_skey, ticket flags
+        for _ in range(2):  # addresses, authdata: count, then (16-bit type, counted data) each
+            (count,) = struct.unpack(">I", data[pos:pos + 4])
+            pos += 4
+            for _ in range(count):
+                pos = counted(pos + 2)
+        pos = counted(counted(pos))  # ticket, second ticket
+    ccache.write_bytes(bytes(data))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from tests.winsim import host_settings, httpwire, legacy_tls
-from tests.winsim.auth import AUTH_ERRORS, AuthSession, UserStore, parse_authorization
+from tests.winsim.auth import AUTH_ERRORS, AuthSession, KerberosMember, UserStore, parse_authorization
 from tests.winsim.counters import HostCounters
 from tests.winsim.faults import FaultSpec, HostFaults
 from tests.winsim.os_profiles import computer_name
@@ -128,9 +128,9 @@ class HostRuntime:
         self.counters = HostCounters()
         self.shells: set[str] = set()
         self.enumerations: dict[str, list[str]] = {}
-        # Domain membership and NTLM policy, as installed (server.py): the GSS service name the host accepts Kerberos
-        # tickets for (``HTTP@ms001.fleetsec.test``; None outside a realm) and whether NTLM is refused.
-        self.kerberos_name: str | None = None
+        # Domain membership and NTLM policy, as installed (server.py): the host's Kerberos name and keytab (None
+        # outside a realm) and whether NTLM is refused.
+        self.kerberos: KerberosMember | None = None
         self.refuse_ntlm = False
         self._servers: list[asyncio.Server] = []
         self._writers: set[asyncio.StreamWriter] = set()
@@ -307,7 +307,7 @@ class HostRuntime:
         if scheme == "https":
             self.counters.tls_handshakes[str(port)] += 1
         self._writers.add(writer)
-        session = AuthSession(self.kerberos_name, self.refuse_ntlm)
+        session = AuthSession(self.kerberos, self.refuse_ntlm)
         try:
             while True:
                 try:
@@ -361,7 +361,7 @@ class HostRuntime:
         else:
             self.counters.auth_challenges += 1
         headers = [("WWW-Authenticate", "Negotiate")]
-        if self.kerberos_name is not None:
+        if self.kerberos is not None:
             headers.append(("WWW-Authenticate", "Kerberos"))
         if self.basic_accepted(scheme):
             headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))

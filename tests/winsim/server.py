@@ -18,12 +18,12 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.winsim.auth import DEFAULT_USER, UserStore, ensure_users_file, read_accounts
+from tests.winsim.auth import DEFAULT_USER, KerberosMember, UserStore, ensure_users_file, read_accounts
 from tests.winsim.control_server import ControlServer
 from tests.winsim.faults import FaultSpec
 from tests.winsim.host import SimulatedWindows
 from tests.winsim.inventory import KerberosInventory, render_inventory, write_atomically
-from tests.winsim.kerberos_realm import SERVICE, host_fqdn
+from tests.winsim.kerberos_realm import SERVICE, host_fqdn, keytab_path
 from tests.winsim.pki import FleetPki
 from tests.winsim.runtime import FleetSettings, HostRuntime
 
@@ -98,11 +98,9 @@ def plan_fleet(opts: ServeOptions) -> list[dict]:
 
 
 def join_realm(realm_dir: Path) -> dict:
-    """Read the realm's ``realm.json`` and point this process's GSSAPI at its krb5.conf and keytab (the acceptor
-    reads $KRB5_KTNAME, MIT krb5 "Keytab names")."""
+    """Read the realm's ``realm.json`` and point this process's GSSAPI at its krb5.conf."""
     realm = json.loads((realm_dir / "realm.json").read_text())
     os.environ["KRB5_CONFIG"] = realm["krb5_conf"]
-    os.environ["KRB5_KTNAME"] = f"FILE:{realm['keytab']}"
     return realm
 
 
@@ -130,7 +128,8 @@ async def serve(opts: ServeOptions) -> None:
         certs = pki.host_certificates(entry["name"], entry["ip"])
         runtime = HostRuntime(settings, entry["name"], entry["ip"], model, certs)
         if realm is not None:
-            runtime.kerberos_name = f"{SERVICE}@{host_fqdn(entry['name'], realm['domain'])}"
+            runtime.kerberos = KerberosMember(f"{SERVICE}@{host_fqdn(entry['name'], realm['domain'])}",
+                                              keytab_path(Path(realm["keytabs"]), entry["name"]))
         runtime.refuse_ntlm = options.get("ntlm") == "refuse"
         hosts[entry["name"]] = runtime
     for name, spec in opts.faults:
