@@ -86,8 +86,9 @@ def test_each_kerberos_problem_fails_its_host_alone(fleet, kerberos_realm, tmp_p
     assert results["ms001"]["status"] == "drifted", text[-3000:]
     messages = {host: results[host]["errors"][0]["message"] for host in ("ms002", "ms003", NTLM_REFUSED)}
     assert all(results[host]["status"] == "unreachable" for host in messages), (messages, text[-3000:])
-    assert "Password incorrect while getting initial credentials" in messages["ms002"], messages
-    assert "Server not found in Kerberos database" in messages["ms003"], messages
-    assert "401" in messages[NTLM_REFUSED] or "rejected" in messages[NTLM_REFUSED], messages
+    # The client stack's words reach the result file (the collection's own wording around them is its business).
+    assert "kinit: Password incorrect while getting initial credentials" in messages["ms002"], messages
+    assert "Server HTTP/ms999.fleetsec.test@FLEETSEC.TEST not found in Kerberos database" in messages["ms003"], messages
+    assert "the specified credentials were rejected by the server" in messages[NTLM_REFUSED], messages
     assert proc.returncode == 4, "an unreachable host makes ansible-playbook exit 4"
     assert kerberos_realm.password not in text
