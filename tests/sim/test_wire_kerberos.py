@@ -115,6 +115,46 @@ def test_pypsrp_kerberos_and_negotiate(fleet, ticket, scheme, auth, protocol):
         assert context.negotiated_protocol == "kerberos"
 
 
+def test_the_kerberos_scheme_seals_with_the_kerberos_protocol(fleet, ticket):
+    """The ``Kerberos`` scheme (pypsrp answers it when a host offers only Kerberos) and its MIME protocol
+    ``application/HTTP-Kerberos-session-encrypted`` (MS-WSMV 2.2.9.1.2), driven with pyspnego's Kerberos initiator
+    and pypsrp's WinRMEncryption as pypsrp's wsman.py uses them, over one keep-alive connection."""
+    import base64
+    import http.client
+
+    import spnego
+    from pypsrp.encryption import WinRMEncryption
+
+    from tests.sim.wsman_client import HKLM, REGPROV, message
+
+    host = fleet.host("ms001")
+    context = spnego.client(hostname=host_fqdn("ms001"), service="HTTP", protocol="kerberos",
+                            options=spnego.NegotiateOptions.wrapping_winrm)
+    connection = http.client.HTTPConnection(host.ip, 5985, timeout=30)
+    connection.request("POST", "/wsman", body=b"",
+                       headers={"Authorization": "Kerberos " + base64.b64encode(context.step()).decode()})
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 200
+    scheme, _sep, token = answer.getheader("WWW-Authenticate", "").partition(" ")
+    assert scheme == "Kerberos"
+    context.step(base64.b64decode(token))  # the AP-REP: mutual authentication
+    assert context.complete
+
+    soap = message(kerberos_protocol(fleet, "ms001"), f"{REGPROV}/EnumKey", REGPROV, {"p:EnumKey_INPUT": {
+        "@xmlns:p": REGPROV, "p:hDefKey": HKLM, "p:sSubKeyName": SCHANNEL}})
+    encryption = WinRMEncryption(context, WinRMEncryption.KERBEROS)
+    content_type, body = encryption.wrap_message(soap.encode())
+    connection.request("POST", "/wsman", body=body, headers={
+        "Content-Type": f'{content_type};protocol="{WinRMEncryption.KERBEROS}";boundary="Encrypted Boundary"'})
+    answer = connection.getresponse()
+    sealed = answer.read()
+    assert answer.status == 200
+    assert f'protocol="{WinRMEncryption.KERBEROS}"' in answer.getheader("Content-Type")
+    assert b"<p:sNames>Protocols</p:sNames>" in encryption.unwrap_message(sealed, "Encrypted Boundary")
+    connection.close()
+
+
 def test_ntlm_still_works_beside_kerberos(fleet):
     assert read_protocols_key(ntlm_protocol(fleet, "ms001"))
 
