@@ -128,9 +128,12 @@ class KerberosMember:
         credential is acquired here from the host's own keytab (gss_acquire_cred_from, MIT cred store "keytab") and
         handed to pyspnego through its ``_gssapi_credential`` / ``_negotiate_contexts`` arguments.
         """
-        import gssapi
+        import gssapi  # here: a simulator outside any realm runs without python-gssapi
 
-        credential = gssapi.Credentials(usage="accept", store={"keytab": f"FILE:{self.keytab}"})
+        try:
+            credential = gssapi.Credentials(usage="accept", store={"keytab": f"FILE:{self.keytab}"})
+        except gssapi.exceptions.GSSError as exc:  # no keytab: the realm was made for fewer hosts than serve runs
+            raise ValueError(f"no Kerberos key for {self.name} in {self.keytab}") from exc
         kerberos = spnego.server(protocol="kerberos", _gssapi_credential=credential)
         if protocol == "kerberos":
             return kerberos
