@@ -15,7 +15,6 @@ NTLM refused by a hardened domain.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -199,20 +198,6 @@ def test_expired_ticket(fleet, ticket):
     message = kerberos_failure(fleet)
     assert message.startswith("KerberosExchangeError: authGSSClientStep() failed:"), message
     assert "The referenced credential has expired" in message or "Ticket expired" in message, message
-
-
-def test_a_ticket_expired_within_the_clock_skew_fails_after_the_host_answered(fleet, kerberos_realm, tmp_path,
-                                                                               monkeypatch):
-    """Within the realm's 5-minute skew the KDC still issues a service ticket and the host accepts it and answers;
-    the client then finds its context expired when it checks the host's AP-REP and raises, so over HTTPS (no setup
-    POST) the first request has already run on the host when the client reports the failure."""
-    ccache = tmp_path / "ccache"
-    assert kerberos_realm.kinit(ccache, lifetime="2s").returncode == 0
-    for name, value in kerberos_realm.env(ccache).items():
-        monkeypatch.setenv(name, value)
-    time.sleep(2.5)
-    message = kerberos_failure(fleet)
-    assert message == "MutualAuthenticationError: Unable to authenticate <Response [200]>", message
 
 
 def test_clock_skew(fleet, kerberos_realm, ticket):
