@@ -66,6 +66,9 @@ examples:
   python -m tests.winsim fault --state-dir out/fleet ms003=down ms004=slow:250
   python -m tests.winsim fault --state-dir out/fleet --clear ms003
   python -m tests.winsim counters --state-dir out/fleet --json
+  python -m tests.winsim.kerberos_realm out/realm --hosts 20 &    # a Kerberos realm (KDC) for 20 hosts, then
+  python -m tests.winsim serve --state-dir out/krb --inventory out/krb/hosts.yml --hosts 20 --kerberos out/realm
+      --inventory-transport kerberos     # ansible-playbook then needs KRB5_CONFIG=out/realm/krb5.conf
 """
 )
 
