@@ -27,17 +27,17 @@ from tests.collection_path import ensure_collection_importable  # noqa: E402
 ensure_collection_importable()
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact import client_matrix  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact import (  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import offer  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact.impact import (  # noqa: E402
     ImpactOptions,
     run_client_impact,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import parse_or_raise  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer  # noqa: E402
 from tests.profiles import profile, profiles  # noqa: E402
 from tests.sim.hardening import harden_and_reboot  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.client_impact import client_matrix  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.112.1"
 

@@ -1,4 +1,4 @@
-"""Cost of a read-only drift assessment (plugin_utils/drift.py) per host and per fleet.
+"""Cost of a read-only drift assessment (tests/support/drift.py) per host and per fleet.
 
 For a profile of roles/schannel/defaults/main.yml (default ``recommended``), against a simulated fleet of the six
 Windows versions, it reports:
@@ -33,12 +33,13 @@ from tests.collection_path import ensure_collection_importable  # noqa: E402
 ensure_collection_importable()
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv, write_change  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol  # noqa: E402
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.profiles import profile  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.drift import assess  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.110.1"
 

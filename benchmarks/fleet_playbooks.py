@@ -51,7 +51,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.collection_path import COLLECTIONS_ROOT, ensure_collection_importable  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.120.1"
 OS_MIX = ("2008r2", "2012r2", "2016", "2019", "2022", "2025")

@@ -1,6 +1,6 @@
 """What one win_schannel task costs per host: WS-Man requests by host state and mode, and controller CPU per request.
 
-Runs the module's job (plugin_utils.apply.run_schannel, what the action plugin calls) against a simulated host per
+Runs the job (plugin_utils.win_schannel.run_schannel, what the action plugin calls) against a simulated host per
 Windows version, single-threaded, for a profile of roles/schannel/defaults/main.yml (default ``recommended``):
 
 * requests per host for a fresh host (as the OS ships it), a compliant one (after an apply) and a drifted one
@@ -39,13 +39,13 @@ from tests.collection_path import ensure_collection_importable  # noqa: E402
 ensure_collection_importable()
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import Options, run_schannel  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Endpoint, Session  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import Endpoint, Session  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel import Options, run_schannel  # noqa: E402
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.profiles import profile  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.120.1"
 

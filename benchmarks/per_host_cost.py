@@ -1,7 +1,7 @@
 """What one host costs: WS-Man calls and bytes per ``win_schannel`` run (simulator counters), and where the
 controller's CPU goes (cProfile of the check path, the simulator's CPU beside it).
 
-``win_schannel``'s job (``plugin_utils.apply.run_schannel``) is called as its action plugin calls it, through
+``win_schannel``'s job (``plugin_utils.win_schannel.run_schannel``) is called as its action plugin calls it, through
 pywinrm with NTLM and message encryption over HTTP, on one simulated host per Windows version:
 
 * per profile: check mode on a fresh host, apply on the fresh host, check mode on the now compliant host, and
@@ -40,13 +40,13 @@ ensure_collection_importable()
 from winrm.protocol import Protocol  # noqa: E402
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import Options, run_schannel  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Endpoint, Session  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import Endpoint, Session  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel import Options, run_schannel  # noqa: E402
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.profiles import profile  # noqa: E402
-from tests.winsim.fleet import Fleet, FleetHost  # noqa: E402
+from tests.support.simulator import Fleet, FleetHost  # noqa: E402
 
 FIRST_IP = "127.20.130.1"
 STACKS = {"HTTP/NTLM (requests, urllib3, spnego, winrm, http.client, ssl, socket)":

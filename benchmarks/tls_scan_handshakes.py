@@ -27,11 +27,11 @@ from tests.collection_path import ensure_collection_importable  # noqa: E402
 ensure_collection_importable()
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan import scan_host  # noqa: E402
 from tests.profiles import profile  # noqa: E402
 from tests.sim.tls_fleet import Planned, provision  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.120.1"
 PORTS = (8460, 8462, 8463)

@@ -37,7 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from tests.sim.wsman_client import SCHANNEL, reg  # noqa: E402 - needs the repository on sys.path
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 FIRST_IP = "127.20.100.1"
 

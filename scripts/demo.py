@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -39,22 +40,19 @@ ensure_collection_importable()
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog  # noqa: E402
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (  # noqa: E402
-    SettingsError,
-    assess,
-    parse_or_raise,
-)
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import SettingsError, parse_or_raise  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WMI_URI, WsmanClient  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import (  # noqa: E402
     StdRegProv,
     write_change,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import (  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import (  # noqa: E402
     client_for_protocol,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import read_os  # noqa: E402
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WMI_URI, WsmanClient  # noqa: E402
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.wmi_os import read_os  # noqa: E402
 from tests.profiles import profile  # noqa: E402
-from tests.winsim.fleet import Fleet  # noqa: E402
+from tests.support.drift import assess  # noqa: E402
+from tests.support.simulator import Fleet  # noqa: E402
 
 PROTOCOLS = catalog.SCHANNEL_KEY + "\\Protocols"
 CIPHERS = catalog.SCHANNEL_KEY + "\\Ciphers"
@@ -62,7 +60,8 @@ OS_URI = WMI_URI + "/root/cimv2/Win32_OperatingSystem"
 ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 # ansible-playbook's per-host result lines, and the task whose lines mark a host as done in a step.
 HOST_LINE = re.compile(r"^(ok|changed|failed|fatal|skipping): \[([^\]]+?)\]")
-MAIN_TASKS = ("Apply the settings", "Verify by TLS handshakes")
+# The per-host task of each path: main.yml's apply, check.yml's answer from the batch (drift and compliance).
+MAIN_TASKS = ("Apply the settings", "Take each host's answer from the batch", "Verify by TLS handshakes")
 REBOOT_HANDLER = "Reboot the host so that Schannel reads its new settings"
 
 
@@ -145,7 +144,8 @@ def run_step(step: Step, fleet: Fleet, out: Path, hosts: int, common: dict[str, 
     command = [str(ANSIBLE_PLAYBOOK), "-i", str(fleet.inventory), "fleetsec.schannel.%s" % step.playbook,
                "-e", json.dumps(variables)]
     print(f"\n== {step.title}")
-    print(f"   ansible-playbook -i {fleet.inventory.name} fleetsec.schannel.{step.playbook}")
+    # What runs, extra variables included (the run id, the report and backup directories, the batch size).
+    print("   ANSIBLE_FORKS=%s %s" % (env["ANSIBLE_FORKS"], shlex.join(["ansible-playbook", *command[1:]])))
     started = time.monotonic()
     done: set[str] = set()
     rebooted: set[str] = set()
@@ -167,20 +167,21 @@ def run_step(step: Step, fleet: Fleet, out: Path, hosts: int, common: dict[str, 
                 done.add(match.group(2))
             else:
                 continue
-            progress(f"   {len(done)}/{hosts} hosts done, {len(rebooted)} rebooted, "
-                     f"{time.monotonic() - started:.0f} s")
+            progress(len(done), hosts, len(rebooted), time.monotonic() - started)
         code = proc.wait()
-    progress(f"   {len(done)}/{hosts} hosts done, {len(rebooted)} rebooted, {time.monotonic() - started:.0f} s\n")
+    progress(len(done), hosts, len(rebooted), time.monotonic() - started, final=True)
     return code, Path(common["schannel_report_dir"]) / run_id
 
 
-def progress(text: str) -> None:
-    """One line rewritten in place on a terminal; whole lines every few seconds elsewhere (CI logs)."""
+def progress(done: int, hosts: int, rebooted: int, seconds: float, final: bool = False) -> None:
+    """One line rewritten in place on a terminal; elsewhere (CI logs) whole lines every few seconds, the count of
+    every host done only in the step's closing line (``final``), so that it is said once."""
+    text = f"   {done}/{hosts} hosts done, {rebooted} rebooted, {seconds:.0f} s"
     if sys.stdout.isatty():
-        sys.stdout.write("\r" + text.rstrip("\n").ljust(60) + ("\n" if text.endswith("\n") else ""))
+        sys.stdout.write("\r" + text.ljust(60) + ("\n" if final else ""))
         sys.stdout.flush()
-    elif text.endswith("\n") or time.monotonic() - progress.last >= 5:  # type: ignore[attr-defined]
-        print(text.rstrip("\n"), flush=True)
+    elif final or (done < hosts and time.monotonic() - progress.last >= 5):  # type: ignore[attr-defined]
+        print(text, flush=True)
         progress.last = time.monotonic()  # type: ignore[attr-defined]
 
 

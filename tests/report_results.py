@@ -17,10 +17,11 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import compute_changes
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import Snapshot
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import change_as_dict, parse_or_raise
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port, verdict
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult, ScanResult
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.results import change_as_dict
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.judge import judge_port, verdict
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.results import PortResult, ScanResult
 from tests.profiles import profiles
 
 _PROFILES = profiles()  # read once: the role's defaults file is large

@@ -1,13 +1,13 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""compliance_report: thin action plugin; the job is plugin_utils.report.task (documentation: modules/)."""
+"""compliance_report: thin action plugin; the job is plugin_utils.compliance_report.task (documentation: modules/)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.task import run_compliance_report
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import ControllerAction
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.compliance_report.task import run_compliance_report
 
 
 class ActionModule(ControllerAction):

@@ -1,17 +1,18 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""tls_scan: thin action plugin; the job is plugin_utils.tls.task (documentation: modules/)."""
+"""tls_scan: thin action plugin; the job is plugin_utils.tls_scan.task (documentation: modules/)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.controller_action import (
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.controller_action import (
     ControllerAction,
     registered_vars,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import given_policy
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import given_policy
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.task import (
     check_targets,
     run_batch_scan,
     run_tls_scan,
@@ -25,7 +26,7 @@ class ActionModule(ControllerAction):
         "host": {"type": "str"},
         "hosts": {"type": "list", "elements": "str"},
         "concurrency": {"type": "int", "default": 16},
-        "ports": {"type": "list", "elements": "int", "default": [8460, 8462, 8463]},
+        "ports": {"type": "list", "elements": "int", "default": list(catalog.MAILSTORE_TLS_PORTS)},
         "depth": {"type": "str", "choices": ["compliance", "full"], "default": "compliance"},
         "timeout": {"type": "float", "default": 5},
         "port_timeout": {"type": "float", "default": 120},

@@ -1,6 +1,6 @@
 # Copyright: fleetsec.schannel contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_schannel: thin action plugin; the job is plugin_utils.apply.run_schannel (documentation: modules/)."""
+"""win_schannel: thin action plugin; the job is plugin_utils.win_schannel.run_schannel (documentation: modules/)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,28 @@ from typing import Any, ClassVar
 
 from ansible.utils.display import Display
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.action import WsmanAction, check_arguments
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.apply import Options, run_schannel, settings_from_args
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import (
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import POLICY
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.action import WsmanAction, check_arguments
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import DEFAULT_BACKUP_DIR
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.batch import (
     DEFAULT_CONCURRENCY,
     batch_entry,
     counts,
     hand_out,
     run_batch,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Session
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_connections import batch_openers
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import POLICY_SOURCES, given_policy
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.host_connections import batch_openers
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import POLICY_SOURCES, given_policy
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import Session
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel import (
+    Options,
+    run_schannel,
+    settings_from_args,
+)
 
-STATE_MAP = {"type": "dict"}
-
-POLICY_SPEC: dict[str, Any] = {
-    "protocols": STATE_MAP,
-    "protocol_sides": {"type": "list", "elements": "str", "choices": ["server", "client"]},
-    "ciphers": STATE_MAP,
-    "hashes": STATE_MAP,
-    "key_exchanges": STATE_MAP,
-    "cipher_suites": {"type": "list", "elements": "str"},
-    "ecc_curves": {"type": "list", "elements": "str"},
-    "dh_min_key_bits": {"type": "dict"},
-    "dotnet_strong_crypto": {"type": "bool"},
-    "dotnet_system_default_tls_versions": {"type": "bool"},
-    "winhttp_secure_protocols": {"type": "list", "elements": "str"},
-    "fips_algorithm_policy": {"type": "bool"},
-}
+# The policy options as Ansible checks their outer type (module_utils/settings.py parses the rest).
+POLICY_SPEC: dict[str, Any] = {option.name: dict(option.spec) for option in POLICY}
 
 
 class ActionModule(WsmanAction):
@@ -52,10 +44,10 @@ class ActionModule(WsmanAction):
         # The name of a variable holding schannel_resolve's result: read as stored, not templated for every host.
         "settings_from": {"type": "str"},
         "backup": {"type": "bool", "default": True},
-        "backup_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/backups"},
+        "backup_dir": {"type": "path", "default": DEFAULT_BACKUP_DIR},
         "allow_lockout": {"type": "bool", "default": False},
         "pending_reboot_is_change": {"type": "bool", "default": False},
-        # Batch mode: this one task checks every host named, in threads (plugin_utils/batch.py).
+        # Batch mode: this one task checks every host named, in threads (plugin_utils/_common/batch.py).
         "hosts": {"type": "list", "elements": "str"},
         "concurrency": {"type": "int", "default": DEFAULT_CONCURRENCY},
         # The name of the variable a batch task registered: this host's entry is the result, no host contacted.

@@ -67,6 +67,11 @@ __all__ = [
     "strong_crypto_refuses",
 ]
 
+# MailStore Server's TLS ports: 8460 (MailStore Client, always TLS; MailStore help "MailStore Server Service
+# Configuration"), 8462 (Web Access / Outlook add-in over HTTPS, its usual port), 8463 (Administration API over
+# HTTPS; MailStore help "Administration API - Using the API"). The role's schannel_tls_ports says it again.
+MAILSTORE_TLS_PORTS: tuple[int, ...] = (8460, 8462, 8463)
+
 # --------------------------------------------------------------------------------------------------------------
 # Operating systems. Captions/versions/builds as Win32_OperatingSystem reports them (the 2008 R2 caption really
 # ends with a space).

@@ -36,23 +36,22 @@ ECDHE/TLS 1.3 suite but no common curve); "no common suite" (anything else: ``de
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS, GROUP_CODES, Client
+from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS, Client
 from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import (
     side_enabled,
     suites_in_effect,
     tls_protocols,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import Settings
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import group_name
 
 CERTIFICATE_TYPES = ("RSA", "ECDSA", "DSS")
-REASONS = ("no common protocol", "no common suite", "no common group", "needs RC4", "needs 3DES", "needs RC4 or 3DES")
 _WEAK = {"RC4": ("RC4 128/128", "RC4 64/128", "RC4 56/128", "RC4 40/128"), "3DES": ("Triple DES 168",)}
 _DEAD_CIPHERS = ("DES 56/56", "RC2 40/128", "RC2 56/128", "RC2 128/128", "NULL")
-_GROUP_NAMES = {code: name for name, code in GROUP_CODES.items()}
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ class Prediction:
 
 def _group_name(curve: str) -> str:
     code = catalog.ECC_CURVES[curve].iana_group
-    return _GROUP_NAMES.get(code, curve) if code is not None else curve
+    return group_name(code) if code is not None else curve
 
 
 def _host_curves(settings: Settings, os_key: str) -> tuple[str, ...]:
@@ -268,14 +267,3 @@ def cut_off_message(predictions: Iterable[Prediction], os_key: str, subject: str
     if not cut:
         return "applying %s on %s cuts off none of the clients checked" % (subject, label)
     return "applying %s on %s cuts off: %s" % (subject, label, "; ".join("%s (%s)" % (p.name, p.reason) for p in cut))
-
-
-def client_matrix(profiles: Mapping[str, Settings], os_keys: Iterable[str] = catalog.OS_KEYS,
-                  client_ids: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, dict]]]:
-    """Per profile, per OS, per client: the prediction as JSON -- the fleet report's "who connects, with what"
-    matrix, computed without any host."""
-    os_keys, ids = list(os_keys), None if client_ids is None else list(client_ids)
-    return {
-        name: {os_key: {p.id: p.to_json() for p in predict_clients(settings, os_key, ids)[1]} for os_key in os_keys}
-        for name, settings in profiles.items()
-    }

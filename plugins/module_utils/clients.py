@@ -31,18 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-
-# TLS Supported Groups (IANA registry; RFC 8422, RFC 7748, RFC 7919, draft-kwiatkowski-tls-ecdhe-mlkem).
-GROUP_CODES: dict[str, int] = {
-    "secp256r1": 0x0017,
-    "secp384r1": 0x0018,
-    "secp521r1": 0x0019,
-    "x25519": 0x001D,
-    "x448": 0x001E,
-    "ffdhe2048": 0x0100,
-    "ffdhe3072": 0x0101,
-    "X25519MLKEM768": 0x11EC,
-}
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import PROTOCOL_ORDER, group_name
 
 # Code points of suites clients offer that the policy engine's suite table (catalog.SUITES) does not hold, because
 # no Windows version implements them. IANA TLS Cipher Suites registry: RFC 7905 (ChaCha20-Poly1305), RFC 5246
@@ -100,10 +89,6 @@ class Client:
         }
 
 
-_PROTOCOL_ORDER = ("SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3")
-_CURVE_GROUP = {0x0017: "secp256r1", 0x0018: "secp384r1", 0x0019: "secp521r1", 0x001D: "x25519"}
-
-
 def _schannel_client(os_key: str, *, protocols: tuple[str, ...] | None = None,
                      strong_crypto: bool = False) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(protocols, suites, groups) a Schannel client of the Windows version that shares ``os_key``'s tables offers.
@@ -115,7 +100,7 @@ def _schannel_client(os_key: str, *, protocols: tuple[str, ...] | None = None,
     """
     if protocols is None:
         protocols = tuple(
-            p for p in _PROTOCOL_ORDER
+            p for p in PROTOCOL_ORDER
             if catalog.PROTOCOLS[p].defaults[os_key] is not None and catalog.PROTOCOLS[p].defaults[os_key].client
             and p != "SSL 2.0"  # no host here serves SSL 2.0 and the probe cannot send an SSL 2.0 hello
         )
@@ -128,7 +113,7 @@ def _schannel_client(os_key: str, *, protocols: tuple[str, ...] | None = None,
         if not set(os_suite.suite.protocols) & set(protocols) or os_suite.suite.name in suites:
             continue
         suites.append(os_suite.suite.name)
-    groups = tuple(_CURVE_GROUP[catalog.ECC_CURVES[c].iana_group] for c in catalog.default_curve_order(os_key))
+    groups = tuple(group_name(catalog.ECC_CURVES[c].iana_group) for c in catalog.default_curve_order(os_key))
     return protocols, tuple(suites), groups
 
 

@@ -225,9 +225,10 @@ class _Checker:
                 source = "none of the suites %s enables by default can be used with it under these settings" % (
                     self.label)
             detail = "; ".join("%s: %s" % (_shorten(names), reason) for reason, names in why.items())
-            message = "%s, but %s (%s): %s connections will fail. Add suites that support %s or disable %s." % (
+            # The version in the text: Ansible shows a warning text once per run, whichever host said it first.
+            message = "%s, but %s (%s): %s connections will fail on %s. Add suites that support %s or disable %s." % (
                 self._enabled_phrase(protocol), source, detail or "none of them exists on %s" % self.label, protocol,
-                protocol, protocol)
+                self.label, protocol, protocol)
             if not any_usable:
                 message += " No enabled protocol has a usable suite, so every TLS connection would fail."
             self.add(WARNING if any_usable else ERROR, "no-usable-suite", self._protocol_field(protocol), message)

@@ -35,8 +35,15 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_SZ,
     RegValue,
     Snapshot,
+    ValueId,
+    value_id,
 )
-from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import ALGORITHM_OPTIONS, SIDES, WINHTTP_FLAGS
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import (
+    ALGORITHM_OPTIONS,
+    POLICY_OPTIONS,
+    SIDES,
+    WINHTTP_FLAGS,
+)
 
 INVALID = "invalid"
 MIXED = "mixed"
@@ -46,24 +53,45 @@ def _protocols(os_key: str) -> list[str]:
     return [name for name, info in catalog.PROTOCOLS.items() if info.defaults.get(os_key) is not None]
 
 
-def described_values(os_key: str) -> list[tuple[str, str]]:
-    """Every (key, value name) ``describe_state`` looks at on ``os_key``: what a reader should fetch."""
-    out: list[tuple[str, str]] = []
+# The options describe_state reports. protocol_sides only shapes how ``protocols`` is written: the state of each
+# side is in ``protocols``.
+STATE_OPTIONS = tuple(option for option in POLICY_OPTIONS if option != "protocol_sides")
+
+
+def described_by_option(os_key: str) -> list[tuple[str, str, str]]:
+    """Every (option, key, value name) ``describe_state`` looks at on ``os_key``: the one map from the registry
+    values the collection manages to the win_schannel option each belongs to."""
+    out: list[tuple[str, str, str]] = []
     for name in _protocols(os_key):
         for side in SIDES:
             key = catalog.protocol_key(name, side)
-            out += [(key, "Enabled"), (key, "DisabledByDefault")]
-    for _option, kind in ALGORITHM_OPTIONS:
-        out += [(catalog.algorithm_key(kind, name, os_key), "Enabled") for name in catalog.ALGORITHMS[kind]]
-    out.append((catalog.SUITE_POLICY_KEY, "Functions"))
+            out += [("protocols", key, "Enabled"), ("protocols", key, "DisabledByDefault")]
+    for option, kind in ALGORITHM_OPTIONS:
+        out += [(option, catalog.algorithm_key(kind, name, os_key), "Enabled") for name in catalog.ALGORITHMS[kind]]
+    out.append(("cipher_suites", catalog.SUITE_POLICY_KEY, "Functions"))
     if catalog.curve_order_supported(os_key):
-        out.append((catalog.SUITE_POLICY_KEY, "EccCurves"))
+        out.append(("ecc_curves", catalog.SUITE_POLICY_KEY, "EccCurves"))
     dh_key = catalog.algorithm_key("key_exchange", "Diffie-Hellman", os_key)
-    out += [(dh_key, DH_VALUES[side]) for side in SIDES]
-    out += [(key, name) for key in DOTNET_KEYS for name in DOTNET_VALUES.values()]
-    out += [(key, WINHTTP_VALUE) for key in WINHTTP_KEYS]
-    out.append((FIPS_KEY, "Enabled"))
+    out += [("dh_min_key_bits", dh_key, DH_VALUES[side]) for side in SIDES]
+    out += [(option, key, name) for key in DOTNET_KEYS for option, name in DOTNET_VALUES.items()]
+    out += [("winhttp_secure_protocols", key, WINHTTP_VALUE) for key in WINHTTP_KEYS]
+    out.append(("fips_algorithm_policy", FIPS_KEY, "Enabled"))
     return out
+
+
+def described_values(os_key: str) -> list[tuple[str, str]]:
+    """Every (key, value name) ``describe_state`` looks at on ``os_key``: what a reader should fetch."""
+    return [(key, name) for _option, key, name in described_by_option(os_key)]
+
+
+def managed_values() -> frozenset[ValueId]:
+    """Every value the collection writes on any Windows version it supports, by ``value_id``: the only
+    values a restore may set or delete, and (their keys) the only keys it may delete. An in-place upgrade keeps a
+    backup of the earlier version restorable, so the set is the union over the versions."""
+    protocols = [(catalog.protocol_key(name, side), value) for name in catalog.PROTOCOLS for side in SIDES
+                 for value in ("Enabled", "DisabledByDefault")]  # written wherever disabled, even if not shipped
+    return frozenset(value_id(key, name) for key, name in protocols + [
+        pair for os_key in catalog.OS_KEYS for pair in described_values(os_key)])
 
 
 def _dword(value: RegValue | None) -> int | str | None:

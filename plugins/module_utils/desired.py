@@ -14,8 +14,8 @@ What each option writes (HKLM; SCHANNEL = SYSTEM\\CurrentControlSet\\Control\\Se
   (BanterBoy/PSNartacIISCrypto RegBackupHOTH.reg).
 - ecc_curves: same policy key, EccCurves REG_MULTI_SZ (2016+); [] -> absent. Source: manage-tls.md;
   HardeningKitty finding_list_microsoft_windows_tls.csv @e8bcd1a1 (REG_MULTI_SZ).
-- dh_min_key_bits: SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman Server/ClientMinKeyBitLength.
-  Source: TRS "KeyExchangeAlgorithm key sizes".
+- dh_min_key_bits: SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman Server/ClientMinKeyBitLength; default ->
+  absent. Source: TRS "KeyExchangeAlgorithm key sizes".
 - dotnet_strong_crypto: SchUseStrongCrypto 1/0 under .NETFramework\\v2.0.50727 and v4.0.30319, 64- and
   32-bit views; dotnet_system_default_tls_versions: SystemDefaultTlsVersions 1/0 under the same four keys. Two
   options because they do different things: SchUseStrongCrypto makes .NET pass SCH_USE_STRONG_CRYPTO, which
@@ -26,6 +26,7 @@ What each option writes (HKLM; SCHANNEL = SYSTEM\\CurrentControlSet\\Control\\Se
   (DSC_SChannelSettings.psm1 @b918a682), which sets both.
 - winhttp_secure_protocols: WinHttp DefaultSecureProtocols bitmask, both views; [] -> absent. Source: Hass v1.10,
   SChannelDsc WinHttpDefaultSecureProtocols.
+- dotnet_*, fips_algorithm_policy: ``default`` -> the values absent.
 - fips_algorithm_policy: Lsa\\FipsAlgorithmPolicy Enabled 1/0. Source: TRS; SChannelDsc EnableFIPSAlgorithmPolicy.
 
 What an OS does not have is skipped with a warning and nothing is written for it:
@@ -36,7 +37,8 @@ What an OS does not have is skipped with a warning and nothing is written for it
 |  | on 2016+), or one that came after the OS is *disabled* (TLS 1.3 before 2022, DTLS 1.2 before 2016) |
 | algorithm-unsupported | a cipher/hash/key exchange the OS lacks is enabled, or the OS has no key name for it |
 | suite-unavailable, suite-duplicate, suites-none-available | see suite_order.py |
-| ecc-curves-unsupported | ecc_curves on 2008 R2 / 2012 R2 (curve order came with Windows 10 / 2016, manage-tls.md) |
+| ecc-curves-unsupported | a curve order on 2008 R2 / 2012 R2 (it came with Windows 10 / 2016, manage-tls.md); ``[]`` |
+|  | is skipped there silently |
 | curve-unavailable | a curve the OS does not support: left out of EccCurves |
 | winhttp-protocol-unsupported | a WinHTTP protocol the OS lacks: its flag is left out of the mask |
 
@@ -202,6 +204,10 @@ def _curves(settings: Settings, os_key: str, state: DesiredState, findings: list
     if settings.ecc_curves is None:
         return
     if not catalog.curve_order_supported(os_key):
+        if not settings.ecc_curves:
+            # [] removes a policy the OS cannot have: nothing to do and nothing to warn about (every profile
+            # governs ecc_curves, most as []).
+            return
         findings.append(
             Finding(
                 WARNING,
@@ -240,15 +246,19 @@ def _dh(settings: Settings, os_key: str, state: DesiredState) -> None:
     key = catalog.algorithm_key("key_exchange", "Diffie-Hellman", os_key)
     for side, bits in (settings.dh_min_key_bits or {}).items():
         state.set(key, DH_VALUES[side], REG_DWORD, bits)
+    for side, name in DH_VALUES.items():
+        if "dh_min_key_bits.%s" % side in settings.reset:
+            state.absent(key, name)
 
 
 def _dotnet(settings: Settings, state: DesiredState) -> None:
     for option, name in DOTNET_VALUES.items():
         flag = getattr(settings, option)
-        if flag is None:
-            continue
         for key in DOTNET_KEYS:
-            state.set(key, name, REG_DWORD, 1 if flag else 0)
+            if flag is not None:
+                state.set(key, name, REG_DWORD, 1 if flag else 0)
+            elif option in settings.reset:
+                state.absent(key, name)
 
 
 def _winhttp(settings: Settings, os_key: str, state: DesiredState, findings: list[Finding]) -> None:
@@ -280,6 +290,8 @@ def _winhttp(settings: Settings, os_key: str, state: DesiredState, findings: lis
 def _fips(settings: Settings, state: DesiredState) -> None:
     if settings.fips_algorithm_policy is not None:
         state.set(FIPS_KEY, "Enabled", REG_DWORD, 1 if settings.fips_algorithm_policy else 0)
+    elif "fips_algorithm_policy" in settings.reset:
+        state.absent(FIPS_KEY, "Enabled")
 
 
 def desired_state(settings: Settings, os_key: str) -> tuple[DesiredState, list[Finding]]:

@@ -417,9 +417,3 @@ def read_ictpl(text: str | bytes, os_key: str | None = None) -> IctplTemplate:
                      "<cipherSuites>): applying it would change nothing; export it again from IIS Crypto"
                      % ITEM_TAG)
     return template
-
-
-def parse_ictpl(text: str | bytes, os_key: str | None = None) -> tuple[dict[str, Any], list[Finding]]:
-    """win_schannel options (raw, as a user would write them) from a template, and the findings."""
-    template = read_ictpl(text, os_key)
-    return template.settings, template.findings

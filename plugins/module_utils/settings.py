@@ -12,16 +12,25 @@ Rules (codes are stable):
 | --- | --- | --- |
 | unknown-option | error | an option key that win_schannel does not have (with "did you mean") |
 | wrong-type | error | an option or entry of the wrong shape (list instead of mapping, string instead of list, ...) |
-| bad-state | error | a state other than enabled/disabled/default |
+| bad-state | error | a state other than enabled/disabled/default (true/false/default for the .NET and FIPS switches) |
 | unknown-name | error | a protocol, cipher, hash, key exchange, suite or curve the catalog lacks ("did you mean") |
 | duplicate-name | error | the same thing twice once aliases (IIS Crypto labels) are mapped to registry names |
 | bad-side | error | a side other than server/client |
 | empty-list | error | ``protocol_sides: []`` (nothing to apply protocols to) |
-| bad-key-size | error | a ``dh_min_key_bits`` size other than 1024/2048/3072/4096 |
+| bad-key-size | error | a ``dh_min_key_bits`` size other than 1024/2048/3072/4096 (or ``default``) |
 | bad-curve-suffix | error | a ``_P256/_P384/_P521`` suffix on a suite without ECDHE |
 | bad-winhttp-protocol | error | a protocol WinHTTP's DefaultSecureProtocols has no flag for |
 
 Why these are errors: each one makes the intended registry state unknowable, so nothing may be written.
+
+An option left out is not managed: win_schannel used on its own changes only what a task names. A profile or
+template is different: it governs every option a profile may govern (each option of ``POLICY_OPTIONS``, each
+catalog entry of the protocol and algorithm mappings, each side), and ``complete`` fills what it leaves out with
+``default`` ("remove any policy so the OS default applies"), so that switching from any profile to any other
+leaves nothing of the previous one behind. ``default`` is spelled per option: the state ``default`` for protocols,
+ciphers, hashes and key exchanges (per side for protocols), ``[]`` for the lists (cipher_suites, ecc_curves,
+winhttp_secure_protocols), ``default`` for each side of dh_min_key_bits and for the switches dotnet_strong_crypto,
+dotnet_system_default_tls_versions and fips_algorithm_policy.
 """
 
 from __future__ import annotations
@@ -52,20 +61,41 @@ WINHTTP_FLAGS = {
     "TLS 1.3": 0x2000,
 }
 
-POLICY_OPTIONS = (
-    "protocols",
-    "protocol_sides",
-    "ciphers",
-    "hashes",
-    "key_exchanges",
-    "cipher_suites",
-    "ecc_curves",
-    "dh_min_key_bits",
-    "dotnet_strong_crypto",
-    "dotnet_system_default_tls_versions",
-    "winhttp_secure_protocols",
-    "fips_algorithm_policy",
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class PolicyOption:
+    """One win_schannel policy option: the one list the argument specs, win_schannel_info's choices, the report's
+    columns and tls_scan's expectation are derived from.
+
+    ``spec`` is its Ansible argument spec (the outer type only: this module checks the rest and names the field);
+    ``label`` heads its column in the fleet report (None: no column of its own); ``listener``: it decides what a
+    TLS listener offers, so tls_scan reads it (the others are accepted and not read).
+    """
+
+    name: str
+    spec: dict
+    label: str | None
+    listener: bool
+
+
+_STATE_MAP = {"type": "dict"}
+POLICY: tuple[PolicyOption, ...] = (
+    PolicyOption("protocols", _STATE_MAP, "Protocols", True),
+    PolicyOption("protocol_sides", {"type": "list", "elements": "str", "choices": ["server", "client"]}, None, True),
+    PolicyOption("ciphers", _STATE_MAP, "Ciphers", True),
+    PolicyOption("hashes", _STATE_MAP, "Hashes", True),
+    PolicyOption("key_exchanges", _STATE_MAP, "Key exchanges", True),
+    PolicyOption("cipher_suites", {"type": "list", "elements": "str"}, "Suite order", True),
+    PolicyOption("ecc_curves", {"type": "list", "elements": "str"}, "Curve order", True),
+    PolicyOption("dh_min_key_bits", {"type": "raw"}, "DH minimum", True),
+    PolicyOption("dotnet_strong_crypto", {"type": "raw"}, ".NET strong crypto", True),
+    PolicyOption("dotnet_system_default_tls_versions", {"type": "raw"}, ".NET system TLS", False),
+    PolicyOption("winhttp_secure_protocols", {"type": "list", "elements": "str"}, "WinHTTP", False),
+    PolicyOption("fips_algorithm_policy", {"type": "raw"}, "FIPS policy", False),
 )
+POLICY_OPTIONS = tuple(option.name for option in POLICY)
 # win_schannel options that steer the module, not the registry: accepted and ignored here so that the
 # action plugin can hand over its arguments unchanged.
 MODULE_OPTIONS = ("backup", "backup_dir", "allow_lockout")
@@ -98,7 +128,7 @@ class SuiteRef:
 
 @dataclass
 class Settings:
-    """Normalised settings. ``None`` = option not managed.
+    """Normalised settings. ``None`` = option not managed (unless named in ``reset``: its policy is removed).
 
     ``protocols`` maps the protocol's registry key name to the sides it manages, each with its state; a plain
     state in the options is expanded to ``protocol_sides`` here, a ``{server: ..., client: ...}`` mapping manages
@@ -117,6 +147,10 @@ class Settings:
     dotnet_system_default_tls_versions: bool | None = None
     winhttp_secure_protocols: tuple[str, ...] | None = None
     fips_algorithm_policy: bool | None = None
+    # Options set to ``default`` whose typed field above stays None: "dotnet_strong_crypto",
+    # "dotnet_system_default_tls_versions", "fips_algorithm_policy", "dh_min_key_bits.server"/".client".
+    # desired_state removes their values; every reader of the typed fields sees the OS default as before.
+    reset: frozenset[str] = frozenset()
     # field path of each normalised entry as the user wrote it, for findings raised later (consistency, desired)
     fields: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -145,6 +179,7 @@ class _Parser:
     def __init__(self) -> None:
         self.findings: list[Finding] = []
         self.fields: dict[tuple[str, str], str] = {}
+        self.reset: set[str] = set()
 
     def error(self, code: str, path: str, message: str) -> None:
         self.findings.append(Finding(ERROR, code, path, message))
@@ -337,11 +372,14 @@ class _Parser:
         return tuple(result)
 
     def dh_sizes(self, raw: Any) -> dict[str, int] | None:
+        if isinstance(raw, str) and raw.casefold() == DEFAULT:
+            raw = {side: DEFAULT for side in SIDES}
         if not isinstance(raw, Mapping):
             self.error(
                 "wrong-type",
                 "dh_min_key_bits",
-                "must be a mapping like {server: 2048, client: 2048}, got %s" % _type_name(raw),
+                "must be a mapping like {server: 2048, client: 2048} (a side may be default), or default; got %s"
+                % _type_name(raw),
             )
             return None
         result: dict[str, int] = {}
@@ -350,13 +388,16 @@ class _Parser:
             side = side_given.casefold() if isinstance(side_given, str) else None
             if side not in SIDES:
                 self.bad_side(path, side_given)
-            elif side in result:
+            elif side in result or "dh_min_key_bits.%s" % side in self.reset:
                 self.error("duplicate-name", path, "side '%s' is given twice: give it once" % side)
+            elif isinstance(bits, str) and bits.casefold() == DEFAULT:
+                self.reset.add("dh_min_key_bits.%s" % side)
             elif isinstance(bits, bool) or not isinstance(bits, int) or bits not in DH_KEY_SIZES:
                 self.error(
                     "bad-key-size",
                     path,
-                    "%s is not a supported Diffie-Hellman key size: use 1024, 2048, 3072 or 4096" % _type_name(bits),
+                    "%s is not a supported Diffie-Hellman key size: use 1024, 2048, 3072, 4096 or default"
+                    % _type_name(bits),
                 )
             else:
                 result[side] = bits
@@ -365,7 +406,10 @@ class _Parser:
     def boolean(self, option: str, raw: Any) -> bool | None:
         if isinstance(raw, bool):
             return raw
-        self.error("wrong-type", option, "must be true or false, got %s" % _type_name(raw))
+        if isinstance(raw, str) and raw.casefold() == DEFAULT:
+            self.reset.add(option)
+            return None
+        self.error("wrong-type", option, "must be true, false or default (remove the value), got %s" % _type_name(raw))
         return None
 
     def winhttp(self, raw: Any) -> tuple[str, ...] | None:
@@ -436,4 +480,61 @@ def parse_settings(raw: Mapping | None) -> tuple[Settings, list[Finding]]:
     if raw.get("winhttp_secure_protocols") is not None:
         settings.winhttp_secure_protocols = parser.winhttp(raw["winhttp_secure_protocols"])
     settings.fields = parser.fields
+    settings.reset = frozenset(parser.reset)
     return settings, parser.findings
+
+
+def _canonical(kind: str, given: Any) -> str | None:
+    try:
+        return catalog.resolve(kind, given) if isinstance(given, str) else None
+    except catalog.UnknownNameError:
+        return None
+
+
+def complete(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``raw`` (options as a profile, template or override gives them) with every governed option it leaves out
+    set to ``default``, so that applying it leaves nothing of an earlier profile behind.
+
+    What is stated is kept as written (names, spelling, order); only what is missing is added: each catalog
+    protocol side, cipher, hash and key exchange not named, each dh_min_key_bits side, the lists as ``[]``, the
+    switches as ``default``. A plain protocol state that ``protocol_sides`` limits to one side becomes a mapping
+    with the other side ``default``. ``raw`` should already parse without errors (names it cannot resolve are
+    left alone for ``parse_settings`` to report).
+    """
+    out = dict(raw)
+    given_sides = raw.get("protocol_sides")
+    sides = tuple(s.casefold() for s in given_sides if isinstance(s, str)) if isinstance(
+        given_sides, (list, tuple)) and given_sides else SIDES
+    protocols: dict[Any, Any] = {}
+    stated: set[str] = set()
+    for given, value in (raw.get("protocols") or {}).items():
+        name = _canonical("protocol", given)
+        if name is not None:
+            stated.add(name)
+        filled = value
+        if isinstance(value, Mapping):
+            named_sides = {str(k).casefold() for k in value}
+            filled = {**value, **{s: DEFAULT for s in SIDES if s not in named_sides}}
+        elif set(sides) != set(SIDES):
+            filled = {s: (value if s in sides else DEFAULT) for s in SIDES}
+        protocols[given] = filled
+    protocols.update({name: DEFAULT for name in catalog.PROTOCOLS if name not in stated})
+    out["protocols"] = protocols
+    for option, kind in ALGORITHM_OPTIONS:
+        given_map = dict(raw.get(option) or {})
+        named = {_canonical(kind, given) for given in given_map}
+        given_map.update({name: DEFAULT for name in catalog.ALGORITHMS[kind] if name not in named})
+        out[option] = given_map
+    for option in ("cipher_suites", "ecc_curves", "winhttp_secure_protocols"):
+        if raw.get(option) is None:
+            out[option] = []
+    dh = raw.get("dh_min_key_bits")
+    if isinstance(dh, Mapping):
+        named_sides = {str(k).casefold() for k in dh}
+        out["dh_min_key_bits"] = {**dh, **{s: DEFAULT for s in SIDES if s not in named_sides}}
+    elif dh is None:
+        out["dh_min_key_bits"] = DEFAULT
+    for option in ("dotnet_strong_crypto", "dotnet_system_default_tls_versions", "fips_algorithm_policy"):
+        if raw.get(option) is None:
+            out[option] = DEFAULT
+    return out

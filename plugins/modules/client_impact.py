@@ -28,7 +28,7 @@ description:
     before M(fleetsec.schannel.win_schannel) and nothing is written to such a host.
   - Runs on the controller only; it reads and writes nothing on the host. The proof only opens TLS connections.
     It runs in check mode as well, so a drift check shows who a change would cut off before anything is written,
-    and RV(summary) is shown as a warning whenever a client is cut off.
+    and RV(summary) is shown as a warning whenever a client is cut off (unless O(warn=false)).
 author:
   - fleetsec.schannel contributors (@fleetsec)
 options:
@@ -47,12 +47,15 @@ options:
     choices: ["2008r2", "2012r2", "2016", "2019", "2022", "2025"]
   clients:
     description:
-      - Client ids to predict; default every known client. Ids are listed in the README ("Client impact").
+      - Client ids to predict; default every known client. Ids are listed in docs/client-impact.md. A
+        client's display name (V(Windows XP SP3 (Schannel\))), or its id written with spaces and any case
+        (V(Windows XP)), names it too.
     type: list
     elements: str
   required_clients:
     description:
-      - Client ids that must still connect. The task fails when any of them would be cut off.
+      - Client ids (or display names, as for O(clients)) that must still connect. The task fails when any of them
+        would be cut off.
       - The role passes C(schannel_required_clients) here.
     type: list
     elements: str
@@ -92,10 +95,24 @@ options:
       - Name of the profile the settings come from, used in the RV(summary) line only, which then begins
         C(applying `recommended` on) instead of C(applying these settings on).
     type: str
+  warn:
+    description:
+      - Show RV(summary) as a warning when a client is cut off. The role sets it to V(false), since it predicts for
+        every Windows version before any host is read; its summary warns once per run, only for the versions the
+        run's hosts have, grouped.
+    type: bool
+    default: true
+  role_variables:
+    description:
+      - Name the schannel role's variables in the messages (C(schannel_required_clients) for O(required_clients),
+        and C(schannel_os_keys) as the way to say which Windows versions the fleet has). The role sets it.
+    type: bool
+    default: false
 notes:
   - Check mode is supported and changes nothing, since the module never writes.
-  - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and the README,
-    that MailStore's .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1), as .NET clients do.
+  - Assumption, unsettled in Microsoft's documents and stated with its sources in the code and in
+    docs/client-impact.md, that MailStore's .NET listener passes SCH_USE_STRONG_CRYPTO when C(SchUseStrongCrypto=1),
+    as .NET clients do.
 seealso:
   - module: fleetsec.schannel.win_schannel
   - module: fleetsec.schannel.tls_scan

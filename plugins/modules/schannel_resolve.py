@@ -9,10 +9,17 @@ description:
   - Runs on the controller only, once per play (the C(fleetsec.schannel.schannel) role calls it with C(run_once)).
     It picks the profile (or reads the IIS Crypto C(.ictpl) template instead), merges the overrides on top, and checks
     the result with the policy engine for every Windows version in O(os_keys).
+  - "The result states every option a profile may govern. What the profile, template (for that Windows version) and
+    overrides leave out is C(default), which removes any policy so the OS default applies: every protocol side,
+    cipher, hash and key exchange of the catalog, the cipher suite order, the curve order and the WinHTTP protocols
+    (C([])), both C(dh_min_key_bits) sides, the .NET switches and the FIPS policy. So applying it after any other
+    profile or template gives the host exactly what it gives a fresh host, in one run."
   - Fails, naming the role variable and the field to fix, on an unknown profile, an unreadable or malformed
     template, overrides of the wrong type, unknown names, or settings that are an error on one of the Windows
     versions (for example a cipher suite list longer than the 1,023 characters Windows accepts). Nothing is
     read from or written to any host.
+  - Fails, naming the variable and the values it takes, on a C(schannel_serial) or C(schannel_max_fail_percentage)
+    that is not a batch size or a percentage (O(serial), O(max_fail_percentage)).
   - Takes the run id of the play, a UTC timestamp, when none is given.
 author:
   - fleetsec.schannel contributors (@fleetsec)
@@ -49,6 +56,34 @@ options:
     type: list
     elements: str
     default: []
+  argument_specs:
+    description:
+      - The role's argument specs (the C(argument_specs) mapping of its C(meta/argument_specs.yml)). When given,
+        the task first refuses C(schannel_*) extra vars that no entry point names (with the name meant, when one
+        is close), and a role variable whose value differs on a host of O(check_hosts) from the value of the host
+        the task runs for (the role resolves its settings once, for every host), naming the hosts and the fix. The
+        connection's C(schannel_allow_insecure_transport) and what only each host's own tasks read
+        (C(schannel_backup_dir), C(schannel_reboot), C(schannel_reboot_timeout)) may differ per host.
+    type: dict
+  check_hosts:
+    description:
+      - With O(argument_specs), the hosts whose role variables must equal those of the host the task runs for (the
+        role gives the play's hosts in its first serial batch, so that no batch is written before a refusal).
+    type: list
+    elements: str
+    default: []
+  serial:
+    description:
+      - The role's C(schannel_serial), checked here before any host is touched - a whole number of hosts, a
+        percentage from C(0%) to C(100%), or a list of those (as Ansible's C(serial) reads them).
+    type: raw
+    default: 20%
+  max_fail_percentage:
+    description:
+      - The role's C(schannel_max_fail_percentage), checked here before any host is touched - a number from 0 to
+        100, with or without a trailing C(%) (as Ansible's C(max_fail_percentage) keyword takes it).
+    type: raw
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -121,6 +156,10 @@ batch:
   returned: success
   type: list
   elements: str
+max_fail_percentage:
+  description: O(max_fail_percentage) as a number (the role's rollout guard reads it).
+  returned: success
+  type: float
 started:
   description: When the id was taken, ISO-8601 UTC.
   returned: success

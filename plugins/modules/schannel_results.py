@@ -39,6 +39,30 @@ options:
       - Write nothing; read the files written for O(hosts) in this run and return a readable summary of the run.
     type: bool
     default: false
+  registered:
+    description:
+      - The variables the play registered each host's results in; required unless O(summary=true).
+    type: dict
+    suboptions:
+      apply:
+        description: The result of M(fleetsec.schannel.win_schannel) or M(fleetsec.schannel.win_schannel_restore).
+        type: str
+        required: true
+      reboot:
+        description: The result of M(fleetsec.schannel.win_wmi_reboot).
+        type: str
+      tls:
+        description: The result of M(fleetsec.schannel.tls_scan) (per host, or one batch scan with C(hosts)).
+        type: str
+      impact:
+        description: The looped result of M(fleetsec.schannel.client_impact), one item per Windows version.
+        type: str
+  previous:
+    description:
+      - The C(schannel_last_run) fact an earlier call of this run returned (its earlier serial batches); empty for
+        the first.
+    type: dict
+    default: {}
   mode:
     description: C(check) or C(apply); by default the task's check mode.
     type: str
@@ -69,6 +93,8 @@ EXAMPLES = r"""
     run: "{{ schannel_plan }}"
     playbook: harden
     hosts: "{{ ansible_play_hosts_all }}"
+    registered:
+      apply: schannel_apply
   run_once: true
 """
 

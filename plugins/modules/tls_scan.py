@@ -16,14 +16,22 @@ description:
   - Judges what it finds against the win_schannel O(settings) on the host's Windows version O(os) (the collection's
     policy engine knows what those settings allow there). Anything accepted that the settings disable is a failure
     (verdict V(fail)); a protocol the settings enable that nothing accepts is a warning finding ("enabled but
-    unusable"); a port that does not answer within its time bound is V(unreachable), never hardened.
+    unusable") while another enabled protocol works, and a failure (C(NO_HANDSHAKE), V(fail)) when no enabled
+    protocol completes a handshake, naming the likely cause (no enabled suite fits the certificate's key type); a
+    port that does not answer a TLS 1.2 hello (or refuses the connection) is V(unreachable), never
+    hardened. A port that answers TLS but not an SSL 2.0 hello (Schannel may stay silent) does not offer SSL 2.0.
+  - Every hello signals secure renegotiation (TLS_EMPTY_RENEGOTIATION_INFO_SCSV, SSL 3.0 hellos included), so
+    servers in renegotiation strict mode (C(AllowInsecureRenegoClients=0)) answer it. Any suite on the wire is named
+    (by its IANA code when it has no name) and judged; a probe that fails, or a hello the server did not
+    understand, makes the result incomplete (verdict V(fail)), never V(pass).
   - Findings are named as testssl.sh, sslyze and SSL Labs name them, each with a severity and a source, SWEET32,
     POODLE (SSL 3.0 with CBC), RC4 (RFC 7465), LOGJAM / WEAK_DH (DH under 2048 bits), SSLV2, SSLV3, TLS1_0 and
     TLS1_1 (deprecated, RFC 8996), NULL/EXPORT/anonymous suites, NO_FORWARD_SECRECY.
   - "O(depth=compliance) gives the same answer as a full sweep with handshakes in proportion to protocol versions:
-    per version one ClientHello offering every suite the settings forbid (another only when the server picks one),
-    then one per allowed suite and per allowed group. Measured on the collection's simulated hosts: 10-11 handshakes
-    per port for the C(recommended) profile and 31-38 for C(xp_compatible), against 439 and 442 for
+    per version one ClientHello offering every suite code outside the settings (every code of the blocks the IANA
+    registry assigns suites from; another hello only when the server picks one),
+    then one per allowed suite and per allowed group. Measured on the collection's simulated hosts: 11-15 handshakes
+    per port for the C(recommended) profile and 39 for C(xp_compatible), against 439-441 and 442 for
     O(depth=full)."
   - O(depth=full) is sslyze's sweep, every suite of every version (SSL 2.0 to TLS 1.3) one handshake each, and its
     curve sweep. Hundreds of failed handshakes per port may write Schannel events 36874/36888 on the host.

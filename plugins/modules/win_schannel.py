@@ -16,7 +16,11 @@ description:
   - One task reads the OS, checks the settings against it (errors refuse the host), computes the minimal change,
     refuses changes that would cut an HTTPS/CredSSP management channel, writes a backup, writes, marks a pending
     reboot on the host and reads back what it wrote.
-  - An option left out is not managed. Names are the registry key names (C(Triple DES 168), C(SHA256)); the IIS
+  - An option left out is not managed. The role is different; its profiles and IIS Crypto templates govern every
+    option, and what one leaves out is applied as C(default) (remove the policy so the OS default applies), so that
+    switching from one profile or template to another converges in one run and leaves nothing of the previous one
+    behind (M(fleetsec.schannel.schannel_resolve) returns the completed settings).
+  - Names are the registry key names (C(Triple DES 168), C(SHA256)); the IIS
     Crypto labels are accepted and mapped per Windows version; unknown names fail with a "did you mean".
   - "Cost on the wire, per host: one WQL query, one EnumKey, one Get of the reboot marker and one typed Get per
     managed value in check mode (the C(recommended) profile on Server 2019: 64 requests on a compliant host, 40 on a
@@ -54,25 +58,34 @@ options:
     type: list
     elements: str
   ecc_curves:
-    description: The ECC curve order (Windows Server 2016 and later). An empty list removes it.
+    description:
+      - The ECC curve order (Windows Server 2016 and later). An empty list removes it.
+      - Windows Server 2008 R2 and 2012 R2 have no curve order; there the C(_P256/_P384/_P521) suffix of each suite
+        in O(cipher_suites) picks the curve, a non-empty list is skipped with a warning and an empty one silently.
     type: list
     elements: str
   dh_min_key_bits:
-    description: "Minimum Diffie-Hellman key sizes in bits, per side: C({server: 2048, client: 2048})."
-    type: dict
+    description:
+      - "Minimum Diffie-Hellman key sizes in bits, per side: C({server: 2048, client: 2048})."
+      - C(default) for a side, or for the whole option, removes the value so the OS default applies.
+    type: raw
   dotnet_strong_crypto:
-    description: C(SchUseStrongCrypto) for .NET 2.0 and 4.x, 64- and 32-bit views.
-    type: bool
+    description:
+      - C(SchUseStrongCrypto) for .NET 2.0 and 4.x, 64- and 32-bit views.
+      - C(true), C(false), or C(default) to remove the values so the .NET default applies.
+    type: raw
   dotnet_system_default_tls_versions:
-    description: C(SystemDefaultTlsVersions) for .NET 2.0 and 4.x, 64- and 32-bit views.
-    type: bool
+    description:
+      - C(SystemDefaultTlsVersions) for .NET 2.0 and 4.x, 64- and 32-bit views.
+      - C(true), C(false), or C(default) to remove the values so the .NET default applies.
+    type: raw
   winhttp_secure_protocols:
     description: The WinHTTP C(DefaultSecureProtocols) protocols, both views. An empty list removes the value.
     type: list
     elements: str
   fips_algorithm_policy:
-    description: C(Lsa\FipsAlgorithmPolicy\Enabled).
-    type: bool
+    description: C(Lsa\FipsAlgorithmPolicy\Enabled); C(true), C(false), or C(default) to remove the value.
+    type: raw
   settings:
     description:
       - The options above (O(protocols) to O(fips_algorithm_policy)) as one mapping, as

@@ -25,7 +25,8 @@ options:
     type: list
     elements: str
     choices: [protocols, ciphers, hashes, key_exchanges, cipher_suites, ecc_curves, dh_min_key_bits,
-              dotnet_strong_crypto, winhttp_secure_protocols, fips_algorithm_policy]
+              dotnet_strong_crypto, dotnet_system_default_tls_versions, winhttp_secure_protocols,
+              fips_algorithm_policy]
 attributes:
   check_mode:
     support: full

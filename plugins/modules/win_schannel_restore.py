@@ -10,9 +10,29 @@ module: win_schannel_restore
 short_description: Put a Windows host's Schannel values back exactly as a win_schannel backup recorded them
 version_added: 0.1.0
 description:
-  - Takes a backup JSON that M(fleetsec.schannel.win_schannel) wrote and puts every value it recorded back as it
+  - Takes backup JSONs that M(fleetsec.schannel.win_schannel) wrote and puts every value they recorded back as it
     was, with its registry type, deleting the values and keys that did not exist before, over WMI C(StdRegProv)
     (no PowerShell, no remote shell).
+  - Which backups - one file (O(backup_file)), the state before a run (O(run_id) - the backup that run recorded for
+    the host and every later backup of the host, as later runs changed it too), or by default the host's latest
+    change series in O(backup_dir) - the latest backup and before it every backup whose write stopped part-way (a
+    C(<stamp>.partial.json) beside it), put back newest first, so the host returns to its state before the change
+    (a stopped write and the run that completed it are one change).
+  - Refuses, before the host is contacted, a backup of another host, of another schema, with an operation outside
+    the Schannel keys and values the collection manages, with data that does not fit its type, or with a
+    C(created_parents) entry that is not a key above the managed ones, naming the file and the entry (for
+    example C(restore[3])); and an empty backup folder or an unknown run id, saying what to give instead. Every
+    file of a series is checked before the first request.
+  - Refuses, after reading the host's OS and before any other request, a backup taken on another Windows version
+    or build (the backup's C(os) key and build) - the host was reinstalled or upgraded since.
+  - Never loses a setting. A key the backed-up change created is deleted (with its subkeys) only when nothing
+    lives in it that the change did not write. When something else does (another value, a default value, a subkey
+    the collection does not write, such as a comment or a Group Policy value), the key is kept, only the values
+    the change wrote are removed from it, and one warning names the key and what it holds; check mode and
+    C(--diff) show the same. The C(.reg) twin of a backup deletes such keys whole (C([-KEY]), as IIS Crypto's
+    backups do); this module is the safe way back.
+  - Removes the collection's reboot marker (C(HKLM\SOFTWARE\fleetsec\schannel) C(RebootPendingBoot)) when the
+    boot it names is over, with its keys when they hold nothing else; a restore that needs a reboot sets it.
   - Writes only what differs, so running it twice changes nothing the second time.
   - Runs the same lock-out pre-flight as win_schannel on the state the host will hold afterwards.
   - The backup must have been written for the same inventory host.
@@ -20,9 +40,23 @@ author:
   - fleetsec.schannel contributors (@fleetsec)
 options:
   backup_file:
-    description: Path on the controller of the backup JSON (the C(.json) beside the C(.reg) of one run).
+    description: Path on the controller of one backup JSON (the C(.json) beside the C(.reg) of one run), put back
+      exactly. Takes precedence over O(run_id).
     type: path
-    required: true
+  run_id:
+    description: Put back the backup this run's result file (C(<report_dir>/<run_id>/<host>.json)) names for the
+      host, together with every later backup of the host (newest first) - the state before that run. Check mode
+      says how many later runs are undone with it.
+    type: str
+  backup_dir:
+    description: Where win_schannel wrote its backups (one folder per inventory host); the latest change series
+      is taken from there when neither O(backup_file) nor O(run_id) is given.
+    type: path
+    default: ~/.ansible/fleetsec_schannel/backups
+  report_dir:
+    description: Where the runs' result files are, for O(run_id).
+    type: path
+    default: ~/.ansible/fleetsec_schannel/reports
   allow_lockout:
     description: Restore even when the result would cut an HTTPS/CredSSP management channel; a warning says so.
     type: bool
@@ -43,12 +77,33 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Undo the latest change series of each host
+  fleetsec.schannel.win_schannel_restore:
+    backup_dir: /var/lib/fleetsec/backups
+
 - name: Put back what a hardening run changed
   fleetsec.schannel.win_schannel_restore:
     backup_file: "{{ schannel.backup_file }}"
 """
 
 RETURN = r"""
+series:
+  description: How the backups were chosen, in words (the form, and for the default the files and any stopped
+    write).
+  returned: when the host answered
+  type: str
+backups:
+  description: The backups put back, newest first (C(file), C(run_id) of the run whose result file names it or
+    null, C(created), C(operations), C(stopped_part_way), C(os) the backup recorded).
+  returned: when the host answered
+  type: list
+  elements: dict
+plan:
+  description: What check mode shows before the values - C(series), then one line per backup (file, run, whether
+    its write stopped part-way, operations).
+  returned: when the host answered
+  type: list
+  elements: str
 changed:
   description: Whether values were (or in check mode would be) written or deleted.
   returned: always
@@ -63,7 +118,14 @@ changes:
   type: list
   elements: dict
 deleted_keys:
-  description: Keys deleted because they did not exist before the backed-up change.
+  description: Keys deleted because they did not exist before the backed-up change (the backup's
+    C(created_parents) among them when they held nothing else).
+  returned: success
+  type: list
+  elements: str
+kept_keys:
+  description: Keys the backed-up change created that are kept because something the change did not write lives
+    in them; only the values the change wrote were removed from them (a warning names each with what it holds).
   returned: success
   type: list
   elements: str
@@ -76,7 +138,7 @@ os:
   returned: when the host answered
   type: dict
 warnings:
-  description: Warnings (lock-out overridden, management connection changes).
+  description: Warnings (keys kept, lock-out overridden, management connection changes).
   returned: success
   type: list
   elements: str

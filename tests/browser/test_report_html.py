@@ -14,7 +14,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.task import run_compliance_report
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.compliance_report.task import run_compliance_report
 from tests.collection_path import REPO_ROOT
 from tests.report_results import sample_fleet, write_run
 

@@ -7,8 +7,10 @@ play checks once on the controller, and no registry write for a restore file tha
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.collection_path import ensure_collection_importable
 from tests.fleet.conftest import Controller, output, writes
@@ -90,3 +92,101 @@ def test_a_restore_file_that_is_not_ours_writes_nothing(fleet, tmp_path, name, c
     for word in words:
         assert word in text, text[-3000:]
     assert writes(fleet.control.counters("ms001")) == 0
+
+
+def inventory_with(fleet: Fleet, folder: Path, **host_vars) -> Path:
+    """The fleet's inventory with ``host_vars`` set on ms002 alone (as an administrator's inventory would)."""
+    data = yaml.safe_load(fleet.inventory.read_text())
+    data["all"]["children"]["mailstore"]["hosts"]["ms002"] = {
+        **(data["all"]["children"]["mailstore"]["hosts"]["ms002"] or {}), **host_vars}
+    path = folder / "inventory.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize("playbook", ["harden", "drift"])
+def test_a_per_host_profile_is_refused_whatever_the_limit(fleet, tmp_path, playbook):
+    """The role resolves the settings once per run: a per-host schannel_profile would be ignored (and the verdict
+    would depend on --limit), so the run refuses it before any host is contacted, naming the host and the fix."""
+    controller = Controller(tmp_path)
+    path = inventory_with(fleet, tmp_path, schannel_profile="modern")
+    fleet.control.reset_counters()
+    for args in ((), ("--limit", "ms001,ms002")):
+        proc = controller.run("fleetsec.schannel.%s" % playbook, path, *args)
+        text = " ".join(output(proc).split())
+        assert proc.returncode == 2, text[-3000:]
+        assert "role variables set differently per host: schannel_profile: ms002 has 'modern', while the run " \
+               "resolves 'recommended' for every host (from ms001)" in text, text[-3000:]
+        assert "Set each for the whole play (-e, play vars, or group vars" in text
+        assert "--limit <group> -e schannel_profile=..." in text
+    assert fleet.control.counters()["totals"]["requests"] == 0
+    # Alone, the host is its own run: its profile is the run's, and nothing is refused.
+    alone = controller.run("fleetsec.schannel.drift", path, "--limit", "ms002")
+    assert alone.returncode == 2, output(alone)[-3000:]
+    assert "differently per host" not in output(alone), output(alone)[-3000:]
+    assert controller.latest_results()["ms002"]["profile"] == "modern"
+    # The same value for every host from -e (above the inventory) is one value: nothing to refuse.
+    both = controller.run("fleetsec.schannel.drift", path, schannel_profile="modern")
+    assert "differently per host" not in output(both)
+    assert {r["profile"] for r in controller.latest_results().values()} == {"modern"}
+
+
+def test_a_per_host_reboot_choice_is_allowed(fleet, tmp_path):
+    controller = Controller(tmp_path)
+    path = inventory_with(fleet, tmp_path, schannel_reboot="never", schannel_backup_dir=str(tmp_path / "b2"))
+    proc = controller.run("fleetsec.schannel.drift", path)
+    assert "differently per host" not in output(proc), output(proc)[-3000:]
+    assert set(controller.latest_results()) == {"ms001", "ms002"}
+
+
+@pytest.mark.parametrize("playbook", ["harden", "compliance"])
+def test_a_misspelt_extra_var_is_refused_with_the_name_meant(fleet, tmp_path, playbook):
+    controller = Controller(tmp_path)
+    fleet.control.reset_counters()
+    proc = controller.run("fleetsec.schannel.%s" % playbook, fleet.inventory, schannel_profle="modern",
+                          schannel_whatever="x")
+    text = " ".join(output(proc).split())
+    assert proc.returncode == 2, text[-3000:]
+    assert "unknown variables given as extra vars: schannel_profle (did you mean schannel_profile?), " \
+           "schannel_whatever;" in text, text[-3000:]
+    assert "roles/schannel/meta/argument_specs.yml" in text
+    assert fleet.control.counters()["totals"]["requests"] == 0
+    # the variables the playbooks read themselves are known (they are in the role's argument specs)
+    known = controller.run("fleetsec.schannel.drift", fleet.inventory, schannel_hosts="mailstore",
+                           schannel_serial=1, schannel_max_fail_percentage=0)
+    assert "unknown variable" not in output(known), output(known)[-3000:]
+
+
+@pytest.mark.parametrize(("playbook", "extra_vars", "words"), [
+    ("harden", {"schannel_max_fail_percentage": "10x"},
+     ["schannel_max_fail_percentage '10x' is not a percentage", "a number from 0 to 100"]),
+    ("harden", {"schannel_max_fail_percentage": "abc"}, ["schannel_max_fail_percentage 'abc' is not a percentage"]),
+    ("harden", {"schannel_serial": "abc"}, ["schannel_serial 'abc' is not a batch size", "20%"]),
+    ("harden", {"schannel_serial": "150%"}, ["schannel_serial '150%' is not a batch size"]),
+    ("restore", {"schannel_serial": "abc"}, ["schannel_serial 'abc' is not a batch size"]),
+    ("restore", {"schannel_max_fail_percentage": "abc"}, ["schannel_max_fail_percentage 'abc' is not a percentage"]),
+], ids=["harden-fail-pct-10x", "harden-fail-pct-abc", "harden-serial-abc", "harden-serial-150pct",
+        "restore-serial-abc", "restore-fail-pct-abc"])
+def test_bad_rollout_variables_are_refused_before_any_host_is_contacted(fleet, tmp_path, playbook, extra_vars, words):
+    """A batch size or rollout guard Ansible (or the guard) cannot read is refused by name, exit 2, before the
+    first batch is touched (not after it was written and rebooted, nor as an "Unexpected Exception")."""
+    controller = Controller(tmp_path)
+    fleet.control.reset_counters()
+    proc = controller.run("fleetsec.schannel.%s" % playbook, fleet.inventory, **extra_vars)
+    text = output(proc)
+    assert proc.returncode == 2, text[-3000:]
+    assert "Unexpected Exception" not in text
+    for word in words:
+        assert word in text, text[-3000:]
+    assert fleet.control.counters()["totals"]["requests"] == 0
+
+
+@pytest.mark.parametrize("extra_vars", [
+    {"schannel_serial": [1, "50%"], "schannel_max_fail_percentage": "50%"},
+    {"schannel_serial": 1, "schannel_max_fail_percentage": 12.5},
+], ids=["list-and-percent-sign", "number-and-float"])
+def test_what_ansible_reads_as_serial_and_max_fail_percentage_is_accepted(fleet, tmp_path, extra_vars):
+    controller = Controller(tmp_path)
+    proc = controller.run("fleetsec.schannel.harden", fleet.inventory, schannel_reboot="never", **extra_vars)
+    assert proc.returncode == 0, output(proc)[-3000:]
+    assert len(controller.latest_results()) == 2

@@ -61,9 +61,10 @@ def process_state(pid: int) -> str:
 
 
 def kill_controller(process: subprocess.Popen, timeout: float = 30) -> None:
-    """SIGKILL ansible-playbook and its forks at once, as a crash of the controller would. Its workers run in
-    sessions of their own (ansible-core detaches them), so a signal to the process group alone would let them
-    finish their tasks: the main process is stopped first so that it forks no more, then every process dies.
+    """SIGKILL ansible-playbook and its forks at once, as a crash of the controller's machine would. Its workers run
+    in sessions of their own (ansible-core detaches them), so a signal to the process group alone does not reach
+    them (they then stop by themselves before their next write: tests/scenarios/test_controller_kill.py); here the
+    main process is stopped first so that it forks no more, then every process dies.
 
     A signal is delivered asynchronously: the main process may still fork a worker after ``kill`` returns, so its
     descendants are listed only once /proc shows it stopped, and listed again until none is left alive."""
@@ -101,6 +102,8 @@ def test_controller_killed_mid_write_leaves_every_write_recoverable(tmp_path):
         assert written, "the kill came before any write"
         partly = [h for h in written if controller.backups(h)]
         assert partly == written, "a host got writes without a backup on the controller"
+        # and a record that its write did not finish (written before the first value), for the next run to read
+        assert all(list((controller.backup_dir / h).glob("*.partial.json")) for h in written)
         assert writes(counters[UNTOUCHED]) == 0
 
         # drift shows the half-written hosts as they are: fewer values left than on the untouched host

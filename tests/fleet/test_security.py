@@ -121,14 +121,28 @@ def assert_ms002_alone_unreachable(controller: Controller, proc, words: str) -> 
     assert words in results["ms002"]["errors"][0]["message"]
 
 
-def test_basic_over_http_is_refused_as_windows_refuses_it(http_fleet, tmp_path):
+def test_basic_over_http_is_refused_by_the_controller_and_by_windows(http_fleet, tmp_path):
     controller = Controller(tmp_path)
-    inventory = inventory_where_ms002(http_fleet, tmp_path / "basic.yml", {
-        "ansible_winrm_transport": "basic", "ansible_user": BASIC_USER, "ansible_password": BASIC_PASSWORD})
+    basic = {"ansible_winrm_transport": "basic", "ansible_user": BASIC_USER, "ansible_password": BASIC_PASSWORD}
+    inventory = inventory_where_ms002(http_fleet, tmp_path / "basic.yml", basic)
     http_fleet.control.reset_counters()
     proc = controller.run("fleetsec.schannel.drift", inventory, schannel_fail_on_drift=False,
                           schannel_profile="strict")
-    assert_ms002_alone_unreachable(controller, proc, "credentials were rejected")
+    # the controller refuses to send the password in clear: ms002 fails, and not one request reaches it
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    results = controller.latest_results()
+    assert results["ms001"]["status"] == "drifted"
+    assert results["ms002"]["status"] == "failed"
+    assert "sends the password in clear" in results["ms002"]["errors"][0]["message"]
+    assert http_fleet.control.counters("ms002")["requests"] == 0
+
+    # a lab that opts in meets Windows' own refusal (Basic off by default), told as the host's policy
+    inventory = inventory_where_ms002(http_fleet, tmp_path / "basic-lab.yml",
+                                      {**basic, "schannel_allow_insecure_transport": True})
+    http_fleet.control.reset_counters()
+    proc = controller.run("fleetsec.schannel.drift", inventory, schannel_fail_on_drift=False,
+                          schannel_profile="strict")
+    assert_ms002_alone_unreachable(controller, proc, "its WinRM service policy does not accept this transport")
     assert controller.latest_results()["ms002"]["errors"][0]["code"] == 401
     counters = http_fleet.control.counters("ms002")
     assert counters["wsman_calls"] == 0

@@ -50,6 +50,13 @@ def test_demo_runs_on_a_fresh_clone(tmp_path):
     assert demo.returncode == 0, demo.stdout[-6000:] + demo.stderr[-3000:]
     out = demo.stdout
     assert "1/4 drift" in out
+    # every step's progress counts its hosts, the check steps (one batch read, then each host's answer) as well
+    assert "0/6 hosts done" not in out
+    assert out.count("6/6 hosts done") == 4, out  # once per step
+    # each step prints the command it runs, extra variables included
+    assert out.count("ansible-playbook -i ") == 4, out
+    assert '"schannel_serial": "50%"' in out, out
+    assert '"schannel_run_id": "demo-harden"' in out, out
     assert "exit code 2; 6 hosts:" in out  # drift found before hardening, as documented
     assert "Protocols\\SSL 3.0\\Server Enabled: 1 -> 0" in out  # the planted drift, named value by value
     assert "3/4 drift again" in out

@@ -35,6 +35,10 @@ def test_ee_requirements_are_the_controller_and_verify_pins():
     assert ee == wanted
     definition = yaml.safe_load((REPO_ROOT / "execution-environment.yml").read_text())
     assert definition["dependencies"]["ansible_core"]["package_pip"] == "ansible-core==%s" % core
+    # ansible-runner is what AWX runs the job with on an execution node: the EE's pin is the tested one.
+    runner = pins(REPO_ROOT / "requirements" / "runner.txt")["ansible-runner"]
+    assert definition["dependencies"]["ansible_runner"]["package_pip"] == "ansible-runner==%s" % runner
+    assert pins(REPO_ROOT / "requirements" / "test.txt")["ansible-runner"] == runner
 
 
 def test_ansible_builder_creates_the_build_context(tmp_path):

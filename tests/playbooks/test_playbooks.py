@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog, suites
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol
 from tests.profiles import profile
+from tests.support.drift import assess
 from tests.winsim.fleet import Fleet
 
 from .conftest import ALL_OS, ANSIBLE_PLAYBOOK, Playbooks
@@ -50,7 +52,7 @@ def test_harden_converges_all_six_versions_with_reboots_then_changes_nothing(six
         assert record["reboot"]["performed"] is True
         assert record["reboot"]["pending"] is False
         assert Path(record["backup_file"]).is_file()
-        assert record["settings"] == profile("recommended")
+        assert record["settings"] == complete(profile("recommended"))  # what the profile leaves out is `default`
         assert record["playbook"] == "harden"
         assert record["mode"] == "apply"
     after_first = six.boots()
@@ -117,10 +119,26 @@ def test_reboot_never_leaves_reboot_pending_visible_until_a_reboot(pair: Playboo
     assert all(r["reboot"] == {"required": True, "pending": True, "performed": False, "elapsed": None}
                for r in applied.results.values())
 
-    check = pair.run("drift")  # nothing left to write, but Schannel still runs on the old settings
-    assert check.returncode == 0, check.output
+    # Nothing left to write, but Schannel still runs on the old settings: not compliant, in drift as in compliance
+    # (whose TLS scan sees the old settings), with the same exit code and status.
+    check = pair.run("drift")
+    assert check.returncode == 2, check.output
     assert set(check.status().values()) == {"reboot_pending"}
-    assert "applied, reboot pending" in check.stdout
+    assert "applied, reboot pending: the settings are written but Schannel reads them at boot" in check.stdout
+    assert "2 host(s) reboot pending: ms001, ms002" in check.stdout
+    assert "reboot with fleetsec.schannel.harden (schannel_reboot=auto" in check.stdout
+    compliance = pair.run("compliance")
+    assert compliance.returncode == 2, compliance.output
+    assert set(compliance.status().values()) == {"reboot_pending"}, compliance.output
+    for host, record in compliance.results.items():
+        tls = record["verification"]["tls"]
+        assert record["errors"] == [], (host, record["errors"])
+        assert tls["verdict"] == "fail", (host, tls)
+        assert tls["before_reboot"] is True, (host, tls)  # what runs until the reboot
+    assert "TLS scan, of the settings that run until the reboot: verdict fail" in compliance.stdout
+    assert "2 host(s) reboot pending: ms001, ms002" in compliance.stdout
+    assert "failed" not in compliance.results["ms001"]["status"]
+    assert pair.run("drift", schannel_fail_on_drift=False).returncode == 0  # reported, not failed, as drift is
     assert pair.run("harden", schannel_reboot="never").status() == {"ms001": "reboot_pending",
                                                                     "ms002": "reboot_pending"}
 
@@ -142,8 +160,9 @@ def test_an_iis_crypto_template_applies_instead_of_a_profile(pair: Playbooks):
     assert record["settings"]["protocols"]["TLS 1.0"] == "disabled"
     reg = registry(pair.fleet, "ms001")
     assert reg.get_dword(catalog.SCHANNEL_KEY + "\\Protocols\\TLS 1.0\\Server", "Enabled") == 0
-    # The suite list is marked minimumOSVersion="Windows2022": IIS Crypto leaves 2019's order alone, and so do we.
-    assert "cipher_suites" not in record["settings"]
+    # The suite list is marked minimumOSVersion="Windows2022": on 2019 the template governs the order as `default`
+    # (no policy, the OS default order), as on a fresh host.
+    assert record["settings"]["cipher_suites"] == []
     assert reg.get_string(catalog.SUITE_POLICY_KEY, "Functions") is None
     on_2022 = applied.results["ms002"]["settings"]
     assert on_2022["cipher_suites"][0] == "TLS_AES_256_GCM_SHA384"

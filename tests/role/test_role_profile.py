@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete
 from tests.collection_path import COLLECTIONS_ROOT
 from tests.profiles import DEFAULTS_FILE, profile
 
@@ -61,12 +62,12 @@ def test_overrides_merge_into_the_chosen_profile(tmp_path):
     expected = dict(modern)
     expected["ciphers"] = {**modern["ciphers"], "Triple DES 168": "disabled"}
     expected["cipher_suites"] = ["TLS_AES_256_GCM_SHA384"]
-    assert settings == expected
+    assert settings == complete(expected)
 
 
 def test_unknown_profile_is_refused_with_the_known_ones(tmp_path):
     result = run_role(tmp_path, schannel_profile="hardest")
     assert result.returncode != 0
     assert "schannel_profile 'hardest' is not a known profile; choose one of:" in result.stdout
-    assert "modern, pci_dss_4, recommended, strict, xp_compatible" in result.stdout
+    assert "modern, pci_dss_4, recommended, recommended_original, strict, xp_compatible" in result.stdout
     assert not (tmp_path / "settings.json").exists()

@@ -7,11 +7,12 @@ reboot): Schannel reads its registry at boot (KB245030), so the TLS listeners fo
 
 from __future__ import annotations
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import assess, parse_or_raise
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import parse_or_raise
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv, write_change
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol
 from tests.profiles import profile
 from tests.sim.wsman_client import OS_URI, enumerate_wql, invoke, os_instance, os_property
+from tests.support.drift import assess
 from tests.winsim.fleet import Fleet
 
 

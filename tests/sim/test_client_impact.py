@@ -16,8 +16,11 @@ import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact import ImpactOptions, run_client_impact
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import offer
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact.impact import (
+    ImpactOptions,
+    run_client_impact,
+)
 from tests.profiles import profile
 from tests.sim.hardening import harden_and_reboot
 from tests.sim.test_ansible_playbook import recap

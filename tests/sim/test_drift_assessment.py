@@ -12,10 +12,11 @@ import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import SettingsError, assess, parse_or_raise
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import SettingsError, parse_or_raise
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv, write_change
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol
 from tests.profiles import profile
+from tests.support.drift import assess
 from tests.winsim.fleet import Fleet
 
 WRITE_METHODS = ("SetDWORDValue", "SetStringValue", "SetMultiStringValue", "SetQWORDValue", "CreateKey",

@@ -168,8 +168,20 @@ def test_help_documents_serve_options_faults_and_default_os():
         assert text in top.stdout, text
     serve = _cli("serve", "--help").stdout
     for text in ("--state-dir", "--inventory", "--hosts", "--os-mix", "--first-ip", "--latency-ms", "--fault",
-                 "--reboot-seconds", "default 2019", "newest release without TLS 1.3"):
+                 "--reboot-seconds", "default 2019", "newest release without TLS 1.3",
+                 "every host the state directory holds"):
         assert text in " ".join(serve.split()), text
+    for route in ("GET /v1/hosts/<name>/registry?key=PATH", "POST /v1/hosts/<name>/registry {\"edits\""):
+        assert route in " ".join(top.stdout.split()), route
+
+
+def test_a_restart_without_hosts_serves_every_host_of_the_state_dir(tmp_path):
+    with Fleet(tmp_path / "f", hosts=4, first_ip="127.20.2.131") as fleet:
+        assert [h.name for h in fleet.hosts] == ["ms001", "ms002", "ms003", "ms004"]
+    with Fleet(tmp_path / "f", hosts=None, first_ip="127.20.2.131") as fleet:
+        assert [h.name for h in fleet.hosts] == ["ms001", "ms002", "ms003", "ms004"]
+        assert "ms004" in fleet.inventory.read_text()
+        assert fleet.control.host("ms004")["state"] == "up"
 
 
 def test_cli_fault_and_counters_subcommands(life_fleet):

@@ -31,7 +31,7 @@ def test_writes_survive_restart_and_journal_is_compacted(tmp_path):
     assert len(journals[0].read_text().splitlines()) == 3
     again = SimulatedWindows("p1", "2016", tmp_path)
     assert get_dword(again, CIPHERS + r"\rc4 128/128", "enabled") == [("uValue", 0), ("ReturnValue", 0)]
-    assert get_dword(again, SCHANNEL, "EventLogging") == [("ReturnValue", 2)]
+    assert get_dword(again, SCHANNEL, "EventLogging") == [("ReturnValue", 1)]  # the key stays, the value is gone
     journals = list((tmp_path / "hosts" / "p1").glob("registry.journal-*.jsonl"))
     assert [j.read_text() for j in journals] == [""]  # folded into the snapshot on load
     again.close()
@@ -48,7 +48,7 @@ def test_torn_last_line_is_ignored(tmp_path):
     again = SimulatedWindows("p2", "2019", tmp_path)
     assert again.call_stdregprov("EnumKey", [("sSubKeyName", TLS10.rsplit("\\", 1)[0])]) == [
         ("sNames", ["Server"]), ("ReturnValue", 0)]
-    assert get_dword(again, TLS10, "Enabled") == [("ReturnValue", 2)]
+    assert get_dword(again, TLS10, "Enabled") == [("ReturnValue", 1)]  # key created, value never set
     again.close()
 
 

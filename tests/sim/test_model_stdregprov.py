@@ -53,7 +53,7 @@ def test_dword_out_of_range_is_invalid_parameter(host, bad):
     with pytest.raises(WmiMethodError) as err:
         call(host, "SetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled"), ("uValue", bad))
     assert err.value.code == "InvalidParameter"
-    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 2)]
+    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 1)]
 
 
 def test_set_requires_existing_key(host):
@@ -62,9 +62,50 @@ def test_set_requires_existing_key(host):
     assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Protocols\TLS 1.0")) == [("ReturnValue", 2)]
 
 
+GETTERS = ("GetStringValue", "GetExpandedStringValue", "GetDWORDValue", "GetQWORDValue", "GetBinaryValue")
+
+
+def test_get_missing_key_is_2_missing_value_is_1_but_2_for_multi_string(host):
+    # real Windows: ApSidorov/RemoteCimRegistry "All cdxml functions return ReturnValue = 1 if no value was found.
+    # BUT! Get-cdxmlMultiStringValue returns 2"; networkoptix/nx_system_tests: 1 = ValueNotFoundError, 2 = no key
+    for getter in (*GETTERS, "GetMultiStringValue"):
+        assert call(host, getter, ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 2)], getter
+    for getter in GETTERS:
+        assert call(host, getter, ("sSubKeyName", SCHANNEL), ("sValueName", "Nope")) == [("ReturnValue", 1)], getter
+        assert call(host, getter, ("sSubKeyName", SCHANNEL), ("sValueName", "")) == [("ReturnValue", 1)], getter
+    assert call(host, "GetMultiStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Nope")) == [
+        ("ReturnValue", 2)]
+
+
+def test_type_mismatch_is_a_return_value_for_every_other_type(host):
+    values = {"S": ("SetStringValue", "GetStringValue", ("sValue", "0")),
+              "E": ("SetExpandedStringValue", "GetExpandedStringValue", ("sValue", "x")),
+              "D": ("SetDWORDValue", "GetDWORDValue", ("uValue", "0")),
+              "Q": ("SetQWORDValue", "GetQWORDValue", ("uValue", "0")),
+              "M": ("SetMultiStringValue", "GetMultiStringValue", ("sValue", "0")),
+              "B": ("SetBinaryValue", "GetBinaryValue", ("uValue", "0"))}
+    for name, (setter, _getter, data) in values.items():
+        assert call(host, setter, ("sSubKeyName", SCHANNEL), ("sValueName", name), data) == [("ReturnValue", 0)]
+    for name in values:
+        for other, (_setter, getter, _data) in values.items():
+            expected = 0 if other == name else WBEM_E_TYPE_MISMATCH
+            assert call(host, getter, ("sSubKeyName", SCHANNEL), ("sValueName", name))[-1] == (
+                "ReturnValue", expected), (name, getter)
+
+
+def test_set_of_another_type_overwrites_type_and_data(host):
+    # RemoteCimRegistry Set-RegistryValue -Force: "Value has different data type. Overwriting with new type.", then
+    # the Set*Value alone
+    call(host, "SetStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging"), ("sValue", "0"))
+    assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
+        ("ReturnValue", WBEM_E_TYPE_MISMATCH)]
+    assert call(host, "SetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging"),
+                ("uValue", "1")) == [("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL)) == [
+        ("sNames", ["EventLogging"]), ("Types", [4]), ("ReturnValue", 0)]
+
+
 def test_get_missing_key_value_and_type_mismatch(host):
-    assert call(host, "GetDWORDValue", ("sSubKeyName", KEY), ("sValueName", "Enabled")) == [("ReturnValue", 2)]
-    assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Nope")) == [("ReturnValue", 2)]
     assert call(host, "GetStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
         ("ReturnValue", WBEM_E_TYPE_MISMATCH)]
     assert call(host, "GetDWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "EventLogging")) == [
@@ -99,10 +140,34 @@ def test_string_expanded_multi_qword_binary(host):
         ("ReturnValue", WBEM_E_TYPE_MISMATCH)]
 
 
+def test_multi_string_without_sValue_is_an_empty_value(host):
+    # networkoptix/nx_system_tests test_multi_string_empty: [] set and read back against a Windows VM
+    assert call(host, "SetMultiStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Empty")) == [
+        ("ReturnValue", 0)]
+    assert call(host, "GetMultiStringValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Empty")) == [
+        ("ReturnValue", 0)]
+    with pytest.raises(WmiMethodError):
+        call(host, "SetBinaryValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Bin"))
+
+
 def test_enum_values_empty_key_omits_arrays_and_missing_key_is_2(host):
     assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL + r"\Ciphers")) == [("ReturnValue", 0)]
+    assert call(host, "EnumValues", ("sSubKeyName", "")) == [("ReturnValue", 0)]  # nx_system_tests test_list_empty_key
     assert call(host, "EnumKey", ("sSubKeyName", SCHANNEL + r"\Ciphers")) == [("ReturnValue", 0)]
     assert call(host, "EnumValues", ("sSubKeyName", SCHANNEL + r"\Nope")) == [("ReturnValue", 2)]
+
+
+def test_enum_values_hides_a_default_value_that_is_the_only_value(host):
+    # RemoteCimRegistry: "If the Default value is the only value ever created in a key, it's 'hidden' from WMI
+    # enumeration"; EnumValues doc: "Returns null if only the default value is available"
+    key = SCHANNEL + r"\Ciphers"
+    call(host, "SetStringValue", ("sSubKeyName", key), ("sValue", "Temple of the Winds"))
+    assert call(host, "EnumValues", ("sSubKeyName", key)) == [("ReturnValue", 0)]
+    assert call(host, "GetStringValue", ("sSubKeyName", key), ("sValueName", "")) == [
+        ("sValue", "Temple of the Winds"), ("ReturnValue", 0)]
+    call(host, "SetDWORDValue", ("sSubKeyName", key), ("sValueName", "Named"), ("uValue", "3"))
+    assert call(host, "EnumValues", ("sSubKeyName", key)) == [("sNames", ["", "Named"]), ("Types", [1, 4]),
+                                                              ("ReturnValue", 0)]
 
 
 def test_delete_key_and_value(host):
@@ -152,3 +217,17 @@ def test_other_hives_answer_2_and_unknown_method_or_parameter_raise(host):
     with pytest.raises(WmiMethodError) as err:
         call(host, "EnumKey", ("sSubKeyName", SCHANNEL), ("bogus", "1"))
     assert err.value.code == "InvalidParameter"
+
+
+def test_edits_seed_the_hive_directly_and_bad_edits_change_nothing(host):
+    key = SCHANNEL + r"\Ciphers\Triple DES 168"
+    host.edit_registry([{"op": "set_value", "key": key, "name": "", "type": 1, "data": "by hand"},
+                        {"op": "set_value", "key": SCHANNEL, "name": "Enabled", "type": 11, "data": 0}])
+    assert host.registry_dump(key) == {"name": "Triple DES 168", "values": [["", 1, "by hand"]], "subkeys": []}
+    assert call(host, "GetQWORDValue", ("sSubKeyName", SCHANNEL), ("sValueName", "Enabled")) == [
+        ("uValue", 0), ("ReturnValue", 0)]
+    with pytest.raises(ValueError, match=r"set_value .*Triple DES 168.*type must be one of"):
+        host.edit_registry([{"op": "delete_key", "key": key},
+                            {"op": "set_value", "key": key, "name": "Enabled", "type": 4, "data": 2**32}])
+    assert host.registry_dump(key) is not None  # checked before anything was applied
+    assert host.registry_dump(SCHANNEL + r"\Nope") is None

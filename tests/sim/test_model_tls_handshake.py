@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import offer
 from tests.loopback_server import LoopbackServer
 from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
 from tests.winsim import legacy_tls
@@ -39,10 +40,10 @@ class Listener(LoopbackServer):
             if isinstance(pin, legacy_tls.Refusal):
                 legacy_tls.refuse(conn, pin)
                 return
-            if pin is not None:
+            if isinstance(pin, legacy_tls.Pin):
                 self.router.handshake(conn, pin).read(max=1)
                 return
-            with self.ctx.wrap_socket(conn, server_side=True) as tls:
+            with (pin or self.ctx).wrap_socket(conn, server_side=True) as tls:
                 tls.recv(1)
         except (ssl.SSLError, *legacy_tls.TLSLITE_ERRORS):
             pass
@@ -174,4 +175,26 @@ def test_ecdsa_certificate_option_serves_ecdsa_suites_only(tmp_path, serve):
     assert seen["TLS 1.2"]
     assert all("ECDSA" in s for s in seen["TLS 1.2"])
     assert handshake(listener.port, client(ssl.TLSVersion.TLSv1_2)) == ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384")
+    host.close()
+
+
+def test_a_tls13_hello_gets_a_tls12_serverhello_where_windows_has_no_tls13(tmp_path, serve):
+    """Server 2019 "will respond to TLSv1.3 handshakes with a TLSv1.2 response" (rbsec/sslscan PR 280): its
+    Schannel has no TLS 1.3 and ignores supported_versions. The scan reads such an answer as "TLS 1.3 refused"."""
+    host = SimulatedWindows("tls13on2019", "2019", tmp_path)
+    listener = serve(host)
+    answer = offer(ADDRESS, listener.port, ["TLS 1.3"], [0x1302, 0x1301, 0xC030], timeout=5)
+    assert (answer.kind, answer.version, answer.suite_name) == (
+        "accepted", "TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+    assert not answer.hello_retry
+    host.close()
+    host = SimulatedWindows("tls13off2022", "2022", tmp_path)  # TLS 1.3 implemented, disabled: no common version
+    key = SCHANNEL + r"\Protocols\TLS 1.3\Server"
+    host.call_stdregprov("CreateKey", [("sSubKeyName", key)])
+    host.call_stdregprov("SetDWORDValue", [("sSubKeyName", key), ("sValueName", "Enabled"), ("uValue", "0")])
+    host.boot()
+    listener = serve(host)
+    answer = offer(ADDRESS, listener.port, ["TLS 1.3"], [0x1302, 0x1301, 0xC030], timeout=5)
+    assert answer.kind == "closed"  # reset, as Schannel resets a hello below its versions (tls_prober)
+    assert "reset" in answer.detail
     host.close()

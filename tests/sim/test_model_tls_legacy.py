@@ -13,7 +13,12 @@ import pytest
 from tlslite import HandshakeSettings, TLSConnection
 from tlslite.constants import CipherSuite
 from tlslite.errors import TLSAbruptCloseError, TLSRemoteAlert
+from tlslite.messages import ClientHello as TlsliteClientHello
 
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import ssl2_handshake, suite_name
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.compliance import ssl2_universe
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan import scan_host
 from tests.sim.sslyze_scan import VERSION_COMMANDS, accepted_suites
 from tests.winsim import windows_facts as windows
 from tests.winsim.auth import UserStore
@@ -166,7 +171,8 @@ def test_a_view_without_legacy_items_never_accepts_them(tmp_path, running):
     expected = {"SSL 3.0": set(), "TLS 1.0": {AES}, "TLS 1.1": {AES}, "TLS 1.2": {AES}, "TLS 1.3": set()}
     assert accepted_suites(ip, PORT) == expected
     for version, ciphers in (((3, 3), ["rc4", "3des"]), ((3, 0), ["rc4", "aes128"])):
-        with pytest.raises((TLSRemoteAlert, TLSAbruptCloseError)):  # OpenSSL refuses (alert or close)
+        # refused: an alert or a close (suites), a reset (SSL 3.0 off: no common version, as Schannel resets)
+        with pytest.raises((TLSRemoteAlert, TLSAbruptCloseError, ConnectionResetError)):
             tlslite_client(ip, PORT, version, ciphers)
 
 
@@ -182,3 +188,55 @@ def test_legacy_path_stays_within_the_view_when_only_part_is_enabled(tmp_path, r
                 "TLS 1.3": set()}
     assert accepted_suites(ip, PORT) == expected
     assert {u["name"] for u in host.tls_summary["unservable"]} == {"SSL 3.0"}  # enabled, no suite to serve
+
+
+def raw_hello_answer(ip: str, port: int, version: tuple[int, int], suites: list[int]) -> bytes:
+    """The first bytes a server answers to a bare hello (no extensions) offering exactly ``suites``."""
+    hello = TlsliteClientHello().create(version, bytearray(32), bytearray(0), suites)
+    body = bytes(hello.write())
+    with socket.create_connection((ip, port), timeout=5) as sock:
+        sock.sendall(bytes([22, 3, 0 if version == (3, 0) else 1]) + len(body).to_bytes(2, "big") + body)
+        return sock.recv(5 + 4)
+
+
+def test_strict_renegotiation_refuses_hellos_without_rfc5746_and_the_scan_still_sees_ssl3(tmp_path, running):
+    """AllowInsecureRenegoClients = 0: a hello with neither the renegotiation_info extension nor the SCSV is
+    refused (rbsec/sslscan PR 280 on Server 2019); the scan's hellos carry the SCSV, SSL 3.0 included, so the
+    enabled SSL 3.0 is reported enabled, never "off"."""
+    host = SimulatedWindows("strict-reneg", "2019", tmp_path)
+    set_dword(host, SCHANNEL, "AllowInsecureRenegoClients", 0)
+    configure(host, legacy=True)
+    assert host.view.strict_renegotiation
+    assert host.mailstore_view.strict_renegotiation
+    ip = "127.20.250.6"
+    running(host, ip)
+    for version in ((3, 0), (3, 3)):
+        assert raw_hello_answer(ip, PORT, version, [0x0005, 0x002F])[:7][5:] == bytes([2, 40])  # fatal alert
+        answer = raw_hello_answer(ip, PORT, version, [0x0005, 0x002F, 0x00FF])
+        assert answer[0] == 22
+        assert answer[5] == 2
+    result = scan_host(ip, {PORT: expect_from_options({}, "2019")}, depth="compliance", timeout=5,
+                       port_timeout=120)
+    port = result.ports[PORT]
+    assert port.reachable
+    assert port.complete
+    assert [suite_name(c) for c in port.accepted("SSL 3.0")] == [RC4]
+    assert ("FORBIDDEN_PROTOCOL", "SSL 3.0") in {(f.id, f.protocol) for f in result.findings}
+    assert result.verdict == "fail"
+
+
+def test_ssl2_silence_is_ssl2_not_offered_never_an_unreachable_port(tmp_path, running):
+    """Host option ssl2-hello:silent (Schannel left SSL 2.0 hellos unanswered: wqweto/VbAsyncSocket issue 39): the
+    SSL 2.0 probe times out, the port has answered its TLS 1.2 hello, so it is reachable, complete and passes."""
+    host = SimulatedWindows("ssl2-silent", "2019", tmp_path, ssl2_hello="silent")
+    host.boot()
+    ip = "127.20.250.7"
+    running(host, ip)
+    assert ssl2_handshake(ip, PORT, ssl2_universe(), timeout=1).kind == "timeout"
+    for depth in ("compliance", "full"):
+        result = scan_host(ip, {PORT: expect_from_options({}, "2019")}, depth=depth, timeout=1, port_timeout=120)
+        port = result.ports[PORT]
+        assert port.reachable, (depth, port.detail)
+        assert port.complete, (depth, port.detail)
+        assert "SSL 2.0" not in port.protocols
+        assert result.verdict == "pass", (depth, [f.message for f in result.findings])

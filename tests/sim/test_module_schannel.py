@@ -12,15 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
-    RegistryState,
-    apply_reg_ops,
-    decode_reg,
-    parse_reg,
-)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import decode_reg, parse_reg
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import RegValue
 from tests.profiles import profile
 from tests.sim.module_runner import host_registry, recap, result, run_playbook, write_playbook
+from tests.support.registry_state import RegistryState, apply_reg_ops
 from tests.winsim.fleet import Fleet
 
 OS_MIX = ("2012r2", "2016", "2019", "2022")
@@ -198,6 +194,31 @@ def test_info_reports_the_hardened_state_in_option_shape(story):
         assert {"key", "name", "type", "data"} == set(info["values"][0])
         assert info["raw_values"] == info["values"]
         assert info["calls"]["total"] < 120
+
+
+def test_info_returns_every_option_it_reads(story):
+    """The .NET values of the profile come back under both their options: SystemDefaultTlsVersions was read and
+    computed, then dropped, while win_schannel_info kept a second registry-to-option map of its own."""
+    fleet, tmp = story["fleet"], story["tmp"]
+    tasks = [{"name": "all", "fleetsec.schannel.win_schannel_info": {}},
+             {"name": "one", "fleetsec.schannel.win_schannel_info": {
+                 "settings": ["dotnet_system_default_tls_versions"]}}]
+    playbook = write_playbook(tmp / "info-dotnet.yml", tasks)
+    proc = run_playbook(fleet.inventory, playbook, tmp / "info-dotnet")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for host in HOSTS:
+        state = result(tmp / "info-dotnet", host)["state"]
+        assert state == {"dotnet_system_default_tls_versions": True}
+        assert {v["name"] for v in result(tmp / "info-dotnet", host)["values"]} == {"SystemDefaultTlsVersions"}
+    proc = run_playbook(fleet.inventory, write_playbook(tmp / "info-all.yml", tasks[:1]), tmp / "info-all")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for host in HOSTS:
+        state = result(tmp / "info-all", host)["state"]
+        assert state["dotnet_system_default_tls_versions"] is True
+        assert state["dotnet_strong_crypto"] is True
+        assert set(state) == {"protocols", "ciphers", "hashes", "key_exchanges", "cipher_suites", "ecc_curves",
+                              "dh_min_key_bits", "dotnet_strong_crypto", "dotnet_system_default_tls_versions",
+                              "winhttp_secure_protocols", "fips_algorithm_policy"}
 
 
 def test_restore_puts_back_the_prior_state_and_is_idempotent(story):

@@ -13,12 +13,12 @@ import threading
 import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import group_name, suite_name
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import (
     certificate_fits,
     expect_from_options,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import group_name, suite_name
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.scan import scan_host
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan import scan_host
 from tests.loopback_server import LoopbackServer
 from tests.profiles import profile, profiles
 from tests.sim.tls_fleet import Planned, provision
@@ -201,7 +201,7 @@ def test_a_silent_port_is_unreachable_after_one_handshake_timeout():
 def test_one_batch_task_judges_each_host_by_its_own_version_and_fails_only_the_host_it_cannot_scan(tls_fleet):
     """tls_scan with hosts: what the role runs once per serial batch. Each host gets the result a scan of it alone
     gives; a host without a version key fails alone and a port that does not answer is that host's verdict."""
-    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_batch_scan
+    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.task import run_batch_scan
 
     hardened = [PLAN.index(Planned(os_key, profile("recommended"))) for os_key in ("2012r2", "2019", "2025")]
     legacy = PLAN.index(Planned("2019", LEGACY))

@@ -1,4 +1,4 @@
-"""The lean send path (plugin_utils/winrm_lean.py) against the shared wire fleet: after pywinrm's first message,
+"""The lean send path (plugin_utils/_wsman/lean.py) against the shared wire fleet: after pywinrm's first message,
 requests' Session machinery is skipped, the answers are the same, and faults surface as pywinrm's own would."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_lean import MARK, go_lean
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import client_for_protocol
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanFault, WsmanTransportError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanFault, WsmanTransportError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.lean import MARK, go_lean
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol
 from tests.sim.wsman_client import reg as plain_reg
 
 SCHANNEL = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"

@@ -1,5 +1,5 @@
-"""One task for a batch of hosts (plugin_utils/batch.py): every host gets its own result, built as a task per host
-builds it, and a host's fault or a bug in its job costs that host alone."""
+"""One task for a batch of hosts (plugin_utils/_common/batch.py): every host gets its own result, built as a task
+per host builds it, and a host's fault or a bug in its job costs that host alone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.batch import (
     HANDED_OUT,
     batch_entry,
     counts,
@@ -18,12 +18,17 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.batch import (
     hand_out,
     run_batch,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.connection import Endpoint, WinrmTarget
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError, HostUnreachable, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import (
+    HostError,
+    HostUnreachable,
+    InputError,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import Endpoint, WinrmTarget
 
 
 def session(calls: int = 0) -> SimpleNamespace:
-    return SimpleNamespace(client=SimpleNamespace(calls=Counter({"GetDWORDValue": calls})), endpoint=None)
+    return SimpleNamespace(client=SimpleNamespace(calls=Counter({"GetDWORDValue": calls})), endpoint=None,
+                           warnings=())
 
 
 def test_each_host_gets_its_own_result_in_the_order_given_and_once():

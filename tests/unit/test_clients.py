@@ -12,9 +12,9 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import (
     CLIENTS,
     EXTRA_SUITE_CODES,
-    GROUP_CODES,
     suite_code,
 )
+from ansible_collections.fleetsec.schannel.plugins.module_utils.tls_codes import GROUP_CODES
 
 SEED_SUITE = "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"  # 0xC028, the seed's only TLS 1.2 suite on the wire
 PROTOCOL_ORDER = ("SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3")

@@ -13,8 +13,6 @@ import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact import (
-    REASONS,
-    client_matrix,
     cut_off_message,
     host_offer,
     predict,
@@ -22,9 +20,13 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact im
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact import ImpactOptions, run_client_impact
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact.impact import (
+    ImpactOptions,
+    run_client_impact,
+)
 from tests.profiles import profile
+from tests.support.client_impact import REASONS, client_matrix
 
 OS_KEYS = catalog.OS_KEYS
 LEGACY_TLS12 = ("2008r2", "2012r2")  # Windows 7 / 8.1 suite tables: no ECDHE_RSA GCM suite

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.client_impact import Prediction
 from ansible_collections.fleetsec.schannel.plugins.module_utils.clients import CLIENTS
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_proof import agrees, client_hello
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import DEFAULT_GROUPS
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import DEFAULT_GROUPS
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.client_impact.proof import agrees, client_hello
 
 
 def test_chrome_hello_keeps_its_order_without_the_ml_kem_hybrid():

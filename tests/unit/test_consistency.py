@@ -71,7 +71,8 @@ def test_seed_on_2012r2_tls10_tls11_and_ssl3_have_no_usable_suite() -> None:
             "no-usable-suite",
             "protocols." + protocol,
             "%s, but none of the suites in cipher_suites can be used with it (%s: TLS 1.2 only): %s connections will "
-            "fail. Add suites that support %s or disable %s." % (phrase, suites, protocol, protocol, protocol),
+            "fail on Windows Server 2012 R2. Add suites that support %s or disable %s."
+            % (phrase, suites, protocol, protocol, protocol),
         )
 
     def relies(index: int) -> Finding:
@@ -102,8 +103,8 @@ def test_seed_as_iis_crypto_applies_it_on_2019_leaves_no_usable_suite() -> None:
             "no-usable-suite",
             "protocols." + protocol,
             "%s is enabled, but none of the suites in cipher_suites can be used with it (%s: %s): %s connections will "
-            "fail. Add suites that support %s or disable %s.%s" % (protocol, SUITE, reason, protocol, protocol,
-                                                                   protocol, tail),
+            "fail on Windows Server 2019. Add suites that support %s or disable %s.%s"
+            % (protocol, SUITE, reason, protocol, protocol, protocol, tail),
         )
 
     kills = "key exchange ECDH (disabled in key_exchanges) and hash SHA384 (disabled in hashes)"
@@ -306,8 +307,8 @@ def test_default_order_emptied_by_disabled_ciphers_exact_message() -> None:
         "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 and 7 more: needs cipher AES "
         "128/128 (disabled in ciphers); "
         "TLS_RSA_WITH_3DES_EDE_CBC_SHA: needs cipher Triple DES 168 (disabled in ciphers)): TLS 1.2 connections will "
-        "fail. Add suites that support TLS 1.2 or disable TLS 1.2. No enabled protocol has a usable suite, so every "
-        "TLS connection would fail.",
+        "fail on Windows Server 2019. Add suites that support TLS 1.2 or disable TLS 1.2. No enabled protocol has a "
+        "usable suite, so every TLS connection would fail.",
     )
 
 

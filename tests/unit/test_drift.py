@@ -10,16 +10,13 @@ import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_DWORD, REG_SZ, Change
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.drift import (
-    SettingsError,
-    assess,
-    change_as_dict,
-    parse_or_raise,
-)
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import HostError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_state import UnsupportedOsError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import StdRegProv, write_change
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import HostError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.host_registry import UnsupportedOsError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.policy import SettingsError, parse_or_raise
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.results import change_as_dict
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanClient
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv, write_change
+from tests.support.drift import assess
 from tests.unit.wsman_fake import FakeHost, os_item
 
 PROTOCOLS = catalog.SCHANNEL_KEY + "\\Protocols"

@@ -2,8 +2,9 @@
 
 import stat
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import host_result
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.host_result import RunInfo, build
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import run_record as host_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import RunInfo, build
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_results import deferred_warnings, summary_lines
 
 OS_2019 = {"caption": "Microsoft Windows Server 2019 Standard", "version": "10.0.17763", "build": 17763,
            "key": "2019", "last_boot": "2026-12-02T04:00:00Z"}
@@ -38,7 +39,7 @@ def test_record_has_the_contract_shape():
                                  "seconds": 3.0}
     assert record["calls"] == 65
     assert record["verification"] == {"readback": {"ok": True, "differences": []}, "tls": None,
-                                      "client_impact": None}
+                                      "tls_deferred": None, "client_impact": None}
 
 
 def test_check_mode_reports_drift_and_changes_nothing():
@@ -102,6 +103,42 @@ def test_a_failed_reboot_or_tls_verdict_fails_the_host():
     assert record["verification"]["tls"] == {"verdict": "fail", "ports": {}, "findings": tls["findings"],
                                              "handshakes": 12}
     assert "TLS 1.0 accepted on 8460" in record["errors"][0]["message"]
+
+
+def test_a_failed_tls_scan_of_a_reboot_pending_host_is_what_runs_until_the_reboot():
+    tls = {"verdict": "fail", "ports": {}, "handshakes": 12,
+           "findings": [{"id": "protocol-offered", "message": "TLS 1.0 accepted on 8460"}]}
+    record = build(run("check", "compliance"), "ms001", "a", applied(reboot_pending=True, readback=None), tls=tls)
+    assert record["status"] == "reboot_pending"
+    assert record["errors"] == []
+    assert record["verification"]["tls"]["before_reboot"] is True
+    assert record["verification"]["tls"]["findings"] == tls["findings"]
+    unreachable = build(run("check", "compliance"), "ms001", "a", applied(reboot_pending=True, readback=None),
+                        tls={**tls, "verdict": "unreachable"})  # ports that do not answer are no reboot's doing
+    assert unreachable["status"] == "failed"
+
+
+def test_a_tls_verdict_before_a_pending_reboot_is_deferred_not_a_failure():
+    """schannel_reboot=never: the scan saw the settings Schannel still runs, not the new ones."""
+    tls = {"verdict": "fail", "ports": {}, "handshakes": 12, "findings": [{"id": "FORBIDDEN_PROTOCOL"}]}
+    record = build(run(), "ms001", "a", applied(changed=True, changes=[CHANGE], reboot_required=True,
+                                                reboot_pending=True), tls=tls)
+    assert record["status"] == "reboot_pending"
+    assert record["errors"] == []
+    assert record["verification"]["tls"] is None
+    assert record["verification"]["tls_deferred"] == host_result.TLS_DEFERRED
+    lines = summary_lines({"ms001": record}, [])
+    assert "    TLS verification deferred, not verified: a reboot is pending" in "\n".join(lines)
+    assert deferred_warnings({"ms001": record})[0].startswith("TLS verification deferred on 1 host(s): ms001;")
+
+
+def test_the_summary_of_a_check_on_a_host_never_reached_says_the_count_is_unknown():
+    record = build(run("check", "drift"), "ms003", "a", {"unreachable": True, "msg": "timed out"})
+    lines = summary_lines({"ms003": record}, [])
+    assert "ms003: unreachable (Windows version unknown; values to change unknown: host not reached)" in lines
+    reached = build(run("check", "drift"), "ms001", "a", applied(changed=True, changes=[CHANGE], readback=None))
+    assert "ms001: drifted (Microsoft Windows Server 2019 Standard; 1 value(s) to change)" in summary_lines(
+        {"ms001": reached}, [])
 
 
 def test_no_result_at_all_is_a_failure_saying_so():

@@ -6,8 +6,9 @@ import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
-from ansible_collections.fleetsec.schannel.plugins.module_utils.iiscrypto import parse_ictpl, read_ictpl
+from ansible_collections.fleetsec.schannel.plugins.module_utils.iiscrypto import read_ictpl
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
+from tests.support.iiscrypto import parse_ictpl
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATE_33 = (FIXTURES / "iiscrypto33-tls1x.ictpl").read_text(encoding="utf-8")

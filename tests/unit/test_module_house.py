@@ -19,16 +19,21 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     key_id,
 )
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import winrm_protocol
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.backup import host_dir, load_backup, write_backup
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import FleetsecError, InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.lockout import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup import (
+    created_parents,
+    host_dir,
+    load_backup,
+    write_backup,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.lockout import (
     ControllerTls,
     Negotiated,
     lockout_problems,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import RegistryAccessDenied
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanTransportError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman import winrm_protocol
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanClient, WsmanTransportError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import RegistryAccessDenied
 from tests.unit.wsman_fake import STDREGPROV, FakeHost
 
 ARGS = [("hDefKey", 2147483650), ("sSubKeyName", "K"), ("sValueName", "A")]
@@ -114,7 +119,7 @@ def test_refused_connections_and_non_idempotent_calls_are_not_repeated(host):
 def test_a_lost_ntlm_session_is_re_authenticated_but_a_first_rejected_login_is_not(host):
     rejected = InvalidCredentialsError("the specified credentials were rejected by the server")
     send = FlakySend(host, [rejected])
-    with pytest.raises(WsmanTransportError, match="authentication failed"):
+    with pytest.raises(WsmanTransportError, match="the host refused the login"):
         client(send).invoke(STDREGPROV, "GetDWORDValue", ARGS)
     assert send.sessions == 1
     send = FlakySend(host, [])
@@ -149,6 +154,19 @@ def test_backup_round_trips_every_type_and_is_private(tmp_path):
     assert ops[1].value == RegValue("K\\Old", "Bin", REG_BINARY, b"\x01\x00\xff")
     assert ops[2].value.data == ("a", "b")
     assert "hex:01,00,ff" in files.reg_path.read_bytes().decode("utf-16")
+    assert document["created_parents"] == []
+
+
+def test_backup_lists_the_parents_a_write_created_deepest_first():
+    changes = [Change("P\\TLS 1.1\\Server", "Enabled", REG_DWORD, None, 1),
+               Change("P\\TLS 1.1\\Client", "Enabled", REG_DWORD, None, 1),
+               Change("P\\A\\B\\C", "Enabled", REG_DWORD, None, 1),
+               Change("P\\SSL 3.0\\Server", "Enabled", REG_DWORD, None, 0)]
+    snapshot = Snapshot(existing_keys={key_id("P"), key_id("P\\SSL 3.0")},
+                        missing_keys={key_id(k) for k in ("P\\TLS 1.1", "P\\TLS 1.1\\Server", "P\\TLS 1.1\\Client",
+                                                          "P\\A", "P\\A\\B", "P\\A\\B\\C",
+                                                          "P\\SSL 3.0\\Server")})
+    assert created_parents(changes, snapshot) == ["P\\A\\B", "P\\A", "P\\TLS 1.1"]
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -156,6 +174,8 @@ def test_backup_round_trips_every_type_and_is_private(tmp_path):
     ('{"schema": "other"}', "is not a win_schannel backup"),
     ('{"schema": "fleetsec.schannel/backup", "schema_version": 1, "restore": [{"op": "set_value", "key": "HKLM\\\\K",'
      ' "name": "A", "type": "REG_FOO", "data": 1}]}', r"restore\[0\]: type must be one of"),
+    ('{"schema": "fleetsec.schannel/backup", "schema_version": 1, "restore": [], "created_parents": ["K"]}',
+     "created_parents must be a list of HKLM"),
 ])
 def test_a_bad_backup_file_is_named(tmp_path, content, message):
     path = tmp_path / "b.json"

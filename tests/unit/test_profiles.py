@@ -20,16 +20,12 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.changes import (
 from ansible_collections.fleetsec.schannel.plugins.module_utils.consistency import check_settings
 from ansible_collections.fleetsec.schannel.plugins.module_utils.desired import desired_state
 from ansible_collections.fleetsec.schannel.plugins.module_utils.findings import ERROR, WARNING, Finding
-from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
-    RegistryState,
-    apply_reg_ops,
-    backup_reg,
-    changes_to_ops,
-    parse_reg,
-)
+from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import parse_reg
 from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import REG_MULTI_SZ, value_id
 from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import parse_settings
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve.settings import resolve
 from tests.profiles import DEFAULTS_FILE, role_defaults
+from tests.support.registry_state import RegistryState, apply_reg_ops, backup_reg, changes_to_ops
 
 DATA = role_defaults()
 PROFILES = DATA["schannel_profiles"]
@@ -110,7 +106,7 @@ def test_defaults_file_shape():
     text = DEFAULTS_FILE.read_text(encoding="utf-8")
     assert text.startswith("---\n")
     assert DATA["schannel_profile"] == "recommended"
-    assert set(PROFILES) == set(EXPECTED)
+    assert set(PROFILES) == set(EXPECTED) | {"recommended_original"}  # that one: tests at the end
 
 
 def test_every_key_is_documented_by_a_comment():
@@ -446,3 +442,70 @@ def test_fips_140_uses_fips_ciphers_and_keeps_fips_mode_off(os_key):
     assert all(_suite(os_key, n).cipher in AES | {"Triple DES 168"} for n in names)
     assert names[-1] == "TLS_RSA_WITH_3DES_EDE_CBC_SHA"
     assert _value(desired, r"SYSTEM\CurrentControlSet\Control\Lsa\FipsAlgorithmPolicy", "Enabled") == 0
+
+
+# ------------------------------------------------------------------ recommended_original: the seed's table, exactly
+
+# MailStore help "Enhancing SSL Security", "Recommended Settings" (SPE revision before oldid 1123), row by row.
+SEED_TABLE = {
+    "Protocols Enabled": ["TLS 1.0", "TLS 1.1", "TLS 1.2"],
+    "Ciphers Enabled": ["AES 128/128", "AES 256/256"],
+    "Hashes Enabled": ["SHA"],
+    "Key Exchange Enabled": ["Diffie-Hellman", "PKCS"],
+    "SSL Cipher Suite Order": ["TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521",
+                               "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384"],
+}
+# What the seed's IIS Crypto (2.x) had no switch for: left at the OS default, never written.
+SEED_UNLISTED = {"hashes": {"SHA256", "SHA384", "SHA512"}, "key_exchanges": {"ECDH"}}
+
+
+def _resolved(profile: str):
+    """The profile as the role applies it: completed by the resolver (what it leaves out is `default`)."""
+    return resolve(profile, PROFILES, {}, list(OS_KEYS)).settings
+
+
+def _enabled(options: dict, option: str) -> list[str]:
+    return [name for name, state in options[option].items()
+            if state == "enabled" or (isinstance(state, dict) and set(state.values()) == {"enabled"})]
+
+
+def test_recommended_original_renders_the_seed_table_exactly():
+    settings = _resolved("recommended_original")
+    rendered = {
+        "Protocols Enabled": _enabled(settings, "protocols"),
+        "Ciphers Enabled": _enabled(settings, "ciphers"),
+        "Hashes Enabled": _enabled(settings, "hashes"),
+        "Key Exchange Enabled": _enabled(settings, "key_exchanges"),
+        "SSL Cipher Suite Order": settings["cipher_suites"],
+    }
+    assert rendered == SEED_TABLE
+    for option, names in SEED_UNLISTED.items():
+        assert {n for n, state in settings[option].items() if state == "default"} == names
+    # Nothing beyond the table: no curve order, DH size, .NET, WinHTTP or FIPS policy of its own.
+    assert settings["ecc_curves"] == []
+    assert settings["winhttp_secure_protocols"] == []
+    assert settings["dh_min_key_bits"] == "default"
+    assert {settings[o] for o in ("dotnet_strong_crypto", "dotnet_system_default_tls_versions",
+                                  "fips_algorithm_policy")} == {"default"}
+    # recommended is the same table plus two AES-GCM suites after the seed's two.
+    recommended = _resolved("recommended")
+    assert recommended["cipher_suites"] == SEED_TABLE["SSL Cipher Suite Order"] + [
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]
+
+
+@pytest.mark.parametrize("os_key", OS_KEYS)
+def test_recommended_original_writes_only_the_table_and_removes_the_rest(os_key):
+    settings, findings = parse_settings(_resolved("recommended_original"))
+    assert findings == []
+    checked = check_settings(settings, os_key)
+    assert [f for f in checked if f.severity == ERROR] == []
+    desired, _ignored = desired_state(settings, os_key)
+    for name in ("SHA256", "SHA384", "SHA512"):
+        assert value_id(catalog.algorithm_key("hash", name, os_key), "Enabled") in desired
+        assert _value(desired, catalog.algorithm_key("hash", name, os_key), "Enabled") is None  # removed
+    assert _value(desired, catalog.algorithm_key("hash", "SHA", os_key), "Enabled") == 0xFFFFFFFF
+    expected = (["TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P521", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384"]
+                if os_key in ("2008r2", "2012r2") else ["TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"])
+    assert _functions(desired, os_key) == expected
+    for key in DOTNET_KEYS:
+        assert _value(desired, key, "SchUseStrongCrypto") is None

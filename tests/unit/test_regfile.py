@@ -9,12 +9,8 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.regfile import (
     DeleteKey,
     DeleteValue,
     RegFileError,
-    RegistryState,
     SetValue,
-    apply_reg_ops,
     backup_ops,
-    backup_reg,
-    changes_to_ops,
     decode_reg,
     dump_reg,
     encode_reg,
@@ -30,6 +26,7 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     Change,
     RegValue,
 )
+from tests.support.registry_state import RegistryState, apply_reg_ops, backup_reg, changes_to_ops
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCHANNEL = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"

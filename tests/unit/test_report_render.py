@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 import jsonschema
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.model import CONTROLS, control_of
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.report.task import run_compliance_report
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.compliance_report.model import CONTROLS, control_of
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.compliance_report.task import run_compliance_report
 from tests.collection_path import REPO_ROOT
 from tests.report_results import host_result, sample_fleet, write_run
 

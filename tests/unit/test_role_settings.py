@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog, suites
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.role_settings import (
-    check_run_id,
+from ansible_collections.fleetsec.schannel.plugins.module_utils.settings import complete
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import check_run_id
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve.settings import (
     merge,
     resolve,
     settings_digest,
@@ -28,10 +29,10 @@ def test_overrides_merge_mappings_key_by_key_and_replace_lists():
 def test_every_profile_resolves_on_every_windows_version():
     for name, options in profiles().items():
         resolved = resolve(name, profiles(), {}, ALL_OS)
-        assert resolved.settings == options
+        assert resolved.settings == complete(options)  # what a profile leaves out is `default`
         assert resolved.profile == name
         assert resolved.template is None
-        assert resolved.digest == settings_digest(options)
+        assert resolved.digest == settings_digest(complete(options))
 
 
 def test_digest_is_independent_of_key_order():
@@ -44,7 +45,7 @@ def test_unknown_profile_names_the_known_ones():
     with pytest.raises(InputError) as error:
         resolve("hardest", profiles(), {}, ALL_OS)
     assert error.value.message.startswith("schannel_profile 'hardest' is not a known profile; choose one of:")
-    assert "modern, pci_dss_4, recommended, strict, xp_compatible" in error.value.message
+    assert "modern, pci_dss_4, recommended, recommended_original, strict, xp_compatible" in error.value.message
 
 
 def test_overrides_of_the_wrong_type_name_the_variable():
@@ -85,7 +86,8 @@ def test_a_template_replaces_the_profile_and_keeps_its_name():
     assert resolved.template == "tls12.ictpl"
     assert resolved.template_name == "TLS 1.2+ forward secrecy"
     assert resolved.settings["protocols"]["TLS 1.0"] == "disabled"
-    assert "dotnet_strong_crypto" not in resolved.settings  # a template manages what IIS Crypto manages
+    # A template governs every option too: what IIS Crypto does not carry (.NET) is the OS default.
+    assert resolved.settings["dotnet_strong_crypto"] == "default"
 
 
 def test_a_template_with_minimum_os_items_resolves_per_version_as_iis_crypto_applies_it():
@@ -96,8 +98,8 @@ def test_a_template_with_minimum_os_items_resolves_per_version_as_iis_crypto_app
                        template="tls12.ictpl", template_text=text)
     assert sorted(resolved.settings_by_os) == ["2016", "2019", "2022", "2025"]
     for old in ("2016", "2019"):
-        assert "cipher_suites" not in resolved.settings_by_os[old]
-        assert "TLS 1.3" not in resolved.settings_by_os[old]["protocols"]
+        assert resolved.settings_by_os[old]["cipher_suites"] == []  # the OS default order, as on a fresh host
+        assert resolved.settings_by_os[old]["protocols"]["TLS 1.3"] == "default"
         assert resolved.settings_by_os[old]["protocols"]["TLS 1.1"] == "disabled"  # overrides apply per version
     for new in ("2022", "2025"):
         assert resolved.settings_by_os[new]["cipher_suites"][0] == "TLS_AES_256_GCM_SHA384"

@@ -258,7 +258,8 @@ def test_field_of_remembers_how_the_user_wrote_the_name() -> None:
         ),
         (
             {"dh_min_key_bits": 2048},
-            Finding(ERROR, "wrong-type", "dh_min_key_bits", "must be a mapping like {server: 2048, client: 2048}, got "
+            Finding(ERROR, "wrong-type", "dh_min_key_bits",
+                    "must be a mapping like {server: 2048, client: 2048} (a side may be default), or default; got "
                     "the number 2048"),
         ),
         (
@@ -267,7 +268,7 @@ def test_field_of_remembers_how_the_user_wrote_the_name() -> None:
                 ERROR,
                 "bad-key-size",
                 "dh_min_key_bits.server",
-                "the number 1000 is not a supported Diffie-Hellman key size: use 1024, 2048, 3072 or 4096",
+                "the number 1000 is not a supported Diffie-Hellman key size: use 1024, 2048, 3072, 4096 or default",
             ),
         ),
         (
@@ -276,7 +277,7 @@ def test_field_of_remembers_how_the_user_wrote_the_name() -> None:
                 ERROR,
                 "bad-key-size",
                 "dh_min_key_bits.server",
-                "the string '2048' is not a supported Diffie-Hellman key size: use 1024, 2048, 3072 or 4096",
+                "the string '2048' is not a supported Diffie-Hellman key size: use 1024, 2048, 3072, 4096 or default",
             ),
         ),
         (
@@ -285,16 +286,18 @@ def test_field_of_remembers_how_the_user_wrote_the_name() -> None:
         ),
         (
             {"dotnet_strong_crypto": "yes please"},
-            Finding(ERROR, "wrong-type", "dotnet_strong_crypto", "must be true or false, got the string 'yes please'"),
+            Finding(ERROR, "wrong-type", "dotnet_strong_crypto",
+                    "must be true, false or default (remove the value), got the string 'yes please'"),
         ),
         (
             {"dotnet_system_default_tls_versions": 1},
             Finding(ERROR, "wrong-type", "dotnet_system_default_tls_versions",
-                    "must be true or false, got the number 1"),
+                    "must be true, false or default (remove the value), got the number 1"),
         ),
         (
             {"fips_algorithm_policy": 1},
-            Finding(ERROR, "wrong-type", "fips_algorithm_policy", "must be true or false, got the number 1"),
+            Finding(ERROR, "wrong-type", "fips_algorithm_policy",
+                    "must be true, false or default (remove the value), got the number 1"),
         ),
         (
             {"winhttp_secure_protocols": ["DTLS 1.2"]},

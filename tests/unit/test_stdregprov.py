@@ -17,8 +17,9 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_SZ,
     Change,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import wsman
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman import client as wsman
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanClient, WsmanProtocolError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import (
     RegistryAccessDenied,
     RegistryNotFound,
     StdRegProv,
@@ -28,7 +29,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.stdregprov impor
     read_value,
     write_change,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanProtocolError
 from tests.unit.wsman_fake import FakeHost, method_response
 
 PROTOCOLS = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols"
@@ -95,6 +95,21 @@ def test_missing_key_or_value_reads_as_none(reg):
     assert reg.get_multi_string(TLS10_SERVER, "x") is None
     assert reg.enum_values(TLS10_SERVER) is None
     assert reg.enum_key(TLS10_SERVER) is None
+
+
+@pytest.mark.parametrize("code", [1, 2])
+@pytest.mark.parametrize("getter", ["get_dword", "get_qword", "get_string", "get_expanded_string",
+                                    "get_multi_string", "get_binary"])
+def test_every_answer_a_real_host_gives_for_a_missing_value_reads_as_none(host, reg, getter, code):
+    # Windows answers 1 for a value missing from an existing key (GetMultiStringValue: 2) and 2 for a missing key
+    host.override = lambda request: method_response(request, request.method, [], code)
+    assert getattr(reg, getter)(TLS12_SERVER, "Enabled") is None
+
+
+def test_return_value_1_of_a_key_method_is_an_error(host, reg):
+    host.override = lambda request: method_response(request, "EnumKey", [], 1)
+    with pytest.raises(WmiReturnCodeError, match="returned 1 ERROR_INVALID_FUNCTION"):
+        reg.enum_key(PROTOCOLS)
 
 
 def test_writes(host, reg):

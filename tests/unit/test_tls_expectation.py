@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options
 from tests.profiles import profiles
 from tests.sim.tls_fleet import write_settings
 from tests.winsim.host import SimulatedWindows

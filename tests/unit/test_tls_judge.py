@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port, verdict
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.judge import judge_port, verdict
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.results import PortResult
 from tests.profiles import profile
 
 SEED = ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", 0xC028)
@@ -57,7 +57,7 @@ def test_weak_dh_no_forward_secrecy_and_insecure_suites(recommended):
     found = ids(judge_port(result, recommended))
     assert {("LOGJAM", "medium", None), ("NO_FORWARD_SECRECY", "medium", None), ("FORBIDDEN_DH_SIZE", "high", None),
             ("NULL_CIPHER", "critical", "TLS_RSA_WITH_NULL_MD5"),
-            ("ANON_CIPHER", "critical", "TLS_DH_ANON_WITH_RC4_128_MD5"),
+            ("ANON_CIPHER", "critical", "TLS_DH_anon_WITH_RC4_128_MD5"),
             ("EXPORT_CIPHER", "critical", "TLS_RSA_EXPORT_WITH_RC4_40_MD5")} <= found
     assert ("WEAK_DH", "low", None) in ids(judge_port(port({"TLS 1.2": [0x009E]}, dh_bits=1536), recommended))
 
@@ -80,3 +80,17 @@ def test_a_port_that_did_not_answer_makes_the_host_unreachable_unless_another_fa
     assert verdict({8460: good, 8462: down}, judge_port(good, recommended)) == "unreachable"
     bad = port({"TLS 1.0": [0x002F]}, groups=list(recommended.groups))
     assert verdict({8460: bad, 8462: down}, judge_port(bad, recommended)) == "fail"
+
+
+def test_a_port_that_accepts_no_handshake_on_any_enabled_protocol_fails(recommended):
+    """An ECDSA certificate with the RSA-only recommended suites: the port answers TCP and no handshake completes,
+    so MailStore Server is cut off from every client; a failing finding naming the port and the likely cause, never
+    a pass with low "enabled but unusable" warnings."""
+    result = port({}, certificate={"key_type": "ECDSA"})
+    findings = judge_port(result, recommended)
+    assert ids(findings) == {("NO_HANDSHAKE", "high", None)}
+    message = findings[0].message
+    assert "port 8460" in message
+    assert "certificate (ECDSA)" in message
+    assert "whose key is RSA" in message
+    assert verdict({8460: result}, findings) == "fail"

@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls import handshake, sweep
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_tls_scan, server_name_for
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import handshake
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan import sweep
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.task import run_tls_scan, server_name_for
 from tests.profiles import profile
 
 ARGS = {"host": "192.0.2.1", "ports": [8460], "depth": "compliance", "timeout": 5, "port_timeout": 120,
@@ -53,7 +54,7 @@ def test_missing_sslyze_is_named_for_depth_full(monkeypatch):
 
 
 def test_a_batch_refuses_a_concurrency_below_one_and_fails_only_the_host_of_an_unknown_version():
-    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import run_batch_scan
+    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.task import run_batch_scan
 
     args = {**ARGS, "host": None, "settings": profile("recommended"), "concurrency": 0, "os": "2019"}
     with pytest.raises(InputError, match="concurrency must be 1 or more"):
@@ -77,14 +78,17 @@ def test_a_batch_refuses_a_concurrency_below_one_and_fails_only_the_host_of_an_u
     ({"hosts": ["ms001"], "os": None}, "either as os or as os_from"),
 ])
 def test_one_host_or_a_batch_never_a_mix(change, message):
-    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import check_targets
+    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.task import check_targets
 
     with pytest.raises(InputError, match=message):
         check_targets({**ARGS, "host": None, "hosts": None, "os_from": None, **change})
 
 
 def test_settings_by_os_judges_each_version_by_its_own_entry_and_fails_a_version_without_one():
-    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.task import expectations_for, run_batch_scan
+    from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.task import (
+        expectations_for,
+        run_batch_scan,
+    )
 
     by_os = {"2019": {"protocols": {"TLS 1.0": "enabled"}}, "2022": {"protocols": {"TLS 1.0": "disabled"}}}
     args = {**ARGS, "host": None, "settings": None, "settings_by_os": by_os, "os": "2019", "concurrency": 1}

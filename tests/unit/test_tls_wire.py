@@ -13,16 +13,17 @@ import threading
 
 from tlslite.constants import SSL2HandshakeType
 from tlslite.messages import ClientHello as TlsliteClientHello
-from tlslite.messages import ServerHello2
+from tlslite.messages import ServerHello, ServerHello2
 from tlslite.recordlayer import RecordSocket
 from tlslite.utils.codec import Parser
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.compliance import scan_ssl2
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.expectation import expect_from_options
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.handshake import offer, ssl2_handshake
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.judge import judge_port
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.probe import Prober
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls.results import PortResult
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.handshake import offer, ssl2_handshake
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.compliance import scan_ssl2
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.expectation import expect_from_options
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.judge import judge_port
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.probe import Prober
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.results import PortResult
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.tls_scan.scan import scan_host
 from tests.loopback_server import LoopbackServer
 
 RC4_128_MD5, DES_EDE3_MD5, RC2_MD5 = 0x010080, 0x0700C0, 0x030080
@@ -99,3 +100,48 @@ def test_a_server_that_trickles_cannot_stretch_a_handshake_past_its_timeout():
         thread.join(timeout=5)
     assert outcome.kind == "timeout"
     assert outcome.seconds < 1.5
+
+
+class ShortListServer(LoopbackServer):
+    """A TLS 1.2 server behind a load balancer that answers illegal_parameter to a hello with more than 128 suites
+    (Cisco ACE, testssl/testssl.sh issues 806 and 1214); it accepts TLS_RSA_WITH_CAMELLIA_256_CBC_SHA (ServerHello,
+    then close) and refuses everything else with handshake_failure."""
+
+    def __init__(self) -> None:
+        self.offered: list[int] = []
+        super().__init__("127.0.0.1")
+
+    def handle(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(2)
+            try:
+                header = conn.recv(5, socket.MSG_WAITALL)
+                body = conn.recv(int.from_bytes(header[3:5], "big"), socket.MSG_WAITALL)
+            except OSError:
+                return
+            if header[:1] != b"\x16":
+                return  # the SSL 2.0 hello: closed unanswered
+            hello = TlsliteClientHello().parse(Parser(bytearray(body[1:])))
+            self.offered.append(len(hello.cipher_suites))
+            if len(hello.cipher_suites) > 128:
+                conn.sendall(bytes([21, 3, 3, 0, 2, 2, 47]))  # fatal illegal_parameter
+            elif 0x0084 in hello.cipher_suites and hello.client_version == (3, 3):
+                message = ServerHello().create((3, 3), bytearray(32), bytearray(0), 0x0084).write()
+                conn.sendall(bytes([22, 3, 3]) + len(message).to_bytes(2, "big") + bytes(message))
+            else:
+                conn.sendall(bytes([21, 3, 3, 0, 2, 2, 40]))  # fatal handshake_failure
+
+
+def test_a_server_refusing_long_suite_lists_gets_them_in_short_hellos_and_fails_the_verdict():
+    server = ShortListServer()
+    try:
+        result = scan_host("127.0.0.1", {server.port: expect_from_options({}, "2019")}, timeout=2, port_timeout=60)
+    finally:
+        server.close()
+    port = result.ports[server.port]
+    assert port.complete, port.detail
+    assert port.accepted("TLS 1.2") == [0x0084]
+    assert ("FORBIDDEN_SUITE", "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA") in {(f.id, f.suite) for f in result.findings}
+    assert result.verdict == "fail"
+    assert max(n for n in server.offered[1:]) > 128  # the long hello was tried first, then hellos of 128
+    assert sorted({n for n in server.offered if n <= 128})[-1] == 128

@@ -1,4 +1,4 @@
-"""The lean channel's HTTP/1.1 reader (plugin_utils/winrm_lean.py): bodies by Content-Length, by chunks or up to the
+"""The lean channel's HTTP/1.1 reader (plugin_utils/_wsman/lean.py): bodies by Content-Length, by chunks or up to the
 close, and a connection that ends early is a lost connection (the client then re-connects)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_lean import LeanChannel
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.lean import LeanChannel
 
 
 class Closed:

@@ -14,12 +14,8 @@ import requests
 from winrm.exceptions import InvalidCredentialsError, WinRMTransportError
 from winrm.protocol import Protocol
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils import wsman
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.winrm_protocol import (
-    client_for_protocol,
-    fault_from_pywinrm,
-)
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman import client as wsman
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import (
     NS_A,
     NS_N,
     NS_P,
@@ -29,8 +25,13 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import (
     WsmanFault,
     WsmanProtocolError,
     WsmanTransportError,
+    connection_hint,
     parse_datetime,
     redact,
+)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import (
+    client_for_protocol,
+    fault_from_pywinrm,
 )
 from tests.unit.wsman_fake import STDREGPROV, FakeHost, envelope, method_response
 
@@ -376,11 +377,31 @@ def test_rejected_credentials_are_a_transport_error_without_password(protocol):
         InvalidCredentialsError("the specified credentials were rejected by the server"))
     with pytest.raises(WsmanTransportError) as info:
         client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
-    assert str(info.value) == ("authentication failed during EnumValues: "
-                               "the specified credentials were rejected by the server")
+    message = str(info.value)
+    # over NTLM (encrypted, the policy rarely refuses it) the credentials first, then the host's policy
+    assert message.startswith("the host refused the login during EnumValues (HTTP 401): the user name or password "
+                              "is wrong, or its WinRM service policy"), message
+    assert message.index("check ansible_user and ansible_password") < message.index("message encryption")
+    for words in ("AllowBasic", "AllowUnencryptedTraffic", "message encryption"):
+        assert words in message
+    assert message.endswith("(the specified credentials were rejected by the server)")
     assert info.value.status == 401
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__
+
+
+def test_rejected_basic_login_names_the_policy_first():
+    protocol = Protocol("https://127.20.0.1:5986/wsman", transport="basic", username="svc-schannel",
+                        password=PASSWORD, server_cert_validation="ignore")
+    protocol.transport.send_message = failing(InvalidCredentialsError("the specified credentials were rejected"))
+    with pytest.raises(WsmanTransportError) as info:
+        client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
+    message = str(info.value)
+    assert message.startswith("the host refused the login during EnumValues (HTTP 401): its WinRM service policy "
+                              "does not accept this transport (Basic needs AllowBasic"), message
+    assert message.index("AllowUnencryptedTraffic") < message.index("the user name or password is wrong")
+    assert message.index("use NTLM or Kerberos") < message.index("check ansible_user")
+    assert PASSWORD not in message
 
 
 def test_connection_refused_keeps_message_but_not_credentials(protocol):
@@ -471,3 +492,22 @@ def test_calls_are_counted_per_operation_even_when_they_fail():
     with pytest.raises(WsmanTransportError):
         down.get("urn:x")
     assert down.calls == {"Get": 1}
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1000)",
+     "offers only TLS 1.0/1.1, which this controller's OpenSSL refuses; use HTTP with message encryption"),
+    ("[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1000)",
+     "share no TLS version and cipher suite: as a rule the host offers only TLS 1.0/1.1"),
+    ("[SSL: WRONG_VERSION_NUMBER] wrong version number", "the port does not speak TLS"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
+     "set ansible_winrm_ca_trust_path to the CA that signed it"),
+    ("Read timed out. (read timeout=30)", "raise ansible_winrm_connection_timeout"),
+    ("[Errno 111] Connection refused", "winrm quickconfig"),
+], ids=["tls-version", "no-common-suite", "not-tls", "certificate", "timeout", "refused"])
+def test_connection_failures_carry_their_cause_and_fix(text, words):
+    assert words in connection_hint(text)
+
+
+def test_an_unknown_failure_gets_no_invented_hint():
+    assert connection_hint("something else entirely") == ""

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wmi_os import OsFacts, read_os
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import WsmanClient, WsmanProtocolError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanClient, WsmanProtocolError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.wmi_os import OsFacts, read_os
 from tests.unit.wsman_fake import FakeHost, os_item
 
 NAME_2008R2 = "Microsoft Windows Server 2008 R2 Standard |C:\\Windows|\\Device\\Harddisk0\\Partition1"

@@ -9,7 +9,8 @@ Why not the simulator's model (tests/winsim/stdregprov.py): these unit tests nee
 inspect as a flat ``{key: {name: (type, data)}}`` dict, write denial per key (the simulator denies per host), and an
 ``override`` hook that answers anything, with no state directory and no OS-shipped keys. The client layer is run
 against the simulator's model end to end in tests/sim (test_drift_assessment.py). Where both answer the same
-question they agree: ReturnValue 2 for a missing key/value, WBEM_E_TYPE_MISMATCH for another type, and CheckAccess
+question they agree: ReturnValue 2 for a missing key, 1 for a missing value (2 for GetMultiStringValue), a default
+value hidden from EnumValues when it is the key's only value, WBEM_E_TYPE_MISMATCH for another type, and CheckAccess
 on a write-denied key gives ReturnValue 5 with bGranted false.
 """
 
@@ -25,8 +26,13 @@ from ansible_collections.fleetsec.schannel.plugins.module_utils.registry import 
     REG_MULTI_SZ,
     REG_QWORD,
 )
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.wsman import NS_A, NS_S, NS_W
-from tests.winsim.stdregprov import GETTERS, SETTERS, WBEM_E_TYPE_MISMATCH  # StdRegProv MOF facts, one place
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import NS_A, NS_S, NS_W
+from tests.winsim.stdregprov import (  # StdRegProv facts, one place
+    GETTERS,
+    SETTERS,
+    WBEM_E_TYPE_MISMATCH,
+    value_missing_code,
+)
 
 STDREGPROV = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -122,10 +128,12 @@ class FakeHost:
             out = [("sNames", child) for child in sorted(children)]
             rv = 0
         elif method == "EnumValues":
-            out = [("sNames", n) for n in found[1]] + [("Types", str(t)) for t, _ignored in found[1].values()]
+            listed = {} if list(found[1]) == [""] else found[1]  # a lone default value is not enumerated
+            out = [("sNames", n) for n in listed] + [("Types", str(t)) for t, _ignored in listed.values()]
             rv = 0
         elif method in GETTERS:
             rv, out = self._get(found[1], name, *GETTERS[method])
+            rv = value_missing_code(method) if rv is None else rv
         elif method in SETTERS:
             data = params.get("sValue") or params.get("uValue")
             reg_type = SETTERS[method]
@@ -157,9 +165,10 @@ class FakeHost:
         return next((n for n in values if n.casefold() == name.casefold()), name)
 
     def _get(self, values, name, reg_type, out_name):
+        """(ReturnValue, out-parameters); ReturnValue None when the value is missing (the getter decides the code)."""
         spelled = self._spelled(values, name)
         if spelled not in values:
-            return 2, []
+            return None, []
         actual_type, data = values[spelled]
         if actual_type != reg_type:
             return WBEM_E_TYPE_MISMATCH, []

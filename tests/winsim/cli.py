@@ -58,6 +58,10 @@ control channel (HTTP/JSON at the url in control.json; Python client tests/winsi
   POST /v1/faults {"host", "fault"}, /v1/faults/clear {"host", "kind"}, /v1/counters/reset,
        /v1/hosts/<name>/allow-unencrypted {"allowed"}, /v1/hosts/<name>/power-on,
        /v1/hosts/<name>/settings {"name", "on"}
+  GET  /v1/hosts/<name>/registry?key=PATH   the key's values and subkeys, as the host holds them
+  POST /v1/hosts/<name>/registry {"edits": [{"op": set_value|create_key|delete_key|delete_value, "key", "name",
+       "type", "data"}, ...]}   write the registry as regedit or a GPO would (not through WMI)
+(tests/winsim/control_server.py documents each route's answer)
 counters per host: connections, requests, wsman_calls, bytes_in, bytes_out, auth_challenges, auth_failures,
   faults_sent, resets, boots, methods {"StdRegProv.GetDWORDValue": n, ...}, tls_handshakes {port: n}
 
@@ -112,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--state-dir", type=Path, required=True, help="where hosts, accounts and certificates persist")
     s.add_argument("--inventory", type=Path, required=True,
                    help="Ansible YAML inventory to write (group mailstore) once every listener is up")
-    s.add_argument("--hosts", type=int, default=3, help="number of hosts ms001..msNNN (default 3)")
+    s.add_argument("--hosts", type=int, help="number of hosts ms001..msNNN (default: every host the state "
+                   "directory holds, 3 in a new one; a larger number adds hosts, a smaller serves the first ones)")
     os_group = s.add_mutually_exclusive_group()
     os_group.add_argument("--os", choices=OS_CHOICES,
                           help=f"OS of new hosts: one of {' '.join(OS_CHOICES)}; default {DEFAULT_OS} (Windows "

@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 
 class ControlClientError(RuntimeError):
@@ -72,6 +73,15 @@ class ControlClient:
     def set_setting(self, host: str, name: str, on: bool) -> dict:
         """``set_setting("ms002", "remote-shell", False)``: write the registry value behind a host setting."""
         return self._call("POST", f"/v1/hosts/{host}/settings", {"name": name, "on": on})
+
+    def registry(self, host: str, key: str) -> dict | None:
+        """The subtree at ``key`` with every value and type (None for a missing key): for exact comparisons."""
+        return self._call("GET", f"/v1/hosts/{host}/registry?key={quote(key)}")["tree"]
+
+    def edit_registry(self, host: str, edits: list[dict]) -> int:
+        """Seed a state straight into the hive (regedit/GPO, not WMI): ``{"op": "set_value", "key", "name",
+        "type": 4, "data": 1}``, ``create_key``, ``delete_key``, ``delete_value``."""
+        return self._call("POST", f"/v1/hosts/{host}/registry", {"edits": edits})["applied"]
 
     def power_on(self, host: str) -> dict:
         return self._call("POST", f"/v1/hosts/{host}/power-on", {})

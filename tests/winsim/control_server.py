@@ -12,6 +12,11 @@ Routes (all JSON; errors are ``{"error": "..."}`` with 400/404):
   POST /v1/hosts/<name>/settings {"name": SETTING, "on": bool}        -> host  (host_settings.py: remote-shell,
                                                                          allow-basic, allow-unencrypted, ...)
   POST /v1/hosts/<name>/power-on                                     -> host  (after a WMI shutdown)
+  GET  /v1/hosts/<name>/registry?key=PATH                           -> {"key": PATH, "tree": {name, values:
+                                             [[name, type, data]], subkeys: [...]} | null}  (every value, the
+                                             default one too: the witness's own view, not StdRegProv's)
+  POST /v1/hosts/<name>/registry {"edits": [{"op": "set_value", "key", "name", "type", "data"} | create_key |
+                                 delete_key | delete_value, ...]}     -> {"applied": N}  (as regedit/GPO would)
 A host is {"name", "ip", "os", "state" (up|down|rebooting|hung|off), "faults": [...], "boot_count",
 "last_boot" (ISO 8601), "allow_unencrypted", "settings": {name: bool}}.
 """
@@ -126,7 +131,25 @@ class ControlServer:
             ("POST", ("hosts", "*", "allow-unencrypted")): self._allow_unencrypted,
             ("POST", ("hosts", "*", "power-on")): self._power_on,
             ("POST", ("hosts", "*", "settings")): self._setting,
+            ("GET", ("hosts", "*", "registry")): self._registry_dump,
+            ("POST", ("hosts", "*", "registry")): self._registry_edit,
         }
+
+    async def _registry_dump(self, parts, data, query) -> dict:
+        host = self._host(parts[1])
+        key = (query.get("key") or [""])[0]
+        return {"key": key, "tree": host.model.registry_dump(key)}
+
+    async def _registry_edit(self, parts, data, query) -> dict:
+        host = self._host(parts[1])
+        edits = data.get("edits")
+        if not isinstance(edits, list):
+            raise ControlError(400, "'edits' must be a list of registry edits")
+        try:
+            host.model.edit_registry(edits)
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
+        return {"applied": len(edits)}
 
     async def _list_hosts(self, parts, data, query) -> dict:
         return {"hosts": [host_info(h) for h in self.hosts.values()]}

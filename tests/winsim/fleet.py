@@ -41,7 +41,7 @@ class FleetHost:
 class Fleet:
     """Start/stop a simulator on ``state_dir``; the inventory goes to ``state_dir/inventory.yml`` by default."""
 
-    def __init__(self, state_dir: Path, *, hosts: int = 3, os_mix: tuple[str, ...] | None = None,
+    def __init__(self, state_dir: Path, *, hosts: int | None = 3, os_mix: tuple[str, ...] | None = None,
                  first_ip: str = "127.20.0.1", latency_ms: int = 0, reboot_seconds: float = 0.5,
                  faults: tuple[str, ...] = (), settings: tuple[str, ...] = (), host_options: tuple[str, ...] = (),
                  inventory: Path | None = None,
@@ -50,8 +50,10 @@ class Fleet:
                  start_timeout: float = 120.0) -> None:
         self.state_dir = Path(state_dir)
         self.inventory = inventory or self.state_dir / "inventory.yml"
-        self.args = ["--hosts", str(hosts), "--first-ip", first_ip, "--latency-ms", str(latency_ms),
-                     "--reboot-seconds", str(reboot_seconds), "--inventory-scheme", scheme]
+        # hosts None: serve's default, every host the state directory holds
+        self.args = [*(["--hosts", str(hosts)] if hosts is not None else []), "--first-ip", first_ip,
+                     "--latency-ms", str(latency_ms), "--reboot-seconds", str(reboot_seconds),
+                     "--inventory-scheme", scheme]
         if os_mix:
             self.args += ["--os-mix", ",".join(os_mix)]
         for fault in faults:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import host_settings, legacy_tls, os_profiles, tls
-from .registry_store import Registry, RegistryStore
+from .registry_store import Registry, RegistryStore, check_edit
 from .schannel_view import SchannelView, compute_view, strong_crypto_view
 from .stdregprov import StdRegProv, WmiMethodError, WmiValue
 from .windows_facts import WINDOWS_VERSIONS
@@ -44,11 +44,12 @@ class SimulatedWindows:
 
     ``certificate`` ("rsa" | "ecdsa") is the kind of the one certificate its TLS listeners present;
     ``mailstore_bits`` (64 | 32) the bitness of the MailStore .NET process, which decides the registry view it
-    reads ``SchUseStrongCrypto`` from (host_settings.py).
+    reads ``SchUseStrongCrypto`` from (host_settings.py); ``ssl2_hello`` ("answer" | "silent") what an SSL 2.0
+    CLIENT-HELLO gets (legacy_tls.py).
     """
 
     def __init__(self, name: str, os_key: str, state_dir: Path, *, certificate: str = "rsa",
-                 mailstore_bits: int = 64) -> None:
+                 mailstore_bits: int = 64, ssl2_hello: str = "answer") -> None:
         if os_key not in WINDOWS_VERSIONS:
             raise ValueError(f"unknown OS key {os_key!r}; expected one of {', '.join(WINDOWS_VERSIONS)}")
         if certificate not in tls.CERTIFICATE_AUTHENTICATION or mailstore_bits not in (32, 64):
@@ -58,6 +59,7 @@ class SimulatedWindows:
         self.os_key = os_key
         self.certificate = certificate
         self.mailstore_bits = mailstore_bits
+        self.ssl2_hello = ssl2_hello
         self.state_dir = Path(state_dir)
         self.host_dir = self.state_dir / "hosts" / name
         self.pending_power_action: str | None = None
@@ -87,6 +89,24 @@ class SimulatedWindows:
         """Ordered out-parameters then ("ReturnValue", int); raises WmiMethodError (stdregprov.py)."""
         with self._lock:
             return self._regprov.call(method, params, deny_writes=deny_writes)
+
+    def edit_registry(self, ops: list[object]) -> None:
+        """Apply edits as regedit, reg import or Group Policy would: straight to the hive, not through WMI, so a
+        test can seed any state a real host is found in (a value of another type, a key holding only its default
+        value). Every edit is checked before any is applied (ValueError); a set_value creates its key."""
+        checked = [check_edit(op) for op in ops]
+        with self._lock:
+            for op in checked:
+                if op["op"] == "set_value" and self.registry.find(op["key"]) is None:
+                    self._store.write({"op": "create_key", "key": op["key"]})
+                    self.registry.apply({"op": "create_key", "key": op["key"]})
+                self._store.write(op)
+                self.registry.apply(op)
+
+    def registry_dump(self, path: str) -> dict | None:
+        """The subtree at ``path`` with every value (registry_store.Registry.dump); None for a missing key."""
+        with self._lock:
+            return self.registry.dump(path)
 
     def os_instance(self) -> list[tuple[str, WmiValue]]:
         """Win32_OperatingSystem properties in WMI's order (datetimes in UTC)."""
@@ -157,7 +177,7 @@ class SimulatedWindows:
     def hello_router(self, certs: HostCertificates, listener: str = "mailstore") -> legacy_tls.HelloRouter:
         """Per-ClientHello routing and refusals, and the tlslite-ng server for SSL 3.0/RC4/3DES (legacy_tls.py)."""
         view, plan = self._plan(listener)
-        return tls.build_router(view, plan, certs)
+        return tls.build_router(view, plan, certs, self.state_dir / "dhparams", ssl2_silent=self.ssl2_hello == "silent")
 
     @property
     def tls_summary(self) -> dict:

@@ -12,18 +12,22 @@ on every request (live); the .NET value is read by the MailStore process when it
 | ``remote-shell`` | ``SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service\\WinRS\\AllowRemoteShellAccess`` | on |
 | ``dotnet-strong-crypto`` | ``SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319\\SchUseStrongCrypto`` (64-bit) | off |
 | ``dotnet-strong-crypto-32`` | the same under ``SOFTWARE\\Wow6432Node`` (what a 32-bit process reads) | off |
+| ``insecure-renego-clients`` | ``AllowInsecureRenegoClients`` under ``SYSTEM\\...\\SecurityProviders\\SCHANNEL`` | on |
 
 Sources: WindowsRemoteManagement.admx / WindowsRemoteShell.admx (Group Policy settings "Allow unencrypted traffic",
 "Allow Basic authentication", "Allow Remote Shell Access"; MS-WSMV 2.2.4.42 WinrsType AllowRemoteShellAccess,
 default true; MS-WSMV 2.2.4.34 ServiceAuthType Basic default false); .NET: learn.microsoft.com/dotnet/framework/
 network-programming/tls ("SchUseStrongCrypto", read by a 64-bit process from the 64-bit view and by a 32-bit
-process from ``Wow6432Node``).
+process from ``Wow6432Node``); Schannel: Microsoft's Exchange TLS guide, "renegotiation strict mode" (off =
+strict mode, read at boot; schannel_view.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .windows_facts import SCHANNEL_KEY
 
 if TYPE_CHECKING:
     from tests.winsim.host import SimulatedWindows
@@ -51,6 +55,8 @@ SWITCHES: dict[str, RegistrySwitch] = {
     "dotnet-strong-crypto": RegistrySwitch(DOTNET_KEY, "SchUseStrongCrypto", False),
     "dotnet-strong-crypto-32": RegistrySwitch(DOTNET_KEY.replace("SOFTWARE\\", "SOFTWARE\\Wow6432Node\\", 1),
                                               "SchUseStrongCrypto", False),
+    # Off = renegotiation strict mode: hellos without RFC 5746 signalling are refused (schannel_view.py).
+    "insecure-renego-clients": RegistrySwitch(SCHANNEL_KEY, "AllowInsecureRenegoClients", True),
 }
 
 # Per-host options that are not registry values: the machine as installed. Applied at start (serve --host-option).
@@ -64,6 +70,9 @@ HOST_OPTIONS: dict[str, tuple[str, ...]] = {
     # traffic" = "Deny all accounts" (HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0
     # RestrictReceivingNTLMTraffic = 2), as hardened domains set it: Negotiate with NTLM inside gets 401 (auth.py).
     "ntlm": ("allow", "refuse"),
+    # What an SSL 2.0 CLIENT-HELLO gets: an answer from the TLS stack (default) or Schannel's silence, seen on
+    # Windows XP and IIS 7 (legacy_tls.py, routing step 2; weak evidence, hence an option).
+    "ssl2-hello": ("answer", "silent"),
 }
 
 _ON = {"on", "1", "true", "yes"}

@@ -12,16 +12,39 @@ answers it:
    "priority list", manage-tls.md). A suite the certificate cannot serve is skipped and the next one taken: with
    only an RSA certificate ECDSA suites are never negotiated (ssllabs-scan issue 886 on Server 2016/2019, sslyze
    issue 463 on 2019), and a DSS suite needs a DSA certificate no MailStore host has.
-2. No common protocol version: the listener answers with a fatal ``protocol_version`` alert (70) and closes
-   (RFC 5246 appendix E.1, RFC 8446 section 4.2.1; no Windows capture settles this case: an IIS 10 host was seen
-   resetting a TLS 1.3-only hello, adoptium-support issue 1475). A common version but no suite Schannel can use
-   on it: fatal ``handshake_failure`` (40), as Schannel logs it ("none of the cipher suites supported by the
-   client application are supported by the server ... The following fatal alert was generated: 40. The internal
-   error state is 1205", Server 2008 R2 events quoted in win-acme issue 479; SSL Labs' ssllabs-scan issue 705).
-3. If the chosen (protocol, suite) pair is one OpenSSL serves, the socket goes to OpenSSL unchanged: OpenSSL has
+2. Renegotiation strict mode (``view.strict_renegotiation``, ``AllowInsecureRenegoClients`` = 0): a ClientHello
+   that signals RFC 5746 support neither by the renegotiation_info extension nor by
+   TLS_EMPTY_RENEGOTIATION_INFO_SCSV is refused with a fatal ``handshake_failure`` (40). Source: Windows Server
+   2019 + IIS 10 "rejects all TLSv1.2 connections if the TLS_EMPTY_RENEGOTIATION_INFO_SCSV cipher is not present"
+   (rbsec/sslscan PR 280, whose hellos carried no renegotiation_info either); that either signal satisfies such a
+   server is RFC 5746 3.6 (tlsfuzzer issue 557); the alert is a choice (no capture shows which one Schannel
+   sends), as are SSL 3.0 hellos being refused alike (RFC 5746 3.6 applies to SSL 3.0 servers too).
+   An SSL 2.0 CLIENT-HELLO gets no answer at all when the host option ``ssl2-hello`` is ``silent``: an Schannel
+   server "gets a SSL 2.0 Client Hello but does not respond (only TCP ACK is sent back)" (wqweto/VbAsyncSocket
+   issue 39, Windows XP), and sslyze saw every SSLv2 probe time out against IIS 7 (sslyze issue 48). Weak and old
+   evidence, so it is an option; by default such a hello goes to OpenSSL, which has no SSL 2.0 and refuses it.
+3. Which versions the client offers: those of its supported_versions extension (RFC 8446 4.2.1), except on a
+   Windows version that has no TLS 1.3 (2008 R2 to 2019, windows_facts.PROTOCOL_DEFAULTS): there the extension is
+   unknown and ignored (RFC 5246 7.4.1.4: a server "MUST ignore" extensions it does not understand), so the
+   legacy client_version decides. "Windows Server 2019 + IIS 10 will respond to TLSv1.3 handshakes with a TLSv1.2
+   response" (rbsec/sslscan PR 280; its TLS 1.3 hello listed only 0x0304 in supported_versions); 2008 R2 to 2016
+   follow from the same rule, no capture shows them. OpenSSL gets such a hello through a fixed-version context of
+   the chosen protocol (``tls.build_context(fixed=...)``), which reads only client_version (OpenSSL
+   ssl_choose_server_version). On 2022/2025 with TLS 1.3 disabled, RFC 8446 applies (unsourced for Windows).
+4. No common protocol version: the listener resets the connection (TCP RST), no alert. WestpointLtd/tls_prober's
+   fingerprints of real Schannel servers answer its ZeroHelloVersion probe (client_version 0.0, below every
+   version) with ``error:ECONNRESET``: IIS 7.5 on Schannel 6.1.7601.17514 (2008 R2 SP1) and IIS 8.5 on Schannel
+   6.3.9600.16384 (2012 R2) (fingerprints/microsoft-iis-75-schannel-61760117514.fp,
+   microsoft-iis-85-2012r2-schannel-63960016384.fp); an IIS 10 host reset a TLS 1.3-only hello
+   (adoptium-support issue 1475). RFC 8446 4.2.1 would have a protocol_version alert. A common version but no
+   suite Schannel can use on it: fatal ``handshake_failure`` (40), as Schannel logs it ("none of the cipher suites
+   supported by the client application are supported by the server ... The following fatal alert was generated:
+   40. The internal error state is 1205", Server 2008 R2 events quoted in win-acme issue 479; SSL Labs'
+   ssllabs-scan issue 705).
+5. If the chosen (protocol, suite) pair is one OpenSSL serves, the socket goes to OpenSSL unchanged: OpenSSL has
    the Windows order with server preference and only the host's certificate (tls.py), so it picks the same suite.
    Anything that does not parse as one ClientHello record also goes to OpenSSL.
-4. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
+6. If the pair is one tlslite serves (``tls.plan().legacy``), tlslite-ng runs the handshake pinned to exactly that
    protocol and that suite: ``versions``/``minVersion``/``maxVersion`` = the protocol (setting only min/max is not
    enough: clients sending supported_versions are matched against ``settings.versions``)
    and one cipher x one MAC x RSA key exchange, which tlslite's cross product turns into
@@ -38,6 +61,8 @@ Deviations from Windows (simulator mechanism, documented in the README):
   implement it either: ssllabs/ssllabs-scan#245, rbsec/sslscan#343), whereas OpenSSL answers
   inappropriate_fallback on its path;
 - no session resumption on the tlslite path (no session cache, no tickets);
+- a TLS 1.3 hello to a host without TLS 1.3 whose Windows answer is a tlslite pair (RC4/3DES on TLS 1.2) gets
+  tlslite's answer, which reads supported_versions (a protocol_version alert where Windows answers TLS 1.2);
 - a suite neither stack can serve (single DES, EXPORT, EXPORT1024) is skipped like one the certificate cannot
   serve, where Windows would negotiate it.
 """
@@ -48,6 +73,7 @@ import asyncio
 import contextlib
 import select
 import socket
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,7 +82,11 @@ from tlslite import HandshakeSettings, TLSConnection, X509CertChain, parsePEMKey
 from tlslite.constants import CipherSuite
 from tlslite.errors import BaseTLSException
 
+from .windows_facts import PROTOCOL_DEFAULTS
+
 if TYPE_CHECKING:
+    import ssl
+
     from .schannel_view import OfferedSuite, SchannelView
 
 # protocol key name -> wire version (RFC 6101, 2246, 4346, 5246, 8446)
@@ -74,6 +104,9 @@ ALERT_FATAL = 2
 ALERT_HANDSHAKE_FAILURE = 40  # RFC 5246 7.2.2
 ALERT_PROTOCOL_VERSION = 70
 EXT_SUPPORTED_VERSIONS = 43
+EXT_RENEGOTIATION_INFO = 0xFF01  # RFC 5746 3.2
+RENEGOTIATION_SCSV = 0x00FF  # TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746 3.3
+SSL2_CLIENT_HELLO = 1  # draft-hickman-netscape-ssl-00: MSG-CLIENT-HELLO after a 2-byte header with the high bit set
 # tlslite cipher / MAC names by suite membership (tlslite/constants.py CipherSuite lists).
 _TLSLITE_CIPHERS = (("rc4", CipherSuite.rc4Suites), ("3des", CipherSuite.tripleDESSuites),
                     ("aes128", CipherSuite.aes128Suites), ("aes256", CipherSuite.aes256Suites))
@@ -85,6 +118,8 @@ _TLSLITE_MACS = (("sha", CipherSuite.shaSuites), ("md5", CipherSuite.md5Suites),
 class ClientHello:
     versions: frozenset[tuple[int, int]]  # versions the client accepts
     suites: frozenset[int]  # offered cipher suite code points
+    secure_renegotiation: bool = False  # RFC 5746 signalled: renegotiation_info extension or the SCSV
+    legacy_versions: frozenset[tuple[int, int]] = frozenset()  # every version up to client_version (RFC 5246 E.1)
 
 
 @dataclass(frozen=True)
@@ -99,11 +134,17 @@ class Pin:
 
 
 @dataclass(frozen=True)
+class Silence:
+    """A hello Schannel leaves unanswered: read nothing, send nothing, until the client gives up."""
+
+
+@dataclass(frozen=True)
 class Refusal:
     """A ClientHello Schannel refuses: the fatal alert to send, in a record of ``version``."""
 
     alert: int
     version: tuple[int, int]
+    reset: bool = False  # no alert: the connection is reset (routing step 4); ``alert`` is what the RFC would send
 
     def record(self) -> bytes:
         """The alert record (RFC 5246 6.2.1 / 7.2; a TLS 1.3 server writes record version 0x0303)."""
@@ -141,6 +182,7 @@ def parse_client_hello(data: bytes) -> ClientHello | None:
         pos += 2 + suites_len
         pos += 1 + body[pos]  # compression methods
         versions = None
+        renegotiation_info = False
         if pos + 2 <= len(body):
             end = pos + 2 + int.from_bytes(body[pos: pos + 2], "big")
             pos += 2
@@ -150,12 +192,18 @@ def parse_client_hello(data: bytes) -> ClientHello | None:
                 ext = body[pos + 4: pos + 4 + ext_len]
                 if ext_type == EXT_SUPPORTED_VERSIONS and ext:
                     versions = frozenset((ext[i], ext[i + 1]) for i in range(1, ext[0], 2))
+                renegotiation_info |= ext_type == EXT_RENEGOTIATION_INFO
                 pos += 4 + ext_len
     except IndexError:
         return None
-    if versions is None:  # no supported_versions: every version up to legacy_version (RFC 5246 E.1)
-        versions = frozenset(v for v in WIRE_VERSIONS.values() if v <= legacy_version)
-    return ClientHello(versions, suites)
+    legacy = frozenset(v for v in WIRE_VERSIONS.values() if v <= legacy_version)
+    return ClientHello(legacy if versions is None else versions, suites,
+                       renegotiation_info or RENEGOTIATION_SCSV in suites, legacy)
+
+
+def is_ssl2_client_hello(data: bytes) -> bool:
+    """Whether ``data`` starts an SSL 2.0 CLIENT-HELLO (two-byte record header with the high bit set)."""
+    return len(data) >= 3 and data[0] & 0x80 != 0 and data[2] == SSL2_CLIENT_HELLO
 
 
 def windows_choice(view: SchannelView, hello: ClientHello, servable: frozenset[tuple[str, int]]
@@ -206,8 +254,13 @@ class HelloRouter:
     """Decides per ClientHello who answers it (module docstring); runs the tlslite handshakes of ``pins``."""
 
     def __init__(self, view: SchannelView, servable: frozenset[tuple[str, int]],
-                 pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path) -> None:
+                 pins: dict[tuple[str, int], Pin], rsa_cert: Path, rsa_key: Path, *, ssl2_silent: bool = False,
+                 fixed_contexts: dict[str, ssl.SSLContext] | None = None) -> None:
         self.view = view
+        self.ssl2_silent = ssl2_silent
+        # Hosts without TLS 1.3 ignore supported_versions (routing step 3): one fixed-version context per protocol.
+        self.ignores_supported_versions = "TLS 1.3" not in PROTOCOL_DEFAULTS[view.os_key]
+        self.fixed_contexts = fixed_contexts or {}
         self.servable = servable
         self.pins = pins
         self.chain = X509CertChain()
@@ -216,18 +269,28 @@ class HelloRouter:
             self.chain.parsePemList(rsa_cert.read_text(encoding="ascii"))
             self.key = parsePEMKey(rsa_key.read_text(encoding="ascii"), private=True)
 
-    def route(self, first_record: bytes) -> Pin | Refusal | None:
-        """A tlslite pin, the refusal Schannel would send, or None: OpenSSL answers it."""
+    def route(self, first_record: bytes) -> Pin | Refusal | Silence | ssl.SSLContext | None:
+        """A tlslite pin, the refusal Schannel would send, its silence, or OpenSSL: the fixed-version context to
+        answer with (routing step 3), or None for the listener's own context."""
+        if self.ssl2_silent and is_ssl2_client_hello(first_record):
+            return Silence()
         hello = parse_client_hello(first_record)
         if hello is None:
             return None
+        if self.view.strict_renegotiation and not hello.secure_renegotiation:
+            return Refusal(ALERT_HANDSHAKE_FAILURE, max(hello.versions, default=(3, 1)))
+        if self.ignores_supported_versions:
+            hello = ClientHello(hello.legacy_versions, hello.suites, hello.secure_renegotiation, hello.legacy_versions)
         choice = windows_choice(self.view, hello, self.servable)
         if choice is None:
-            return Refusal(ALERT_PROTOCOL_VERSION, min(hello.versions, default=(3, 1)))
+            return Refusal(ALERT_PROTOCOL_VERSION, min(hello.versions, default=(3, 1)), reset=True)
         protocol, suite = choice
         if suite is None:
             return Refusal(ALERT_HANDSHAKE_FAILURE, WIRE_VERSIONS[protocol])
-        return self.pins.get((protocol, suite.code))
+        pin = self.pins.get((protocol, suite.code))
+        if pin is None and self.ignores_supported_versions:
+            return self.fixed_contexts.get(protocol)
+        return pin
 
     def handshake(self, sock: socket.socket, pin: Pin) -> TLSConnection:
         """Blocking server handshake on ``sock`` pinned to ``pin``; raises on failure."""
@@ -239,16 +302,32 @@ class HelloRouter:
 
 
 def refuse(sock: socket.socket, refusal: Refusal) -> None:
-    """Read the ClientHello, send the fatal alert and close (FIN, not RST: nothing unread is left behind).
+    """Read the ClientHello, send the fatal alert and close (FIN, not RST: nothing unread is left behind); or, for a
+    ``reset`` refusal, close at once with a TCP RST (SO_LINGER with a zero timeout).
 
     The socket may be non-blocking: the hello has arrived (it was peeked) and a 7-byte alert fits any send buffer.
     """
+    if refusal.reset:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        return
     with contextlib.suppress(OSError):
         size = record_size(sock.recv(5, socket.MSG_PEEK))
         if size:
             sock.recv(size)
         sock.send(refusal.record())
         sock.shutdown(socket.SHUT_WR)
+    sock.close()
+
+
+async def stay_silent(sock: socket.socket, idle_seconds: float) -> None:
+    """Answer nothing: drain what the client sends until it closes or ``idle_seconds`` pass, then close."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(TimeoutError, OSError):
+        async with asyncio.timeout(idle_seconds):
+            while await loop.sock_recv(sock, 4096):
+                pass
     sock.close()
 
 

@@ -152,6 +152,18 @@ class Registry:
         else:
             raise ValueError(f"unknown journal operation {kind!r}")
 
+    def dump(self, path: str) -> dict | None:
+        """The subtree at ``path`` as JSON, every value with its type and data (the default value too), subkeys in
+        enumeration order: what a byte-for-byte comparison of two states needs. None when the key is missing."""
+        key = self.find(path)
+        if key is None:
+            return None
+
+        def tree(node: RegistryKey) -> dict:
+            return {"name": node.name, "values": [[v.name, v.type, v.data] for v in node.values.values()],
+                    "subkeys": [tree(k) for k in node.sorted_subkeys()]}
+        return tree(key)
+
     def walk(self) -> Iterator[tuple[str, RegistryKey]]:
         """Every key below the root with its path as spelled, depth first."""
         stack = [("", self.root)]
@@ -161,6 +173,37 @@ class Registry:
                 yield path, key
             for sub in reversed(key.sorted_subkeys()):
                 stack.append((f"{path}\\{sub.name}" if path else sub.name, sub))
+
+
+def check_edit(op: object) -> dict:
+    """One registry edit as the control channel takes it (the journal's operation dicts); ValueError names the
+    field. Data must match the type: int for REG_DWORD (32 bits) / REG_QWORD (64 bits), str for REG_SZ /
+    REG_EXPAND_SZ, a list of str for REG_MULTI_SZ, a list of bytes (0..255) for REG_BINARY."""
+    if not isinstance(op, dict) or op.get("op") not in ("create_key", "delete_key", "set_value", "delete_value"):
+        raise ValueError("each edit needs op: create_key, delete_key, set_value or delete_value")
+    key = op.get("key")
+    if not isinstance(key, str) or not split_path(key):
+        raise ValueError(f"{op['op']}: key must be a non-empty key path without empty components, got {key!r}")
+    if op["op"] in ("create_key", "delete_key"):
+        return {"op": op["op"], "key": key}
+    name = op.get("name")
+    if not isinstance(name, str):
+        raise ValueError(f"{op['op']}: name must be a string (\"\" is the default value)")
+    if op["op"] == "delete_value":
+        return {"op": "delete_value", "key": key, "name": name}
+    vtype, data = op.get("type"), op.get("data")
+    bits = {REG_DWORD: 32, REG_QWORD: 64}.get(vtype)  # type: ignore[arg-type]
+    ok = (
+        (bits is not None and isinstance(data, int) and not isinstance(data, bool) and 0 <= data < 1 << bits)
+        or (vtype in (REG_SZ, REG_EXPAND_SZ) and isinstance(data, str))
+        or (vtype == REG_MULTI_SZ and isinstance(data, list) and all(isinstance(d, str) for d in data))
+        or (vtype == REG_BINARY and isinstance(data, list)
+            and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 255 for d in data))
+    )
+    if not ok:
+        raise ValueError(f"set_value {key}\\{name}: type must be one of {sorted(VALUE_TYPES)} with data of that "
+                         f"type, got type {vtype!r} data {data!r}")
+    return {"op": "set_value", "key": key, "name": name, "type": vtype, "data": data}
 
 
 class RegistryStore:

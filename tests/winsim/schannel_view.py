@@ -31,6 +31,12 @@ Rules (server side only: the listeners are MailStore's .NET SslStream servers us
   are the suffixes of the offered ECDHE suites in order of first appearance (cipher-suites-in-schannel.md: "cipher
   suite strings were appended with the elliptic curve to determine the curve priority"). Without any curve no
   ECDHE suite and no TLS 1.3 suite can be negotiated (choice: Windows has no FFDHE groups in TLS 1.3).
+- Renegotiation strict mode: ``SCHANNEL`` ``AllowInsecureRenegoClients`` = 0 (REG_DWORD): "the server allows only
+  those clients to which this security update [MS10-049] is applied to set up and renegotiate TLS sessions ... the
+  server terminates such requests from the clients" (Microsoft's Exchange TLS guide, "Configure client and server
+  TLS renegotiation strict mode"; Exchange 2019 sets it). Absent or another value: compatible mode (choice: the
+  guide sets the value to turn strict mode on, and SSL Labs saw IE 8 / XP pass once it allowed insecure clients,
+  ssllabs-scan issue 89). legacy_tls.py refuses the hellos strict mode refuses.
 - DHE group size: ``KeyExchangeAlgorithms\\Diffie-Hellman`` ``ServerMinKeyBitLength``; default 2048 on 2016+
   (TRS: "server default 2048 if absent", added in Windows 10 1507 / Server 2016), 1024 before (Security Advisory
   3174644 introduced the value on older OSes, as cited by Hass v1.10).
@@ -70,6 +76,7 @@ class SchannelView:
     order_source: str  # "policy" | "local" | "default"
     dropped: list[dict] = field(default_factory=list)  # [{"suite": name, "reason": text}] listed but not offered
     ignored_names: list[str] = field(default_factory=list)  # order entries the OS does not know
+    strict_renegotiation: bool = False  # AllowInsecureRenegoClients = 0 (module docstring)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -191,7 +198,8 @@ def compute_view(reg: Registry, os_key: str) -> SchannelView:
                                     suite.authentication, suite_protocols))
     dh_default = 2048 if os_key in windows.WINDOWS_10_FAMILY else 1024  # 2016+ vs before (module docstring)
     dh_bits = _dword(reg, DH_KEY, "ServerMinKeyBitLength") or dh_default
-    return SchannelView(os_key, protocols, offered, curves, dh_bits, source, dropped, ignored)
+    strict = _dword(reg, windows.SCHANNEL_KEY, "AllowInsecureRenegoClients") == 0
+    return SchannelView(os_key, protocols, offered, curves, dh_bits, source, dropped, ignored, strict)
 
 
 # SCH_USE_STRONG_CRYPTO (SCHANNEL_CRED: "disables known weak cryptographic algorithms, cipher suites, and SSL/TLS
@@ -220,4 +228,4 @@ def strong_crypto_view(view: SchannelView) -> SchannelView:
             suites.append(OfferedSuite(suite.windows_name, suite.name, suite.code, suite.openssl_name,
                                        suite.authentication, on))
     return SchannelView(view.os_key, protocols, suites, list(view.curves), view.dh_bits, view.order_source, dropped,
-                        list(view.ignored_names))
+                        list(view.ignored_names), view.strict_renegotiation)

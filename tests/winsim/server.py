@@ -39,7 +39,7 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 class ServeOptions:
     state_dir: Path
     inventory: Path
-    hosts: int = 3
+    hosts: int | None = None  # None: every host fleet.json holds, or NEW_FLEET_HOSTS in a new state dir
     os_mix: tuple[str, ...] = (DEFAULT_OS,)
     first_ip: str = "127.20.0.1"
     latency_ms: int = 0
@@ -50,6 +50,9 @@ class ServeOptions:
     host_options: list[tuple[str, str, str]] = field(default_factory=list)  # (host or "*", name, value)
     kerberos: Path | None = None  # a test realm's directory (kerberos_realm.py): the hosts are its members
     transport: str = "ntlm"  # what the inventory authenticates with: ntlm, or kerberos (needs ``kerberos``)
+
+
+NEW_FLEET_HOSTS = 3
 
 
 def raise_nofile_limit() -> int:
@@ -80,21 +83,26 @@ def host_name(index: int) -> str:
 
 
 def plan_fleet(opts: ServeOptions) -> list[dict]:
-    """Hosts of this run: those recorded in fleet.json keep address and OS; new ones are appended."""
+    """Hosts of this run: those recorded in fleet.json keep address and OS; new ones are appended.
+
+    Without ``hosts`` a restart serves every host the state directory holds (a new one gets NEW_FLEET_HOSTS); a
+    number serves that many, the first of those recorded, then new ones.
+    """
     path = opts.state_dir / "fleet.json"
     known: list[dict] = json.loads(path.read_text())["hosts"] if path.exists() else []
+    count = opts.hosts if opts.hosts is not None else (len(known) or NEW_FLEET_HOSTS)
     first = ipaddress.IPv4Address(opts.first_ip)
     if not first.is_loopback:
         raise ValueError(f"--first-ip must be a loopback address, got {first}")
     hosts = list(known)
-    for index in range(len(known), opts.hosts):
+    for index in range(len(known), count):
         ip = first + index
         if not ip.is_loopback:
             raise ValueError(f"host {index + 1} would get {ip}, outside 127.0.0.0/8")
         hosts.append({"name": host_name(index), "ip": str(ip), "os": opts.os_mix[index % len(opts.os_mix)]})
     if len(hosts) != len(known):
         write_atomically(path, json.dumps({"hosts": hosts}, indent=1))
-    return hosts[: opts.hosts]
+    return hosts[:count]
 
 
 def join_realm(realm_dir: Path) -> dict:
@@ -124,7 +132,8 @@ async def serve(opts: ServeOptions) -> None:
         options = {name: value for host, name, value in opts.host_options if host in ("*", entry["name"])}
         model = SimulatedWindows(entry["name"], entry["os"], opts.state_dir,
                                  certificate=options.get("certificate", "rsa"),
-                                 mailstore_bits=int(options.get("mailstore-bits", "64")))
+                                 mailstore_bits=int(options.get("mailstore-bits", "64")),
+                                 ssl2_hello=options.get("ssl2-hello", "answer"))
         certs = pki.host_certificates(entry["name"], entry["ip"])
         runtime = HostRuntime(settings, entry["name"], entry["ip"], model, certs)
         if realm is not None:

@@ -1,23 +1,30 @@
 """WMI ``StdRegProv`` method semantics over one host's registry.
 
-Signatures: MS docs "<method> method of the StdRegProv class". Return values are
-WinError.h codes returned as the method's ReturnValue, not SOAP faults: 0 success, 2 ERROR_FILE_NOT_FOUND (missing
-key or value), 5 ERROR_ACCESS_DENIED; a Get*Value on a value of another type gives WBEM_E_TYPE_MISMATCH.
-Out-parameters appear before ``ReturnValue`` (real EnumKey capture, Openwsman EnumKey.xml). Out-parameters of a
-failed call and empty arrays are left out: WS-Man omits null and empty array properties (Pennyw0rth/NetExec PR #1392).
+Signatures: MS docs "<method> method of the StdRegProv class". Errors are the method's ReturnValue, not SOAP faults
+(networkoptix/nx_system_tests@7469580 ``os_access/_winrm.py``: "return_value not in ['0', None]" raises
+WmiInvokeFailed carrying the ReturnValue). Out-parameters appear before ``ReturnValue`` (real EnumKey capture,
+Openwsman EnumKey.xml). Out-parameters of a failed call and empty arrays are left out: WS-Man omits null and empty
+array properties (Pennyw0rth/NetExec PR #1392).
 
-Choices where no source was found (documented in tests/winsim/README.md):
+The ReturnValue of each case follows what code that ran against real Windows records (sources at each rule below;
+excerpts in tests/winsim/README.md, "Sourced and unsourced behaviours"):
+[NX] networkoptix/nx_system_tests@7469580cfa87 os_access/_windows_registry.py and its tests against Windows VMs;
+[RCR] ApSidorov/RemoteCimRegistry@6f33a225a80f RemoteCimRegistry.psm1 (observed-behaviour comments) and its tests;
+[SAGSA] SAGSA/SystemInfo@a67681b2fcee Function/Registry.ps1 error table.
+
+Choices where no source was found (listed as unsourced in tests/winsim/README.md):
 - Only HKEY_LOCAL_MACHINE is modelled; any other hDefKey answers ReturnValue 2.
 - A missing sValueName means the key's default value (""); a missing sSubKeyName means the hive root.
-- A missing or malformed data parameter (uValue, sValue), a number out of its CIM range, or an unknown parameter
-  name raises ``WmiMethodError("InvalidParameter")`` (WMI rejects ill-typed arguments before the provider runs).
-- CheckAccess: ReturnValue 0 with bGranted true when granted; ReturnValue 5 with bGranted false when a write bit
-  (KEY_SET_VALUE 2, KEY_CREATE_SUB_KEY 4, DELETE, WRITE_DAC, WRITE_OWNER) is asked for on a write-denied host
-  (RegOpenKeyEx with that access fails with ERROR_ACCESS_DENIED); ReturnValue 2 for a missing key.
+- A missing or malformed data parameter (uValue, sValue; SetMultiStringValue's sValue excepted, see _set), a
+  number out of its CIM range, or an unknown parameter name raises ``WmiMethodError("InvalidParameter")`` (WMI
+  rejects ill-typed arguments before the provider runs).
 - Under ``deny_writes`` every write method returns 5 and changes nothing, even for a missing key.
 - DeleteKey of the hive root returns 5; CreateKey/Set*Value on a path with an empty component returns 2.
-- GetStringValue reads REG_SZ only and GetExpandedStringValue REG_EXPAND_SZ only (expanding %SystemRoot% and
-  %windir%); the other type gives WBEM_E_TYPE_MISMATCH.
+- A getter of one string type on a value of the other (GetStringValue on REG_EXPAND_SZ and back) answers
+  WBEM_E_TYPE_MISMATCH like every other type pair (sourced only for REG_SZ <-> REG_DWORD, [NX] test_get_wrong_type).
+- GetExpandedStringValue expands %SystemRoot% and %windir% only.
+- DeleteValue of a missing value in an existing key returns 2 ([RCR] says so; the code of a Get's missing value, 1,
+  is not used there).
 """
 
 from __future__ import annotations
@@ -32,8 +39,13 @@ from .windows_facts import HKLM, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI
 WmiValue = str | int | bool | datetime.datetime | None | list[str | int]
 
 ERROR_SUCCESS = 0
-ERROR_FILE_NOT_FOUND = 2
-ERROR_ACCESS_DENIED = 5
+# A Get*Value of a value missing from an existing key: [RCR] "All cdxml functions return ReturnValue = 1 if no value
+# was found"; [NX] "if e.return_value == 1: raise ValueNotFoundError"; [SAGSA] "1"="Value doesn't exist".
+VALUE_NOT_FOUND = 1
+ERROR_FILE_NOT_FOUND = 2  # a missing key ([NX] KeyNotFoundError on 2; [SAGSA] "2"="Key doesn't exist")
+ERROR_ACCESS_DENIED = 5  # [SAGSA] "5"="Access Denied"; [RCR] CheckAccess/DeleteKey
+# A Get*Value of a value of another type, as ReturnValue: [NX] "elif e.return_value == 0x80041005: raise TypeError"
+# with test_get_wrong_type against a Windows VM; [RCR] "ReturnValue -eq 2147749893" "has different data type".
 WBEM_E_TYPE_MISMATCH = 2147749893  # 0x80041005, WbemErrorEnum (MS docs "WMI Error Constants")
 
 # CheckAccess uRequired bits (CheckAccess doc; Win32 registry access rights).
@@ -97,6 +109,16 @@ SETTERS = {
     "SetBinaryValue": REG_BINARY,
 }
 _METHOD_BY_FOLD = {m.casefold(): m for m in _METHODS}
+
+
+def value_missing_code(getter: str) -> int:
+    """ReturnValue of ``getter`` for a value missing from an existing key.
+
+    [RCR]: "All cdxml functions return ReturnValue = 1 if no value was found. BUT! Get-cdxmlMultiStringValue returns 2
+    (the same as 'no key was found')"; the default value too ([RCR] Get-DefaultValueType: "ReturnValue -eq 1 ...
+    Default Value is not present").
+    """
+    return ERROR_FILE_NOT_FOUND if getter == "GetMultiStringValue" else VALUE_NOT_FOUND
 
 
 def _parse_uint(text: str, maximum: int, param: str) -> int:
@@ -178,17 +200,29 @@ class StdRegProv:
     def _EnumValues(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
         key = self.registry.find(subkey)
         if key is None:
-            return self._result(ERROR_FILE_NOT_FOUND)
+            return self._result(ERROR_FILE_NOT_FOUND)  # [NX] list_values: "if e.return_value == 2: KeyNotFoundError"
         values = list(key.values.values())
+        if [v.name for v in values] == [""]:
+            # A key holding only its default value enumerates as empty: [RCR] Get-RegistryValue help "If the Default
+            # value is the only value ever created in a key, it's 'hidden' from WMI enumeration"; its tests "contains
+            # only the Default value that is not enumerated by WMI"; EnumValues doc "Returns null if only the default
+            # value is available"; koswald/VBScript class/RegistryUtility.md. Beside named values it is listed (name
+            # "", in the hive's value order). Not modelled: "ever created" (a key whose named values were deleted).
+            values = []
         if not values:
+            # ReturnValue 0 with sNames/Types absent: [NX] test_list_empty_key (HKLM\SOFTWARE against a Windows VM)
+            # and `response.get(... 'sNames', [])`; [RCR] mock "ReturnValue = 0; sNames = $null; Types = $null".
             return self._result(ERROR_SUCCESS)
         return self._result(ERROR_SUCCESS, ("sNames", [v.name for v in values]), ("Types", [v.type for v in values]))
 
     def _get(self, method: str, subkey: str, args: _Args) -> list[tuple[str, WmiValue]]:
         expected, out_name = GETTERS[method]
-        value = self.registry.get_value(subkey, args.text("sValueName", "") or "")
-        if value is None:
+        key = self.registry.find(subkey)
+        if key is None:
             return self._result(ERROR_FILE_NOT_FOUND)
+        value = key.values.get((args.text("sValueName", "") or "").casefold())
+        if value is None:
+            return self._result(value_missing_code(method))
         if value.type != expected:
             return self._result(WBEM_E_TYPE_MISMATCH)
         data = value.data
@@ -203,8 +237,10 @@ class StdRegProv:
     def _CheckAccess(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
         required = _parse_uint(args.text("uRequired", "3") or "", UINT32_MAX, "uRequired")  # MOF default 3
         if self.registry.find(subkey) is None:
-            return self._result(ERROR_FILE_NOT_FOUND)
+            return self._result(ERROR_FILE_NOT_FOUND)  # [RCR] CheckAccess: "ReturnValue -eq 2 # The path doesn't found"
         if deny_writes and required & WRITE_ACCESS_BITS:
+            # [RCR] CheckAccess: "Elseif ($TestAccessOutput.ReturnValue -ne 5)" (5 = denied). bGranted false with it
+            # is unsourced: RegOpenKeyEx with that access fails with ERROR_ACCESS_DENIED.
             return self._result(ERROR_ACCESS_DENIED, ("bGranted", False))
         return self._result(ERROR_SUCCESS, ("bGranted", True))
 
@@ -214,8 +250,10 @@ class StdRegProv:
         if method not in SETTERS:
             return
         vtype = SETTERS[method]
-        if vtype in (REG_MULTI_SZ, REG_BINARY):
-            items = args.array("sValue" if vtype == REG_MULTI_SZ else "uValue")
+        if vtype == REG_MULTI_SZ:
+            return  # no sValue at all: an empty REG_MULTI_SZ (see _set)
+        if vtype == REG_BINARY:
+            items = args.array("uValue")
             if items is None:
                 raise WmiMethodError("InvalidParameter", f"{method}: the value array is missing")
             if vtype == REG_BINARY:
@@ -232,6 +270,8 @@ class StdRegProv:
         vtype = SETTERS[method]
         data: int | str | list[str] | list[int]
         if vtype == REG_MULTI_SZ:
+            # An omitted sValue (WS-Man's null/empty array) writes an empty REG_MULTI_SZ: [NX] test_multi_string_empty
+            # sets [] through a client that sends no element for an empty list and reads [] back (weak).
             data = list(args.array("sValue") or [])
         elif vtype == REG_BINARY:
             data = [int(b) for b in args.array("uValue") or []]
@@ -241,7 +281,12 @@ class StdRegProv:
             data = int((args.text("uValue") or "").strip())
         name = args.text("sValueName", "") or ""
         if split_path(subkey) is None or self.registry.find(subkey) is None:
-            return self._result(ERROR_FILE_NOT_FOUND)  # Set*Value opens the key; it never creates one
+            # Set*Value opens the key, it never creates one: [RCR] Set-RegistryValue runs CreateKey first when
+            # CheckAccess says 2 ("Use -Force parameter to create it"), then the Set.
+            return self._result(ERROR_FILE_NOT_FOUND)
+        # A value of another type is overwritten with the setter's type: [RCR] Set-RegistryValue -Force on a Get that
+        # answered 2147749893 logs "Value has different data type. Overwriting with new type." and calls the Set*Value
+        # alone (no DeleteValue first), failing on any nonzero ReturnValue; RegSetValueEx replaces type and data.
         op = {"op": "set_value", "key": subkey, "name": name, "type": vtype, "data": data}
         self._record(op)
         self.registry.apply(op)
@@ -264,7 +309,9 @@ class StdRegProv:
         if key is None:
             return self._result(ERROR_FILE_NOT_FOUND)
         if key.subkeys:
-            return self._result(ERROR_ACCESS_DENIED)  # RegDeleteKey: "the subkey to be deleted must not have subkeys"
+            # [RCR] Remove-RegistryKey: "If ($CimOutput.ReturnValue -eq 5) ... 'Access is denied' message. Checking
+            # subkeys existance."; RegDeleteKey: "the subkey to be deleted must not have subkeys".
+            return self._result(ERROR_ACCESS_DENIED)
         op = {"op": "delete_key", "key": subkey}
         self._record(op)
         self.registry.apply(op)
@@ -273,6 +320,9 @@ class StdRegProv:
     def _DeleteValue(self, subkey: str, args: _Args, deny_writes: bool) -> list[tuple[str, WmiValue]]:
         name = args.text("sValueName", "") or ""
         if self.registry.get_value(subkey, name) is None:
+            # Missing key: [NX] delete_value "if err.return_value == 2:  # Value does not exist" and
+            # test_delete_non_existing (a nonexistent key, against a Windows VM). Missing value in an existing key:
+            # [RCR] Remove-RegistryValue "ReturnValue -eq 2 ... no such Value exists".
             return self._result(ERROR_FILE_NOT_FOUND)
         op = {"op": "delete_value", "key": subkey, "name": name}
         self._record(op)

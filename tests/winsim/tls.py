@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 from . import legacy_tls, libssl
 from .schannel_view import OfferedSuite, SchannelView
+from .windows_facts import PROTOCOL_DEFAULTS
 
 if TYPE_CHECKING:
     from .pki import HostCertificates
@@ -255,18 +256,21 @@ def dh_params_file(directory: Path, bits: int) -> Path:
     return target
 
 
-def build_context(p: TlsPlan, certs: HostCertificates, dh_dir: Path) -> ssl.SSLContext:
-    """A server ``SSLContext`` that serves the OpenSSL part of plan ``p``."""
+_FIXED_METHODS = {"TLS 1.0": ssl.PROTOCOL_TLSv1, "TLS 1.1": ssl.PROTOCOL_TLSv1_1, "TLS 1.2": ssl.PROTOCOL_TLSv1_2}
+
+
+def build_context(p: TlsPlan, certs: HostCertificates, dh_dir: Path, fixed: str | None = None) -> ssl.SSLContext:
+    """A server ``SSLContext`` that serves the OpenSSL part of plan ``p``; with ``fixed``, only that protocol, from
+    OpenSSL's fixed-version method, which reads client_version and ignores supported_versions (legacy_tls.py,
+    routing step 3)."""
+    if fixed is not None:
+        with warnings.catch_warnings():  # fixed-version methods are deprecated in Python, still in OpenSSL 3
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx = ssl.SSLContext(_FIXED_METHODS[fixed])
+        _serve_plan(ctx, p, certs, dh_dir)
+        return ctx
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    # security level first: it also governs whether 1024-bit DH parameters load. Without any TLS <= 1.2 suite those
-    # versions are outside the range, so OpenSSL's DEFAULT list is never used.
-    ctx.set_ciphers(":".join(p.ciphers or ["DEFAULT"]) + ":@SECLEVEL=0")
-    if p.certificate == "ecdsa":
-        ctx.load_cert_chain(certs.ecdsa_cert, certs.ecdsa_key)
-    else:
-        ctx.load_cert_chain(certs.rsa_cert, certs.rsa_key)
-    ctx.load_dh_params(str(dh_params_file(dh_dir, p.dh_bits)))
-    ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    _serve_plan(ctx, p, certs, dh_dir)
     versions = p.versions or ["TLS 1.2"]  # refuse_all: any valid setup, the ClientHello callback fails everything
     with warnings.catch_warnings():  # TLSv1/TLSv1_1 and OP_NO_TLS* are deprecated in Python, still honoured
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -278,13 +282,31 @@ def build_context(p: TlsPlan, certs: HostCertificates, dh_dir: Path) -> ssl.SSLC
                 ctx.options |= _NO_VERSION_OPTION[name]
     if p.tls13_suites:
         libssl.set_ciphersuites(ctx, p.tls13_suites)
-    if p.groups:
-        libssl.set_groups(ctx, p.groups)
     if p.refuse_all or p.refuse_tls13_clients:
         libssl.refuse_client_hellos(ctx, everything=p.refuse_all, offering_tls13=p.refuse_tls13_clients)
     return ctx
 
 
-def build_router(view: SchannelView, p: TlsPlan, certs: HostCertificates) -> legacy_tls.HelloRouter:
-    """The per-ClientHello router of a listener, with the tlslite-ng server for what OpenSSL cannot serve."""
-    return legacy_tls.HelloRouter(view, p.servable, p.legacy, certs.rsa_cert, certs.rsa_key)
+def _serve_plan(ctx: ssl.SSLContext, p: TlsPlan, certs: HostCertificates, dh_dir: Path) -> None:
+    """Suites, certificate, DH group, server preference and groups of plan ``p`` on ``ctx``."""
+    # security level first: it also governs whether 1024-bit DH parameters load. Without any TLS <= 1.2 suite those
+    # versions are outside the range, so OpenSSL's DEFAULT list is never used.
+    ctx.set_ciphers(":".join(p.ciphers or ["DEFAULT"]) + ":@SECLEVEL=0")
+    if p.certificate == "ecdsa":
+        ctx.load_cert_chain(certs.ecdsa_cert, certs.ecdsa_key)
+    else:
+        ctx.load_cert_chain(certs.rsa_cert, certs.rsa_key)
+    ctx.load_dh_params(str(dh_params_file(dh_dir, p.dh_bits)))
+    ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    if p.groups:
+        libssl.set_groups(ctx, p.groups)
+
+
+def build_router(view: SchannelView, p: TlsPlan, certs: HostCertificates, dh_dir: Path, *,
+                 ssl2_silent: bool = False) -> legacy_tls.HelloRouter:
+    """The per-ClientHello router of a listener, with the tlslite-ng server for what OpenSSL cannot serve and, on
+    a Windows version without TLS 1.3, a fixed-version OpenSSL context per TLS version OpenSSL serves."""
+    fixed = {} if "TLS 1.3" in PROTOCOL_DEFAULTS[view.os_key] else {
+        protocol: build_context(p, certs, dh_dir, protocol) for protocol in p.versions if protocol in _FIXED_METHODS}
+    return legacy_tls.HelloRouter(view, p.servable, p.legacy, certs.rsa_cert, certs.rsa_key, ssl2_silent=ssl2_silent,
+                                  fixed_contexts=fixed)

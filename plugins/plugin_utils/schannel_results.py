@@ -1,0 +1,291 @@
+# Copyright: fleetsec.schannel contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""schannel_results' job: every host's result file of a run, in one task; the run's summary, rollout and verdict.
+
+The play tells it where each host's results were registered (``registered``) and what an earlier batch of the
+same run recorded (``previous``, the ``schannel_last_run`` fact the previous call returned): it reads nothing of the
+play by name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import run_record as host_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.batch import full_result
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import RunInfo
+
+
+def _impact_for(impact: Any, apply: Any) -> Any:
+    """The pre-flight client_impact result for the host's Windows version (the role runs it once per version)."""
+    if not isinstance(impact, Mapping) or not isinstance(apply, Mapping):
+        return None
+    os_key = (apply.get("os") or {}).get("key")
+    for item in impact.get("results") or []:
+        if item.get("item") == os_key and not item.get("skipped"):
+            return {k: item.get(k) for k in ("clients", "cut_off", "required_cut_off", "disagreements")}
+    return None
+
+
+def _tls_for(tls: Any, host: str) -> Any:
+    """The host's TLS scan: its entry in the batch scan the role runs once (``hosts``), or a per-host result."""
+    if isinstance(tls, Mapping) and isinstance(tls.get("hosts"), Mapping):
+        return tls["hosts"].get(host)
+    return tls
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The variables under which the play registered each host's results (the task's ``registered`` option)."""
+
+    apply: str
+    reboot: str | None = None
+    tls: str | None = None
+    impact: str | None = None
+
+
+def registered_names(given: Mapping[str, Any] | None, summary: bool) -> Registered | None:
+    """The ``registered`` option as typed names; InputError when recording without it (a summary reads files)."""
+    if summary:
+        return None
+    if not given or not given.get("apply"):
+        raise InputError("registered.apply is required unless summary=true: name the variable the play registered "
+                         "win_schannel's (or win_schannel_restore's) result in", code="registered")
+    return Registered(**{name: given.get(name) for name in ("apply", "reboot", "tls", "impact")})
+
+
+def run_info(args: Mapping[str, Any], check_mode: bool) -> RunInfo:
+    """The run as the task was given it (schannel_resolve's result), with its playbook and mode."""
+    plan = args["run"]
+    return RunInfo(
+        run_id=plan["run_id"],
+        playbook=args["playbook"],
+        mode=args["mode"] or ("check" if check_mode else "apply"),
+        profile=plan.get("profile"),
+        template=plan.get("template"),
+        settings=plan.get("settings") or {},
+        settings_digest=plan.get("settings_digest") or "",
+        settings_by_os=plan.get("settings_by_os") or {},
+        settings_digest_by_os=plan.get("settings_digest_by_os") or {},
+        started=plan.get("started") or "",
+    )
+
+
+def record_results(
+    args: Mapping[str, Any],
+    run: RunInfo,
+    *,
+    registered_of: Callable[[str], Mapping[str, Any]],
+    address_of: Callable[[Mapping[str, Any], str], str],
+    run_vars: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The task's result: every host's record written (or, with ``summary``, read), then the rollout, the summary
+    or the verdict.
+
+    ``registered_of(host)`` gives a host's variables as stored, ``address_of(registered, host)`` its address,
+    ``run_vars`` the variables of the task's own host (where a run-once result such as client_impact's is).
+    """
+    result: dict[str, Any] = {}
+    names = registered_names(args.get("registered"), args["summary"])
+    impact = task_value(run_vars, names.impact) if names else None  # run once: the same on every host
+    written: list[str] = []
+    records: dict[str, dict[str, Any]] = {}
+    for host in args["hosts"]:
+        path = host_result.result_path(args["report_dir"], run.run_id, host)
+        if names is None:  # read only: a host this run did not reach may hold results of an earlier play
+            if path.exists():
+                records[host] = host_result.read(path)
+            continue
+        registered = registered_of(host)
+        apply = full_result(registered, registered.get(names.apply), host)  # a check's whole entry: in its batch
+        if apply is None:
+            continue  # not reached yet in this run (a later serial batch), or not a host of this play
+        record = host_result.build(
+            run, host, address_of(registered, host), apply,
+            reboot=task_value(registered, names.reboot), tls=_tls_for(task_value(registered, names.tls), host),
+            impact=_impact_for(impact, apply),
+        )
+        written.append(str(host_result.write(args["report_dir"], record)))
+        records[host] = record
+    result.update(
+        changed=False,
+        written=written,
+        run_dir=str(host_result.run_dir(args["report_dir"], run.run_id)),
+        statuses={host: record["status"] for host, record in records.items()},
+        counts=dict(Counter(record["status"] for record in records.values())),
+    )
+    # Where the run is recorded, for the summary that closes it (after the play's last serial batch, or the
+    # batch that stopped the rollout): the hosts of every batch of this play so far.
+    previous = args.get("previous") or {}
+    hosts = list(args["hosts"])
+    if (previous.get("run") or {}).get("run_id") == run.run_id and previous.get("context") == args["context"]:
+        hosts = previous["hosts"] + [host for host in hosts if host not in previous["hosts"]]
+    play_hosts = args["play_hosts"] or previous.get("play_hosts") or hosts
+    not_started = [host for host in play_hosts if host not in records]
+    if args["verdict"]:  # its message is all a person needs to read there
+        return {"changed": False, **verdict(
+            records, playbook=args["playbook"], context=args["context"], run_dir=result["run_dir"],
+            rollout_stopped=args["rollout_stopped"], not_started=not_started)}
+    if args["summary"]:
+        result["lines"] = summary_lines(records, not_started)
+        result["warnings"] = impact_warnings(records) + deferred_warnings(records)
+    else:
+        result["rollout"] = rollout(records, args["hosts"], play_hosts, hosts, args["max_fail_percentage"])
+    result["ansible_facts"] = {"schannel_last_run": {
+        "report_dir": args["report_dir"], "run": args["run"], "playbook": args["playbook"], "hosts": hosts,
+        "play_hosts": play_hosts, "mode": run.mode, "context": args["context"],
+    }}
+    return result
+
+
+def task_value(variables: Mapping[str, Any], name: str | None) -> Any:
+    """A registered result by its variable's name (None when the play names none)."""
+    return variables.get(name) if name else None
+
+
+def impact_warnings(records: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The client-impact prediction said once per run: only for the Windows versions the run's hosts have, the
+    versions that cut off the same clients in one warning, each naming its hosts (the pre-flight predicts for every
+    version before any host is read, and says nothing itself)."""
+    groups: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
+    for host, record in sorted(records.items()):
+        impact = (record.get("verification") or {}).get("client_impact") or {}
+        cut = tuple("%s (%s)" % (c.get("name"), c.get("reason")) for c in impact.get("clients") or []
+                    if not c.get("connects"))
+        os_key = (record.get("os") or {}).get("key")
+        if cut and os_key in catalog.OS_INFO:
+            subject = "`%s`" % record["profile"] if record.get("profile") else "these settings"
+            groups.setdefault((subject, cut), {}).setdefault(catalog.os_label(os_key), []).append(host)
+    warnings = []
+    for (subject, cut), versions in groups.items():
+        where = ", ".join("%s (%s)" % (label, ", ".join(hosts) if len(hosts) <= 5 else "%d hosts" % len(hosts))
+                          for label, hosts in versions.items())
+        warnings.append("applying %s on %s cuts off: %s" % (subject, where, "; ".join(cut)))
+    return warnings
+
+
+def deferred_warnings(records: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One warning for the hosts whose TLS verification waits for their reboot (schannel_reboot=never)."""
+    hosts = sorted(host for host, record in records.items()
+                   if (record.get("verification") or {}).get("tls_deferred"))
+    if not hosts:
+        return []
+    return ["TLS verification deferred on %d host(s): %s; a reboot is pending there (schannel_reboot=never) and "
+            "Schannel runs the new settings only after it, so the run's exit code does not say they are verified: "
+            "run fleetsec.schannel.compliance after rebooting them" % (len(hosts), ", ".join(hosts))]
+
+
+def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hosts: list[str], recorded: list[str],
+            max_fail_percentage: float) -> dict[str, Any]:
+    """What the batch just recorded means for the rollout (DESIGN "Rollout").
+
+    ``stop``: more than ``max_fail_percentage`` percent of the batch are hosts whose change failed or broke them
+    (host_result.changed_the_host); a host never touched (unreachable, refused before any write) does not count.
+    ``last``: no host of the play is left for a later batch. The role closes the run (its summary) after a batch
+    that is either; after one that stops the rollout the summary's verdict fails every host of the batch, and
+    Ansible starts no further batch.
+    """
+    broken = sorted(host for host, record in records.items()
+                    if record["status"] == "failed" and host_result.changed_the_host(record))
+    stop = bool(broken) and 100.0 * len(broken) / max(len(batch), 1) > max_fail_percentage
+    return {"last": set(play_hosts) <= set(recorded), "stop": stop, "broken": broken,
+            "failed": sorted(host for host, record in records.items() if record["status"] in ("failed", "unreachable"))}
+
+
+def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context: Mapping[str, Any], run_dir: str,
+            rollout_stopped: bool, not_started: list[str]) -> dict[str, Any]:
+    """The run's exit code as a task result, run once at the end of the run's last batch: ansible-playbook exits 4
+    when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted (``failed``),
+    0 otherwise; the message names the hosts.
+
+    After a batch that stops the rollout the answer is ``failed`` (exit 2, even with unreachable hosts): a failed
+    run-once task fails every host of its batch, and Ansible starts no further batch after one whose hosts all
+    failed; an unreachable answer would count its host twice there, and the next batch would start.
+    """
+    def hosts_with(status: str) -> list[str]:
+        return sorted(host for host, record in records.items() if record["status"] == status)
+
+    parts = []
+    drifted = hosts_with("drifted") if context.get("fail_on_drift") and playbook in ("drift", "compliance") else []
+    if drifted:
+        parts.append("%d host(s) drifted from the settings: %s (run fleetsec.schannel.harden to fix them, or set "
+                     "schannel_fail_on_drift=false to report without failing)" % (len(drifted), ", ".join(drifted)))
+    # A reboot-pending host runs its old settings until it reboots: not compliant, in drift as in compliance (whose
+    # TLS scan sees the old settings), so both exit alike.
+    pending = hosts_with("reboot_pending") if context.get("fail_on_drift") and playbook in ("drift", "compliance") \
+        else []
+    if pending:
+        parts.append("%d host(s) reboot pending: %s (%s; or set schannel_fail_on_drift=false to report without "
+                     "failing)" % (len(pending), ", ".join(pending), PENDING_FIX))
+    for status, what in (("failed", "failed"), ("unreachable", "could not be reached or authenticated")):
+        found = hosts_with(status)
+        if found:
+            parts.append("%d host(s) %s: %s" % (len(found), what, ", ".join(found)))
+    if rollout_stopped and not_started:
+        parts.append("the rollout stopped, a host's change failed or broke it (more than schannel_max_fail_percentage "
+                     "of its batch): not started %s" % ", ".join(not_started))
+    if not parts:
+        return {}
+    message = "; ".join(parts) + ". The values and causes are listed above and in %s" % run_dir
+    if hosts_with("unreachable") and not rollout_stopped:
+        return {"unreachable": True, "msg": message}
+    return {"failed": True, "msg": message}
+
+
+PENDING_FIX = ("the settings are written but Schannel reads them at boot, so they take effect at the next reboot: "
+               "reboot with fleetsec.schannel.harden (schannel_reboot=auto, the default, reboots a host whose reboot "
+               "is pending) or by hand")
+
+SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    """``Protocols/TLS 1.0/Server Enabled: 1 -> 0`` (absent for a missing value); the full key is in the file.
+
+    A value of another type names both types: ``Protocols/SSL 3.0/Server Enabled: '0' (REG_SZ) -> 0 (REG_DWORD)``.
+    """
+    key = str(change.get("key") or "")
+    key = key[len(SCHANNEL_PREFIX):] if key.startswith(SCHANNEL_PREFIX) else key
+    before, after = (("absent" if v is None else repr(v)) for v in (change.get("before"), change.get("after")))
+    if change.get("before_type"):
+        before, after = "%s (%s)" % (before, change["before_type"]), "%s (%s)" % (after, change.get("type"))
+    return "%s %s: %s -> %s" % (key.replace("\\", "/"), change.get("name"), before, after)
+
+
+def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str]) -> list[str]:
+    """The counts, then each host that is not compliant with what is wrong there: the play's closing output.
+    ``not_started``: hosts of the play that no batch reached (the rollout stopped before theirs)."""
+    counts = Counter(record["status"] for record in records.values())
+    lines = ["%d host(s): %s" % (len(records), ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))]
+    if not_started:
+        lines.append("not started, the rollout stopped before their batch: %s" % ", ".join(not_started))
+    compliant = sorted(host for host, record in records.items() if record["status"] == "compliant")
+    if compliant:
+        lines.append("compliant: %s" % ", ".join(compliant))
+    for host in sorted(set(records) - set(compliant)):
+        record = records[host]
+        os_label = ((record.get("os") or {}).get("caption") or "Windows version unknown").strip()
+        changes = (record.get("drift") if record["mode"] == "check" else record.get("changes")) or []
+        verb = "to change" if record["mode"] == "check" else "changed"
+        if record["mode"] == "check" and record.get("os") is None:  # never read: what differs is not known
+            count = "values to change unknown: %s" % (
+                "host not reached" if record["status"] == "unreachable" else "its settings were not read")
+        else:
+            count = "%d value(s) %s" % (len(changes), verb)
+        lines.append("%s: %s (%s; %s)" % (host, record["status"], os_label, count))
+        lines += ["    %s" % describe_change(change) for change in changes]
+        if record["reboot"]["pending"]:
+            lines.append("    applied, reboot pending: %s" % PENDING_FIX)
+        tls = (record.get("verification") or {}).get("tls") or {}
+        if tls.get("before_reboot"):
+            lines.append("    TLS scan, of the settings that run until the reboot: verdict %s" % tls.get("verdict"))
+        if (record.get("verification") or {}).get("tls_deferred"):
+            lines.append("    TLS verification deferred, %s" % record["verification"]["tls_deferred"])
+        for error in record.get("errors") or []:
+            lines.append("    error: %s" % error.get("message"))
+    return lines
