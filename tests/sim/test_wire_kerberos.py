@@ -15,12 +15,10 @@ NTLM refused by a hardened domain.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from winrm.exceptions import InvalidCredentialsError
 
-from tests.sim.wsman_client import SCHANNEL, reg
+from tests.sim.wsman_client import SCHANNEL, kerberos_protocol, reg
 from tests.winsim.auth import DEFAULT_USER, read_accounts
 from tests.winsim.fleet import Fleet
 from tests.winsim.kerberos_realm import expire_ccache, host_fqdn, skew_ccache
@@ -34,23 +32,6 @@ def fleet(tmp_path_factory, kerberos_realm):
                first_ip="127.20.21.1", kerberos=kerberos_realm.directory, transport="kerberos",
                host_options=(f"{NTLM_REFUSED}=ntlm:refuse",)) as running:
         yield running
-
-
-@pytest.fixture
-def ticket(kerberos_realm, tmp_path, monkeypatch) -> Path:
-    """A fresh ticket cache of the realm's user, made the process's default (what ``kinit`` leaves an admin with)."""
-    ccache = tmp_path / "ccache"
-    kinit = kerberos_realm.kinit(ccache)
-    assert kinit.returncode == 0, kinit.stderr
-    for name, value in kerberos_realm.env(ccache).items():
-        monkeypatch.setenv(name, value)
-    return ccache
-
-
-def kerberos_protocol(fleet: Fleet, host: str, scheme: str = "http", override: str | None = None):
-    """pywinrm as Ansible builds it for ``ansible_winrm_transport: kerberos`` with a ticket already in the cache."""
-    return fleet.protocol(host, scheme, transport="kerberos", username=None, password=None,
-                          kerberos_hostname_override=override or host_fqdn(host))
 
 
 def ntlm_protocol(fleet: Fleet, host: str):
