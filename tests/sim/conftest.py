@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.winsim.fleet import Fleet
 
@@ -50,3 +51,18 @@ def ticket(kerberos_realm, tmp_path, monkeypatch) -> Path:
     for name, value in kerberos_realm.env(ccache).items():
         monkeypatch.setenv(name, value)
     return ccache
+
+
+@pytest.fixture
+def session_sends(monkeypatch):
+    """How many times requests.Session.send ran (pywinrm's path; the lean channel writes to the socket
+    itself)."""
+    counted = {"n": 0}
+    original = requests.Session.send
+
+    def send(self, request, **kwargs):
+        counted["n"] += 1
+        return original(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", send)
+    return counted

@@ -4,7 +4,6 @@ requests' Session machinery is skipped, the answers are the same, and faults sur
 from __future__ import annotations
 
 import pytest
-import requests
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanFault, WsmanTransportError
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.lean import MARK, go_lean
@@ -13,20 +12,6 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_pro
 from tests.sim.wsman_client import reg as plain_reg
 
 SCHANNEL = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
-
-
-@pytest.fixture
-def session_sends(monkeypatch):
-    """How many times requests.Session.send ran (pywinrm's path; the lean path goes to the adapter)."""
-    counted = {"n": 0}
-    original = requests.Session.send
-
-    def send(self, request, **kwargs):
-        counted["n"] += 1
-        return original(self, request, **kwargs)
-
-    monkeypatch.setattr(requests.Session, "send", send)
-    return counted
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
