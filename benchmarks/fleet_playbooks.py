@@ -14,6 +14,17 @@ versions) and runs, in this order, with the same inventory and the same forks:
 ``drift-sliced``   ``drift`` as two ``--limit`` halves run side by side with one ``schannel_run_id`` (AWX job
                    slicing): the merged run directory must hold what the unsplit ``drift`` run found.
 
+and does so once per ``--transports`` entry, each on a fleet of its own after its own floor:
+
+``ntlm``             NTLM with the hosts' local Administrator (the default);
+``kerberos``         Kerberos against a real MIT realm started on loopback with a service principal per host
+                     (``tests.winsim.kerberos_realm``), the inventory as a domain fleet's: Ansible's managed kinit
+                     with ``ansible_password`` (one kinit per host), ``ansible_winrm_kerberos_hostname_override``;
+``kerberos-ticket``  the same realm and hosts with the operator's own ticket: one ``kinit`` before the run,
+                     ``ansible_winrm_kinit_mode: manual`` and no password in the inventory.
+
+The KDC's CPU in each run is reported apart (``kdc_cpu``): it stands for the domain controller, not the controller.
+
 Per run it reports wall time, controller CPU (ansible-playbook and every process it started: user + system, from
 ``RUSAGE_CHILDREN``), the peak controller memory (the largest summed PSS of the ansible-playbook process tree,
 sampled every 2 s from /proc; reading every fork's smaps more often took CPU from the run it measures), the
@@ -26,6 +37,8 @@ not the denominator to trust).
     .venv/bin/python benchmarks/fleet_playbooks.py --sizes 10 --latencies 0           # a first look, ~1 min
     .venv/bin/python benchmarks/fleet_playbooks.py --sizes 10,100,500,1000 --latencies 0,20 --json out/fleet.json
     .venv/bin/python benchmarks/fleet_playbooks.py --sizes 500 --latencies 0 --scenarios drift-fresh,drift --repeat 3
+    .venv/bin/python benchmarks/fleet_playbooks.py --sizes 500 --latencies 0 --scenarios drift-fresh \
+        --transports ntlm,kerberos,kerberos-ticket
 
 Run it inside a private network namespace when other simulators may run on the machine:
 ``unshare --net bash -c 'ip link set lo up && .venv/bin/python benchmarks/fleet_playbooks.py'``.
@@ -34,6 +47,7 @@ Run it inside a private network namespace when other simulators may run on the m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -51,7 +65,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.winsim_throughput import cpu_seconds  # noqa: E402
 from tests.collection_path import COLLECTIONS_ROOT, ensure_collection_importable  # noqa: E402
-from tests.support.simulator import Fleet  # noqa: E402
+from tests.support.simulator import Fleet, KerberosRealm  # noqa: E402
 
 FIRST_IP = "127.20.120.1"
 OS_MIX = ("2008r2", "2012r2", "2016", "2019", "2022", "2025")
@@ -79,8 +93,19 @@ SCENARIOS: dict[str, tuple[str, dict]] = {
     # drift again, as two --limit slices side by side sharing one run id (AWX job slicing)
     "drift-sliced": ("fleetsec.schannel.drift", {"schannel_run_id": "20991231T235959Z"}),
 }
+TRANSPORTS = ("ntlm", "kerberos", "kerberos-ticket")
 # Scenarios that write nothing on the hosts, so that running them again measures the same thing (--repeat).
 READ_ONLY = frozenset(("drift-fresh", "drift", "compliance"))
+
+
+@dataclass
+class Connection:
+    """How ansible-playbook reaches the fleet: the inventory and the variables added to its environment."""
+
+    transport: str
+    inventory: Path
+    env: dict[str, str] = field(default_factory=dict)
+    realm: KerberosRealm | None = None
 
 
 @dataclass
@@ -99,6 +124,7 @@ class RunFigures:
     tls_handshakes_per_host: float
     boots: int
     ratio_to_floor: float | None = None
+    transport: str = "ntlm"
     extra: dict = field(default_factory=dict)
 
 
@@ -151,13 +177,13 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-def run_playbook(playbook: str, fleet: Fleet, work: Path, forks: int, extra_vars: dict, *,
+def run_playbook(playbook: str, connection: Connection, work: Path, forks: int, extra_vars: dict, *,
                  limits: tuple[str | None, ...] = (None,)) -> tuple[int, float, float, int]:
     """Run one playbook, or one per ``--limit`` slice side by side (as AWX job slicing does); returns (worst exit
     code, wall s, controller CPU s, peak PSS KiB summed over the slices)."""
     env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_ROOT), "ANSIBLE_FORKS": str(forks),
            "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_LOCAL_TEMP": str(work / "tmp"),
-           "ANSIBLE_HOME": str(work / "ansible-home")}
+           "ANSIBLE_HOME": str(work / "ansible-home"), **connection.env}
     variables = {"schannel_report_dir": str(work / "reports"), "schannel_backup_dir": str(work / "backups"),
                  "schannel_reboot_timeout": 120, **extra_vars}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -167,7 +193,7 @@ def run_playbook(playbook: str, fleet: Fleet, work: Path, forks: int, extra_vars
         log.flush()
         running = []
         for limit in limits:
-            command = [str(ANSIBLE_PLAYBOOK), "-i", str(fleet.inventory), "-e", json.dumps(variables), playbook]
+            command = [str(ANSIBLE_PLAYBOOK), "-i", str(connection.inventory), "-e", json.dumps(variables), playbook]
             process = subprocess.Popen(command + (["--limit", limit] if limit else []), cwd=work, env=env,
                                        stdout=log, stderr=subprocess.STDOUT)
             sampler = TreeMemorySampler(process.pid)
@@ -181,19 +207,24 @@ def run_playbook(playbook: str, fleet: Fleet, work: Path, forks: int, extra_vars
     return max(codes), wall, cpu, peak
 
 
-def run_scenario(name: str, fleet: Fleet, work: Path, *, size: int, latency: int, forks: int) -> RunFigures:
+def run_scenario(name: str, fleet: Fleet, connection: Connection, work: Path, *, size: int, latency: int,
+                 forks: int) -> RunFigures:
     playbook, extra_vars = SCENARIOS[name]
     if playbook == "floor":
         playbook = str(work / "floor.yml")
     fleet.control.reset_counters()
     previous = {r["host"]: r for r in latest_results(work / "reports")}
     sim_before = cpu_seconds(fleet.process.pid)
+    kdc = connection.realm.process if connection.realm is not None else None
+    kdc_before = cpu_seconds(kdc.pid) if kdc is not None else 0.0
     limits: tuple[str | None, ...] = (None,)
     if name == "drift-sliced":
         limits = (f"mailstore[0:{size // 2 - 1}]", f"mailstore[{size // 2}:]")
-    code, wall, cpu, peak = run_playbook(playbook, fleet, work, forks, extra_vars, limits=limits)
+    code, wall, cpu, peak = run_playbook(playbook, connection, work, forks, extra_vars, limits=limits)
     extra: dict = {}
     sim_cpu = cpu_seconds(fleet.process.pid) - sim_before
+    if kdc is not None:
+        extra["kdc_cpu"] = round(cpu_seconds(kdc.pid) - kdc_before, 2)
     totals = fleet.control.counters()["totals"]
     results = latest_results(work / "reports") if playbook != str(work / "floor.yml") else []
     if results:
@@ -208,7 +239,7 @@ def run_scenario(name: str, fleet: Fleet, work: Path, *, size: int, latency: int
         wsman_calls_per_host=round(totals["wsman_calls"] / size, 1),
         kib_per_host=round((totals["bytes_in"] + totals["bytes_out"]) / size / 1024, 1),
         tls_handshakes_per_host=round(sum(tls_handshakes(r) for r in results) / size, 1),
-        boots=totals["boots"], extra=extra,
+        boots=totals["boots"], transport=connection.transport, extra=extra,
     )
 
 
@@ -227,11 +258,11 @@ def tls_handshakes(result: dict) -> int:
 
 
 def fleet_runs(size: int, latency: int, forks: int, scenarios: list[str], log: Path | None, *,
-               repeat: int = 1) -> list[RunFigures]:
+               repeat: int = 1, transport: str = "ntlm") -> list[RunFigures]:
     with tempfile.TemporaryDirectory(prefix="fleet-bench-") as tmp:
         work = Path(tmp)
         try:
-            return scenario_runs(work, size, latency, forks, scenarios, repeat=repeat)
+            return scenario_runs(work, size, latency, forks, scenarios, repeat=repeat, transport=transport)
         finally:
             if log:
                 with open(log, "ab") as kept:
@@ -239,13 +270,22 @@ def fleet_runs(size: int, latency: int, forks: int, scenarios: list[str], log: P
 
 
 def scenario_runs(work: Path, size: int, latency: int, forks: int, scenarios: list[str], *,
-                  repeat: int = 1) -> list[RunFigures]:
+                  repeat: int = 1, transport: str = "ntlm") -> list[RunFigures]:
     (work / "floor.yml").write_text(FLOOR_PLAYBOOK)
-    with Fleet(work / "fleet", hosts=size, os_mix=OS_MIX, first_ip=FIRST_IP, latency_ms=latency,
-               reboot_seconds=0.5, start_timeout=900) as fleet:
+    with contextlib.ExitStack() as stack:
+        realm = None
+        joined: dict = {}
+        if transport != "ntlm":
+            realm = stack.enter_context(KerberosRealm(work / "realm", [f"ms{i + 1:03d}" for i in range(size)]))
+            joined = {"kerberos": realm.directory, "transport": "kerberos"}
+        fleet = stack.enter_context(Fleet(work / "fleet", hosts=size, os_mix=OS_MIX, first_ip=FIRST_IP,
+                                          latency_ms=latency, reboot_seconds=0.5, start_timeout=900, **joined))
+        connection = Connection(transport, fleet.inventory, realm.env() if realm else {}, realm)
+        if transport == "kerberos-ticket":
+            connection = own_ticket(connection, work)
         results = []
         for name in scenarios:
-            figures = run_with_floor(name, fleet, work, size=size, latency=latency, forks=forks,
+            figures = run_with_floor(name, fleet, connection, work, size=size, latency=latency, forks=forks,
                                      repeat=repeat if name in READ_ONLY else 1)
             if figures.returncode != 0:
                 print(f"  {name}: ansible-playbook exited {figures.returncode}; tail of the log:\n"
@@ -255,19 +295,40 @@ def scenario_runs(work: Path, size: int, latency: int, forks: int, scenarios: li
         return results
 
 
-def run_with_floor(name: str, fleet: Fleet, work: Path, *, size: int, latency: int, forks: int,
-                   repeat: int) -> RunFigures:
+def own_ticket(connection: Connection, work: Path) -> Connection:
+    """The operator's own ticket: ``kinit`` once into a cache the run is given (KRB5CCNAME), and an inventory with
+    ``ansible_winrm_kinit_mode: manual`` and no password (ansible-core's winrm connection then uses that cache)."""
+    import yaml
+
+    realm = connection.realm
+    assert realm is not None
+    ccache = work / "ccache"
+    kinit = realm.kinit(ccache)
+    if kinit.returncode != 0:
+        raise RuntimeError(f"kinit failed: {kinit.stderr.strip()}")
+    inventory = yaml.safe_load(connection.inventory.read_text())
+    group = inventory["all"]["children"]["mailstore"]["vars"]
+    group.pop("ansible_password")
+    group.pop("ansible_winrm_kinit_env_vars", None)
+    group["ansible_winrm_kinit_mode"] = "manual"
+    path = work / "inventory-own-ticket.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    return Connection(connection.transport, path, realm.env(ccache), realm)
+
+
+def run_with_floor(name: str, fleet: Fleet, connection: Connection, work: Path, *, size: int, latency: int,
+                   forks: int, repeat: int) -> RunFigures:
     """A scenario with the floor run right before it, ``repeat`` times (read-only scenarios only), keeping the run of
     the median ratio. The machine's speed drifts over a series (a shared machine): a floor measured minutes earlier
     made the later ratios say more about the machine than about the run."""
     if name == "floor":
-        figures = run_scenario(name, fleet, work, size=size, latency=latency, forks=forks)
+        figures = run_scenario(name, fleet, connection, work, size=size, latency=latency, forks=forks)
         figures.ratio_to_floor = 1.0
         return figures
     rounds = []
     for _round in range(repeat):
-        floor = run_scenario("floor", fleet, work, size=size, latency=latency, forks=forks)
-        figures = run_scenario(name, fleet, work, size=size, latency=latency, forks=forks)
+        floor = run_scenario("floor", fleet, connection, work, size=size, latency=latency, forks=forks)
+        figures = run_scenario(name, fleet, connection, work, size=size, latency=latency, forks=forks)
         figures.ratio_to_floor = round(figures.wall / floor.wall, 2)
         figures.extra["floor_s"] = floor.wall
         rounds.append(figures)
@@ -280,10 +341,11 @@ def run_with_floor(name: str, fleet: Fleet, work: Path, *, size: int, latency: i
 
 def print_row(figures: RunFigures) -> None:
     ratio = f"{figures.ratio_to_floor:.2f}" if figures.ratio_to_floor is not None else "-"
-    print(f"{figures.hosts:>5} {figures.latency_ms:>4} {figures.forks:>5} {figures.scenario:<14} "
-          f"{figures.returncode:>3} {figures.wall:>8.1f} {ratio:>6} {figures.controller_cpu:>8.1f} "
-          f"{figures.controller_peak_mib:>8.0f} {figures.simulator_cpu:>8.1f} {figures.wsman_calls_per_host:>7.1f} "
-          f"{figures.kib_per_host:>7.0f} {figures.tls_handshakes_per_host:>5.1f} {figures.boots:>5}"
+    print(f"{figures.hosts:>5} {figures.latency_ms:>4} {figures.forks:>5} {figures.transport:<15} "
+          f"{figures.scenario:<14} {figures.returncode:>3} {figures.wall:>8.1f} {ratio:>6} "
+          f"{figures.controller_cpu:>8.1f} {figures.controller_peak_mib:>8.0f} {figures.simulator_cpu:>8.1f} "
+          f"{figures.wsman_calls_per_host:>7.1f} {figures.kib_per_host:>7.0f} {figures.tls_handshakes_per_host:>5.1f} "
+          f"{figures.boots:>5}"
           + (f"  {figures.extra}" if figures.extra else ""), flush=True)
 
 
@@ -297,6 +359,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each read-only scenario (drift, compliance) this many times, each right after its "
                              "own floor, and keep the run of the median ratio (default 1)")
+    parser.add_argument("--transports", default="ntlm",
+                        help=f"comma-separated subset of {', '.join(TRANSPORTS)}, each on a fleet of its own "
+                             "(default ntlm)")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--log", type=Path, help="append the output of every ansible-playbook run to this file")
     args = parser.parse_args(argv)
@@ -306,14 +371,21 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {', '.join(SCENARIOS)}")
     scenarios = ["floor", *[s for s in SCENARIOS if s in chosen and s != "floor"]]
+    transports = [t for t in args.transports.split(",") if t]
+    if set(transports) - set(TRANSPORTS):
+        parser.error(f"unknown transport(s) {sorted(set(transports) - set(TRANSPORTS))}; choose from "
+                     f"{', '.join(TRANSPORTS)}")
 
     print(f"{os.cpu_count()} CPUs; load average at start {os.getloadavg()[0]:.2f}")
-    print(f"{'hosts':>5} {'lat':>4} {'forks':>5} {'scenario':<14} {'rc':>3} {'wall s':>8} {'x floor':>6} "
-          f"{'ctl CPU':>8} {'ctl MiB':>8} {'sim CPU':>8} {'calls/h':>7} {'KiB/h':>7} {'hs/h':>5} {'boots':>5}")
+    print(f"{'hosts':>5} {'lat':>4} {'forks':>5} {'transport':<15} {'scenario':<14} {'rc':>3} {'wall s':>8} "
+          f"{'x floor':>6} {'ctl CPU':>8} {'ctl MiB':>8} {'sim CPU':>8} {'calls/h':>7} {'KiB/h':>7} {'hs/h':>5} "
+          f"{'boots':>5}")
     figures: list[RunFigures] = []
     for size in (int(s) for s in args.sizes.split(",")):
         for latency in (int(s) for s in args.latencies.split(",")):
-            figures += fleet_runs(size, latency, args.forks, scenarios, args.log, repeat=args.repeat)
+            for transport in transports:
+                figures += fleet_runs(size, latency, args.forks, scenarios, args.log, repeat=args.repeat,
+                                      transport=transport)
     print(f"load average at end {os.getloadavg()[0]:.2f}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,9 @@ packages=(shellcheck)
 packages+=(chromium chromium-driver)  # the HTML report test drives a real headless browser (tests/browser)
 packages+=(testssl.sh)  # tests/sim/test_wire_tls_windows.py scans a simulated host with testssl's multi-suite hellos
 packages+=(openssl)  # openssl s_client in the same tests; `openssl dhparam` for the simulator's DH parameters
+# The test Kerberos realm (tests/winsim/kerberos_realm.py: krb5kdc, kdb5_util, kadmin.local, kinit) and the headers
+# pykerberos, gssapi and krb5 from PyPI build against (no Linux wheels).
+packages+=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -3,8 +3,8 @@
 # Sets itself up (scripts/bootstrap.sh); every stage runs, and the script fails if any stage failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+scripts/system-packages.sh || exit 1  # first: pykerberos, gssapi and krb5 build against libkrb5-dev
 scripts/bootstrap.sh || exit 1
-scripts/system-packages.sh || exit 1
 export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$PWD/collections"
 mkdir -p build

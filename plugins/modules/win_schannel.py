@@ -118,9 +118,10 @@ options:
         timeouts). Each host's result is returned under RV(hosts) and a fault fails that host's entry alone.
       - The task itself reports no change; each host then takes its own result with a task of its own and
         O(from_batch), so that Ansible's recap, handlers and exit codes see every host.
-      - Outside check mode the task skips itself (an apply runs as one task per host). A host whose Kerberos ticket
-        ansible-core gets itself (C(ansible_winrm_kinit_mode=managed)) is left out of the batch and listed in
-        RV(per_host); its own task then checks it.
+      - Outside check mode the task skips itself (an apply runs as one task per host). Hosts whose Kerberos ticket
+        ansible-core gets itself (C(ansible_winrm_kinit_mode=managed)) share one kinit, run once by this task; a host
+        of another principal or kinit options, or every such host when that kinit failed, is left out of the batch
+        and listed in RV(per_host); its own task then checks it.
     type: list
     elements: str
   concurrency:
@@ -299,7 +300,9 @@ hosts:
   returned: batch mode, in check mode
   type: dict
 per_host:
-  description: With O(hosts), the hosts left out of the batch for their own task to check (managed Kerberos).
+  description: >-
+    With O(hosts), the hosts left out of the batch for their own task to check (managed Kerberos with another
+    principal or kinit than the batch's one kinit, or when that kinit failed).
   returned: batch mode, in check mode
   type: list
   elements: str

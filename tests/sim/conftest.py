@@ -5,12 +5,16 @@ Each fleet gets its own loopback block so fleets of different modules never shar
 fleets), 127.20.3.x Ansible, 127.20.4.x HTTPS inventory, 127.20.5.x drift assessment, 127.20.6.x per-test
 fleets of the WinRM policy tests, 127.20.7.x TLS scanner fleet, 127.20.10.x TLS scan fleet (.200-.201 its
 relays), 127.20.11.x compliance report runs, 127.20.250.1 TLS handshake listeners, 127.20.250.2-5 in-process hosts
-of the legacy TLS tests; benchmarks start at 127.20.100.1.
+of the legacy TLS tests, 127.20.21.x Kerberos on the wire, 127.20.23.x the lean channel over Kerberos; benchmarks
+start at 127.20.100.1.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import requests
 
 from tests.winsim.fleet import Fleet
 
@@ -36,3 +40,29 @@ def control(fleet):
 def proto(fleet, control):
     """pywinrm Protocol to ms001 (2019): NTLM over HTTP with message encryption, as pywinrm does by default."""
     return fleet.protocol("ms001")
+
+
+@pytest.fixture
+def ticket(kerberos_realm, tmp_path, monkeypatch) -> Path:
+    """A fresh ticket cache of the realm's user, made the process's default (what ``kinit`` leaves an admin with)."""
+    ccache = tmp_path / "ccache"
+    kinit = kerberos_realm.kinit(ccache)
+    assert kinit.returncode == 0, kinit.stderr
+    for name, value in kerberos_realm.env(ccache).items():
+        monkeypatch.setenv(name, value)
+    return ccache
+
+
+@pytest.fixture
+def session_sends(monkeypatch):
+    """How many times requests.Session.send ran (pywinrm's path; the lean channel writes to the socket
+    itself)."""
+    counted = {"n": 0}
+    original = requests.Session.send
+
+    def send(self, request, **kwargs):
+        counted["n"] += 1
+        return original(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", send)
+    return counted

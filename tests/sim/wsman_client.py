@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 import xmltodict
 
+from tests.winsim.kerberos_realm import host_fqdn
+
 HKLM = "2147483650"
 WMI = "http://schemas.microsoft.com/wbem/wsman/1/wmi"
 REGPROV = f"{WMI}/root/default/StdRegProv"
@@ -106,3 +108,9 @@ def os_property(instance: ET.Element, name: str) -> ET.Element:
         found = instance.find(name)
     assert found is not None, name
     return found
+
+
+def kerberos_protocol(fleet, host: str, scheme: str = "http", override: str | None = None):
+    """pywinrm as Ansible builds it for ``ansible_winrm_transport: kerberos`` with a ticket already in the cache."""
+    return fleet.protocol(host, scheme, transport="kerberos", username=None, password=None,
+                          kerberos_hostname_override=override or host_fqdn(host))

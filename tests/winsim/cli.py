@@ -70,6 +70,9 @@ examples:
   python -m tests.winsim fault --state-dir out/fleet ms003=down ms004=slow:250
   python -m tests.winsim fault --state-dir out/fleet --clear ms003
   python -m tests.winsim counters --state-dir out/fleet --json
+  python -m tests.winsim.kerberos_realm out/realm --hosts 20 &    # a Kerberos realm (KDC) for 20 hosts, then
+  python -m tests.winsim serve --state-dir out/krb --inventory out/krb/hosts.yml --hosts 20 --kerberos out/realm
+      --inventory-transport kerberos     # ansible-playbook then needs KRB5_CONFIG=out/realm/krb5.conf
 """
 )
 
@@ -127,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--inventory-scheme", choices=("http", "https"), default="http",
                    help="WinRM scheme the inventory uses: http = 5985 with message encryption (default), "
                         "https = 5986 validating the certificate against <state-dir>/ca.pem")
+    s.add_argument("--kerberos", type=Path, metavar="REALM_DIR",
+                   help="join the hosts to the test Kerberos realm in REALM_DIR (python -m "
+                        "tests.winsim.kerberos_realm): each accepts tickets for HTTP/<host>.<domain> besides NTLM")
+    s.add_argument("--inventory-transport", choices=("ntlm", "kerberos"), default="ntlm",
+                   help="how the inventory authenticates: ntlm with the local Administrator (default), or kerberos "
+                        "with the realm's user (kinit managed by Ansible; needs --kerberos)")
     s.add_argument("--fault", type=_host_fault, action="append", default=[], metavar="HOST=KIND[:ARG]",
                    help="switch a fault on at start (repeatable); kinds below")
     s.add_argument("--setting", type=_host_setting, action="append", default=[], metavar="HOST=NAME:on|off",
@@ -204,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                 os_mix=args.os_mix or ((args.os,) if args.os else (DEFAULT_OS,)), first_ip=args.first_ip,
                 latency_ms=args.latency_ms,
                 reboot_seconds=args.reboot_seconds, scheme=args.inventory_scheme, faults=args.fault,
-                settings=args.setting, host_options=args.host_option)
+                settings=args.setting, host_options=args.host_option,
+                kerberos=args.kerberos.resolve() if args.kerberos else None, transport=args.inventory_transport)
             asyncio.run(serve(opts))
             return 0
         return {"fault": _cmd_fault, "counters": _cmd_counters, "hosts": _cmd_hosts}[args.command](args)

@@ -46,6 +46,7 @@ class Fleet:
                  faults: tuple[str, ...] = (), settings: tuple[str, ...] = (), host_options: tuple[str, ...] = (),
                  inventory: Path | None = None,
                  scheme: str = "http",
+                 kerberos: Path | None = None, transport: str = "ntlm",
                  start_timeout: float = 120.0) -> None:
         self.state_dir = Path(state_dir)
         self.inventory = inventory or self.state_dir / "inventory.yml"
@@ -61,6 +62,8 @@ class Fleet:
             self.args += ["--setting", setting]
         for option in host_options:  # "ms002=certificate:ecdsa"
             self.args += ["--host-option", option]
+        if kerberos is not None:  # a started KerberosRealm's directory (tests.winsim.kerberos_realm)
+            self.args += ["--kerberos", str(kerberos), "--inventory-transport", transport]
         self.start_timeout = start_timeout
         self.process: subprocess.Popen | None = None
         self._control: ControlClient | None = None

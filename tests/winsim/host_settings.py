@@ -66,6 +66,10 @@ HOST_OPTIONS: dict[str, tuple[str, ...]] = {
     "certificate": ("rsa", "ecdsa"),
     # Bitness of the MailStore .NET process: which registry view it reads SchUseStrongCrypto from.
     "mailstore-bits": ("64", "32"),
+    # NTLM as the domain allows it: ``refuse`` is Group Policy "Network security: Restrict NTLM: Incoming NTLM
+    # traffic" = "Deny all accounts" (HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0
+    # RestrictReceivingNTLMTraffic = 2), as hardened domains set it: Negotiate with NTLM inside gets 401 (auth.py).
+    "ntlm": ("allow", "refuse"),
     # What an SSL 2.0 CLIENT-HELLO gets: an answer from the TLS stack (default) or Schannel's silence, seen on
     # Windows XP and IIS 7 (legacy_tls.py, routing step 2; weak evidence, hence an option).
     "ssl2-hello": ("answer", "silent"),

@@ -2,7 +2,12 @@
 
 Message encryption (MS-WSMV 2.2.9.1; pywinrm 0.5.0 winrm/encryption.py): the body is a two-part
 ``multipart/encrypted`` MIME message; the second part is ``<uint32 LE signature length><signature><sealed data>``
-produced by the NTLM session's wrap() (signature 16 bytes).
+produced by the security context's WinRM wrap (auth.py): NTLM's 16-byte signature, or Kerberos' GSS wrap-IOV
+header (RFC 4121 token header plus the encrypted header copy; pyspnego ``wrap_winrm``). The ``protocol`` parameter
+names the package: ``application/HTTP-SPNEGO-session-encrypted`` after ``Negotiate`` authentication (whatever
+Negotiate chose inside: pywinrm 0.5.0 sends it for NTLM and for Kerberos, encryption.py ``Encryption.__init__``),
+``application/HTTP-Kerberos-session-encrypted`` after the ``Kerberos`` scheme (MS-WSMV 2.2.9.1.2; pypsrp 0.9.1
+wsman.py picks it when its 401 answer was ``Kerberos``). The host answers in the protocol the request used.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ MAX_BODY = 16 * 1024 * 1024
 SERVER = "Microsoft-HTTPAPI/2.0"  # WinRM is served by HTTP.sys
 SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
 SPNEGO_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
+KERBEROS_PROTOCOL = "application/HTTP-Kerberos-session-encrypted"
+ENCRYPTION_PROTOCOLS = (SPNEGO_PROTOCOL, KERBEROS_PROTOCOL)
 BOUNDARY = b"--Encrypted Boundary"
-ENCRYPTED_CONTENT_TYPE = f'multipart/encrypted;protocol="{SPNEGO_PROTOCOL}";boundary="Encrypted Boundary"'
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
            411: "Length Required", 413: "Request Entity Too Large", 500: "Internal Server Error"}
 
@@ -111,9 +117,16 @@ def response(status: int, body: bytes = b"", *, headers: list[tuple[str, str]] |
     return ("\r\n".join(lines) + "\r\n\r\n").encode("iso-8859-1") + body
 
 
-def is_encrypted(headers: dict[str, str]) -> bool:
+def encrypted_content_type(protocol: str) -> str:
+    return f'multipart/encrypted;protocol="{protocol}";boundary="Encrypted Boundary"'
+
+
+def encryption_protocol(headers: dict[str, str]) -> str | None:
+    """The ``protocol`` of an encrypted request body (one of ENCRYPTION_PROTOCOLS), None when it is not encrypted."""
     ctype = headers.get("content-type", "")
-    return ctype.startswith("multipart/encrypted") and f'protocol="{SPNEGO_PROTOCOL}"' in ctype
+    if not ctype.startswith("multipart/encrypted"):
+        return None
+    return next((p for p in ENCRYPTION_PROTOCOLS if f'protocol="{p}"' in ctype), None)
 
 
 def split_encrypted(body: bytes) -> tuple[int, bytes, bytes]:
@@ -133,11 +146,11 @@ def split_encrypted(body: bytes) -> tuple[int, bytes, bytes]:
     return length, data[4 : 4 + sig_len], data[4 + sig_len :]
 
 
-def join_encrypted(plain_length: int, signature: bytes, sealed: bytes) -> bytes:
+def join_encrypted(plain_length: int, signature: bytes, sealed: bytes, protocol: str = SPNEGO_PROTOCOL) -> bytes:
     """Response body in the framing pywinrm's encryption.py parses (the mirror of its _encrypt_message)."""
     return (
         BOUNDARY + b"\r\n"
-        b"\tContent-Type: " + SPNEGO_PROTOCOL.encode() + b"\r\n"
+        b"\tContent-Type: " + protocol.encode() + b"\r\n"
         b"\tOriginalContent: type=" + SOAP_CONTENT_TYPE.encode() + b";Length=" + str(plain_length).encode() + b"\r\n"
         + BOUNDARY + b"\r\n"
         b"\tContent-Type: application/octet-stream\r\n"

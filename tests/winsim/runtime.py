@@ -27,7 +27,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from tests.winsim import host_settings, httpwire, legacy_tls
-from tests.winsim.auth import AUTH_ERRORS, NtlmSession, UserStore, parse_authorization
+from tests.winsim.auth import AUTH_ERRORS, AuthSession, KerberosMember, UserStore, parse_authorization
 from tests.winsim.counters import HostCounters
 from tests.winsim.faults import FaultSpec, HostFaults
 from tests.winsim.os_profiles import computer_name
@@ -128,6 +128,10 @@ class HostRuntime:
         self.counters = HostCounters()
         self.shells: set[str] = set()
         self.enumerations: dict[str, list[str]] = {}
+        # Domain membership and NTLM policy, as installed (server.py): the host's Kerberos name and keytab (None
+        # outside a realm) and whether NTLM is refused.
+        self.kerberos: KerberosMember | None = None
+        self.refuse_ntlm = False
         self._servers: list[asyncio.Server] = []
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -303,7 +307,7 @@ class HostRuntime:
         if scheme == "https":
             self.counters.tls_handshakes[str(port)] += 1
         self._writers.add(writer)
-        session = NtlmSession()
+        session = AuthSession(self.kerberos, self.refuse_ntlm)
         try:
             while True:
                 try:
@@ -348,17 +352,22 @@ class HostRuntime:
         return self.setting("allow-basic") and (scheme == "https" or self.allow_unencrypted())
 
     def _challenge(self, scheme: str, *, failed: bool) -> Reply:
-        """401 as HTTP.sys sends it: Negotiate always, Basic only where the service would accept it."""
+        """401 as HTTP.sys sends it: Negotiate always; Kerberos on a domain member (the WinRM service's Auth/Kerberos
+        is on by default, MS-WSMV 2.2.4.34; a domain controller's WinRM 401 lists ``WWW-Authenticate: Negotiate`` and
+        ``WWW-Authenticate: Kerberos``, curl capture in rapid7/metasploit-framework pull request 20490); Basic only
+        where the service would accept it."""
         if failed:
             self.counters.auth_failures += 1
         else:
             self.counters.auth_challenges += 1
         headers = [("WWW-Authenticate", "Negotiate")]
+        if self.kerberos is not None:
+            headers.append(("WWW-Authenticate", "Kerberos"))
         if self.basic_accepted(scheme):
             headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
         return Reply(httpwire.response(401, headers=headers))
 
-    def _handle(self, req: httpwire.HttpRequest, session: NtlmSession, scheme: str, port: int,
+    def _handle(self, req: httpwire.HttpRequest, session: AuthSession, scheme: str, port: int,
                 client_ip: str) -> Reply:
         if req.target.partition("?")[0].casefold() != "/wsman":
             return Reply(httpwire.response(404))
@@ -366,13 +375,14 @@ class HostRuntime:
             return Reply(httpwire.response(405, headers=[("Allow", "POST")]))
         authorization = req.headers.get("authorization")
         basic_user = None
+        final: list[tuple[str, str]] = []  # the last token of a completed exchange (Kerberos AP-REP: mutual auth)
         if authorization:
             kind, data = parse_authorization(authorization)
-            # Only the Negotiate scheme carries NTLM: the service's Auth settings are Basic, Kerberos, Negotiate,
+            # NTLM rides only in the Negotiate scheme: the service's Auth settings are Basic, Kerberos, Negotiate,
             # Certificate, CredSSP (MS-WSMV 2.2.4.34 ServiceAuthType), and a real host answered curl's
             # "Authorization: NTLM ..." with a fresh 401 "Negotiate" / 'Basic realm="WSMAN"' (stored-code index id
             # 36182481427, a pywinrm troubleshooting write-up; tests/winsim/README.md).
-            if kind == "negotiate":
+            if kind in ("negotiate", "kerberos"):
                 try:
                     token = base64.b64decode(data, validate=True)
                     if self.faults.has("wrong-password") and token.startswith(b"NTLMSSP\x00\x03"):
@@ -382,10 +392,16 @@ class HostRuntime:
                     session.context = None
                     session.complete = False
                     return self._challenge(scheme, failed=True)
+                name = "Kerberos" if kind == "kerberos" else "Negotiate"  # answer in the client's scheme
                 if not session.complete:
                     self.counters.auth_challenges += 1
-                    header = f"Negotiate {base64.b64encode(out or b'').decode()}"
+                    header = f"{name} {base64.b64encode(out or b'').decode()}"
                     return Reply(httpwire.response(401, headers=[("WWW-Authenticate", header)]))
+                if out:
+                    # RFC 4559 section 5: the server's final token rides on the successful response; pywinrm's
+                    # Kerberos auth requires it (mutual_authentication=REQUIRED, vendored requests_kerberos
+                    # handle_other raises MutualAuthenticationError without it).
+                    final = [("WWW-Authenticate", f"{name} {base64.b64encode(out).decode()}")]
             elif kind == "basic":
                 if not self.basic_accepted(scheme) or self.faults.has("wrong-password"):
                     return self._challenge(scheme, failed=True)
@@ -403,7 +419,8 @@ class HostRuntime:
             # issue 6205's capture shows and WinRb/WinRM's re-authentication on a 401 to an encrypted POST expects).
             return self._challenge(scheme, failed=False)
 
-        encrypted = httpwire.is_encrypted(req.headers)
+        protocol = httpwire.encryption_protocol(req.headers)
+        encrypted = protocol is not None
         if encrypted:
             if basic_user is not None or not session.complete:
                 return Reply(httpwire.response(400, close=True))
@@ -422,14 +439,20 @@ class HostRuntime:
         if not plain:
             # pywinrm's empty-body POST that completes authentication before encryption starts (pywinrm 0.5.0
             # winrm/transport.py setup_encryption()).
-            return Reply(httpwire.response(200))
+            return Reply(httpwire.response(200, headers=final))
         owner = basic_user or session.user or ""
-        if "\\" not in owner:  # a local account, as Windows names it: COMPUTER\user
+        if session.mechanism == "kerberos" and basic_user is None:
+            # Windows names a domain account DOMAIN\user (rsp:Owner); the realm's first label stands for the NetBIOS
+            # domain name (choice: the test realm has no separate NetBIOS name).
+            user, _at, realm = owner.partition("@")
+            owner = f"{realm.split('.')[0]}\\{user}"
+        elif "\\" not in owner:  # a local account, as Windows names it: COMPUTER\user
             owner = f"{computer_name(self.name)}\\{owner}"
         caller = Caller(owner, client_ip, f"{scheme}://{self.ip}:{port}/wsman")
-        return self._wsman_call(plain, session if encrypted else None, caller)
+        return self._wsman_call(plain, (session, protocol) if protocol else None, caller, final)
 
-    def _wsman_call(self, plain: bytes, session: NtlmSession | None, caller: Caller) -> Reply:
+    def _wsman_call(self, plain: bytes, sealing: tuple[AuthSession, str] | None, caller: Caller,
+                    headers: list[tuple[str, str]]) -> Reply:
         self.counters.wsman_calls += 1
         if self.faults.take_reset():
             return Reply(reset=True)
@@ -448,12 +471,13 @@ class HostRuntime:
                     req.action.startswith(NS_N)):
                 fault.action = f"{NS_N}/fault"
             status, body = 500, fault_envelope(fault, req.message_id if req else None, self.name)
-        if session is not None:
+        if sealing is not None:
+            session, protocol = sealing
             signature, sealed = session.wrap(body)
-            data = httpwire.response(status, httpwire.join_encrypted(len(body), signature, sealed),
-                                     content_type=httpwire.ENCRYPTED_CONTENT_TYPE)
+            data = httpwire.response(status, httpwire.join_encrypted(len(body), signature, sealed, protocol),
+                                     headers=headers, content_type=httpwire.encrypted_content_type(protocol))
         else:
-            data = httpwire.response(status, body, content_type=httpwire.SOAP_CONTENT_TYPE)
+            data = httpwire.response(status, body, headers=headers, content_type=httpwire.SOAP_CONTENT_TYPE)
         return Reply(data, after=after)
 
 

@@ -18,11 +18,12 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.winsim.auth import DEFAULT_USER, UserStore, ensure_users_file, read_accounts
+from tests.winsim.auth import DEFAULT_USER, KerberosMember, UserStore, ensure_users_file, read_accounts
 from tests.winsim.control_server import ControlServer
 from tests.winsim.faults import FaultSpec
 from tests.winsim.host import SimulatedWindows
-from tests.winsim.inventory import render_inventory, write_atomically
+from tests.winsim.inventory import KerberosInventory, render_inventory, write_atomically
+from tests.winsim.kerberos_realm import SERVICE, host_fqdn, keytab_path
 from tests.winsim.pki import FleetPki
 from tests.winsim.runtime import FleetSettings, HostRuntime
 
@@ -47,6 +48,8 @@ class ServeOptions:
     faults: list[tuple[str, FaultSpec]] = field(default_factory=list)
     settings: list[tuple[str, str, bool]] = field(default_factory=list)  # (host or "*", name, on)
     host_options: list[tuple[str, str, str]] = field(default_factory=list)  # (host or "*", name, value)
+    kerberos: Path | None = None  # a test realm's directory (kerberos_realm.py): the hosts are its members
+    transport: str = "ntlm"  # what the inventory authenticates with: ntlm, or kerberos (needs ``kerberos``)
 
 
 NEW_FLEET_HOSTS = 3
@@ -102,7 +105,17 @@ def plan_fleet(opts: ServeOptions) -> list[dict]:
     return hosts[:count]
 
 
+def join_realm(realm_dir: Path) -> dict:
+    """Read the realm's ``realm.json`` and point this process's GSSAPI at its krb5.conf."""
+    realm = json.loads((realm_dir / "realm.json").read_text())
+    os.environ["KRB5_CONFIG"] = realm["krb5_conf"]
+    return realm
+
+
 async def serve(opts: ServeOptions) -> None:
+    if opts.transport == "kerberos" and opts.kerberos is None:
+        raise ValueError("--inventory-transport kerberos needs --kerberos REALM_DIR")
+    realm = join_realm(opts.kerberos) if opts.kerberos else None
     opts.state_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         opts.inventory.unlink()
@@ -122,7 +135,12 @@ async def serve(opts: ServeOptions) -> None:
                                  mailstore_bits=int(options.get("mailstore-bits", "64")),
                                  ssl2_hello=options.get("ssl2-hello", "answer"))
         certs = pki.host_certificates(entry["name"], entry["ip"])
-        hosts[entry["name"]] = HostRuntime(settings, entry["name"], entry["ip"], model, certs)
+        runtime = HostRuntime(settings, entry["name"], entry["ip"], model, certs)
+        if realm is not None:
+            runtime.kerberos = KerberosMember(f"{SERVICE}@{host_fqdn(entry['name'], realm['domain'])}",
+                                              keytab_path(Path(realm["keytabs"]), entry["name"]))
+        runtime.refuse_ntlm = options.get("ntlm") == "refuse"
+        hosts[entry["name"]] = runtime
     for name, spec in opts.faults:
         if name not in hosts:
             raise ValueError(f"--fault names unknown host {name!r}")
@@ -152,8 +170,10 @@ async def serve(opts: ServeOptions) -> None:
         write_atomically(opts.state_dir / "control.json",
                          json.dumps({"url": f"http://127.0.0.1:{port}", "pid": os.getpid()}))
         account = next(a for a in read_accounts(users_path) if a.domain == "" and a.user == DEFAULT_USER)
+        kerberos = KerberosInventory(realm["principal"], realm["password"], realm["domain"]) if (
+            realm is not None and opts.transport == "kerberos") else None
         text = render_inventory([(e["name"], e["ip"], e["os"]) for e in plan], account.user, account.password,
-                                opts.scheme, pki.ca_cert_path)
+                                opts.scheme, pki.ca_cert_path, kerberos=kerberos)
         write_atomically(opts.inventory, text)
         os.chmod(opts.inventory, 0o600)
         await stop.wait()

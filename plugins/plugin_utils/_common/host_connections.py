@@ -22,9 +22,12 @@ plugin (``connection.winrm_target``) before the next call.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
+
+from ansible.errors import AnsibleError
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.action import insecure_allowed
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.batch import Opener, failing
@@ -83,11 +86,17 @@ def batch_openers(action: Any, hostvars: Any, names: list[str], max_reconnects: 
                   per_host: list[str]) -> Iterator[tuple[str, Opener]]:
     """Each host's session opener for ``batch.run_batch``, its connection resolved here, in the task's own thread.
 
-    A host whose connection cannot be resolved gets an opener that fails it alone. A host whose Kerberos ticket
-    ansible-core gets itself goes to ``per_host`` instead: the ticket cache is named in the process environment,
-    one for the whole process, so its own task checks it.
+    A host whose connection cannot be resolved gets an opener that fails it alone.
+
+    Hosts whose Kerberos ticket ansible-core gets itself (``ansible_winrm_kinit_mode: managed``) share one ticket:
+    ansible-core's kinit writes it to a cache it names in the process environment (winrm.py ``_kerb_auth``:
+    ``KRB5CCNAME``), one for the whole process, so the batch runs that kinit once, here, before the first such host is
+    handed to a thread, and every host with the same principal, password and kinit options authenticates from it (a
+    domain fleet's inventory gives them all the same). A host of another principal or kinit, or every such host when
+    that kinit failed, goes to ``per_host`` instead: its own task runs its own kinit and says what went wrong.
     """
     connections = HostConnections(action, hostvars)
+    ticket: tuple[tuple[Any, ...], Any] | None = None  # the batch's kinit: what it was run with, the cache or None
     for name in names:
         try:
             connection = connections.for_host(name)
@@ -96,6 +105,29 @@ def batch_openers(action: Any, hostvars: Any, names: list[str], max_reconnects: 
             yield name, failing(error)
             continue
         if target.managed_kerberos:
-            per_host.append(name)
-            continue
+            inputs = kinit_inputs(connection, target.password)
+            if ticket is None:
+                ticket = inputs, managed_kinit(connection, target.password)
+            if ticket[1] is None or ticket[0] != inputs:
+                per_host.append(name)
+                continue
+            target = dataclasses.replace(target, ticket=ticket[1])
         yield name, partial(open_target, target, max_reconnects)
+
+
+def kinit_inputs(connection: Any, password: str) -> tuple[Any, ...]:
+    """What ansible-core's managed kinit depends on (winrm.py ``_kerb_auth``): the principal and its password, the
+    kinit command, its arguments (or the delegation flag that adds ``-f``) and the variables passed to it."""
+    return (connection._winrm_user, password, connection._kinit_cmd, connection.get_option("kinit_args"),
+            tuple(connection.get_option("kinit_env_vars") or ()),
+            str(connection.get_option("_extras").get("ansible_winrm_kerberos_delegation", False)))
+
+
+def managed_kinit(connection: Any, password: str) -> Any:
+    """ansible-core's kinit for ``connection``'s principal; its ticket cache (a temporary file), or None when kinit
+    failed (the hosts then run it again in their own tasks, which report the failure as ansible-core words it)."""
+    try:
+        connection._kerb_auth(connection._winrm_user, password)
+    except AnsibleError:
+        return None
+    return connection._kerb_ccache

@@ -8,19 +8,31 @@ hooks, header validation, the pool's bookkeeping and ``email``'s header parser f
 one small message and one small answer, so that general machinery was most of the controller's CPU per WS-Man call
 (``benchmarks/module_cost.py --profile``), and a check of one host is 40 to 68 calls.
 
-NTLM authenticates a TCP connection, not a request (MS-NLMP 1.3; MS-WSMV 3.1.4.1.32: "the client MUST use the same
-connection" for the messages of an authenticated session). Once pywinrm has authenticated and set up message
-encryption on its first message, its keep-alive connection sits in urllib3's pool; this module takes that
-connection out of the pool and speaks to it directly: the same request line and headers requests sent (minus any
-compression), the body sealed as pywinrm seals it, the answer read by Content-Length or chunks and unsealed by
-pywinrm. Answers map to pywinrm's exceptions as ``_send_message_request`` maps them (401: InvalidCredentialsError;
-another status of 400 or more: WinRMTransportError with the unsealed body, which ``Protocol.send_message`` turns into
-a WSManFaultError), so ``Protocol.send_message`` is unchanged: only the transport's ``send_message`` of that one
-Transport object is replaced. A connection the host closed or reset surfaces as ConnectionResetError, which the
-client treats as a lost connection (it re-connects with a new Protocol, authenticating again).
+NTLM and Kerberos authenticate a TCP connection, not a request (MS-NLMP 1.3; RFC 4559 section 4 for the Negotiate
+and Kerberos schemes; MS-WSMV 3.1.4.1.32: "the client MUST use the same connection" for the messages of an
+authenticated session). Once pywinrm has authenticated and set up message encryption on its first message, its
+keep-alive connection sits in urllib3's pool; this module takes that connection out of the pool and speaks to it
+directly: the same request line and headers requests sent (minus any compression), the body sealed as pywinrm seals
+it, the answer read by Content-Length or chunks and unsealed by pywinrm. Answers map to pywinrm's exceptions as
+``_send_message_request`` maps them (401: InvalidCredentialsError; another status of 400 or more: WinRMTransportError
+with the unsealed body, which ``Protocol.send_message`` turns into a WSManFaultError), so ``Protocol.send_message`` is
+unchanged: only the transport's ``send_message`` of that one Transport object is replaced. A connection the host
+closed or reset surfaces as ConnectionResetError, which the client treats as a lost connection (it re-connects with
+a new Protocol, authenticating again).
 
-Only for NTLM without a proxy: Kerberos and CredSSP keep their per-response hooks (mutual authentication, CredSSP's
-16 KiB chunks), and a proxy is requests' to resolve; those keep pywinrm's path.
+Kerberos (pywinrm 0.5.0's vendored requests_kerberos, ``HTTPKerberosAuth`` with ``mutual_authentication=REQUIRED``):
+its response hook checks the host's AP-REP (mutual authentication, RFC 4559 section 5) on the first answer that is not
+a 401 and then sets ``auth_done``; from then on ``__call__`` adds no Authorization header and ``handle_other`` passes
+every answer through untouched (winrm/vendor/requests_kerberos/kerberos_.py ``__call__``, ``handle_other``). So once
+``auth_done`` is set the hook has nothing left to do on an answer but its 401 branch, which would start a new security
+context on a connection whose messages are sealed with the old one: the lean channel raises InvalidCredentialsError
+there instead, as pywinrm's ``_send_message_request`` does when the hook gives a 401 back. Sealing and unsealing stay
+pywinrm's (winrm/encryption.py ``_build_kerberos_message``/``_decrypt_kerberos_message``: ``wrap_winrm`` and
+``unwrap_winrm`` of the host's security context, MS-WSMV 2.2.9.1 as that class cites it); over HTTPS no message is
+sealed and TLS carries the answers.
+
+Only NTLM and Kerberos without a proxy go lean: CredSSP keeps pywinrm's path (its sealing splits messages into
+16 KiB chunks and its context lives per host in the auth object), and a proxy is requests' to resolve.
 """
 
 from __future__ import annotations
@@ -63,8 +75,11 @@ def _take_connection(transport: Any) -> LeanChannel | None:
     session = getattr(transport, "session", None)
     endpoint = getattr(transport, "endpoint", "")
     encryption = getattr(transport, "encryption", None)
-    if session is None or getattr(transport, "auth_method", None) != "ntlm":
+    auth_method = getattr(transport, "auth_method", None)
+    if session is None or auth_method not in ("ntlm", "kerberos"):
         return None
+    if auth_method == "kerberos" and getattr(session.auth, "auth_done", None) is not True:
+        return None  # the host's AP-REP not checked yet: requests_kerberos' hook still has mutual authentication to do
     if any((session.proxies or {}).get(scheme) for scheme in ("http", "https", "all")):
         return None
     if encryption is None and not endpoint.lower().startswith("https"):
