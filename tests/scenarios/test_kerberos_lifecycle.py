@@ -13,28 +13,15 @@ here can have fallen back to it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from tests.fleet.conftest import Controller, output, writes
+from tests.fleet.test_kerberos import https_with_own_ticket
 from tests.winsim.fleet import Fleet
 
 OS_MIX = ("2012r2", "2016", "2019", "2022")
 FIRST_IP = {"http": "127.20.23.1", "https": "127.20.23.11"}  # one block per scheme, each its own fleet
 FAST = {"schannel_reboot_timeout": 30}
-
-
-def https_with_own_ticket(fleet: Fleet, path: Path) -> None:
-    """The fleet's inventory over HTTPS with a ticket cache of the administrator's own: no password in it."""
-    inventory = yaml.safe_load(fleet.inventory.read_text())
-    group = inventory["all"]["children"]["mailstore"]["vars"]
-    group.pop("ansible_password")
-    group.update({"ansible_winrm_kinit_mode": "manual", "ansible_winrm_scheme": "https", "ansible_port": 5986,
-                  "ansible_winrm_server_cert_validation": "validate",
-                  "ansible_winrm_ca_trust_path": str(fleet.ca_cert)})
-    path.write_text(yaml.safe_dump(inventory))
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
