@@ -455,9 +455,10 @@ class WsmanClient:
             if error is not None:
                 return error
         if isinstance(exc, OSError):  # socket errors and requests' RequestException (an IOError)
+            what = ("Kerberos authentication failed" if _GSS_FAILED.search(str(exc))
+                    else "cannot reach the WinRM service")
             return self.transport_error(
-                "cannot reach the WinRM service during %s: %s" % (operation, exc), exc,
-                connection_lost=is_connection_lost(exc),
+                "%s during %s: %s" % (what, operation, exc), exc, connection_lost=is_connection_lost(exc),
             )
         return self.transport_error("sending %s failed: %s" % (operation, exc), exc)
 
@@ -471,6 +472,10 @@ class WsmanClient:
             cause_type=type(exc).__module__ + "." + type(exc).__name__, connection_lost=connection_lost,
         )
 
+
+# pykerberos' words for a GSSAPI call that failed on the controller (``authGSSClientInit() failed: ...``, and Step,
+# Wrap, Unwrap), which requests-kerberos raises as a RequestException: the host was reached, the login failed.
+_GSS_FAILED = re.compile(r"authGSSClient\w+\(\) failed")
 
 # Texts of a connection that was open and went away (urllib3 ProtocolError "Connection aborted.",
 # http.client.RemoteDisconnected, ECONNRESET/EPIPE), as opposed to one that never opened (refused, timed out).
