@@ -2,7 +2,8 @@
 ``compliance`` (with the TLS verification of each host's MailStore ports) and a second ``harden`` that changes
 nothing, against simulated members of the test realm (tests.winsim.kerberos_realm) of four Windows versions.
 
-Two ways, as a domain fleet is managed: over HTTP with WinRM message encryption and Ansible's managed kinit
+Two ways, as a domain fleet is managed: over HTTP with WinRM message encryption (the hosts refuse unencrypted
+messages, as Windows does by default) and Ansible's managed kinit
 (``ansible_winrm_kinit_mode: managed``, the password in the inventory), and over HTTPS with the administrator's own
 ticket cache (``kinit`` before the run, ``KRB5CCNAME``). The reboot drops every connection and every Kerberos
 context of the host; the WMI reboot module's wait must come back with a fresh Kerberos authentication (a new AP-REQ
