@@ -3,13 +3,12 @@
 nothing, against simulated members of the test realm (tests.winsim.kerberos_realm) of four Windows versions.
 
 Two ways, as a domain fleet is managed: over HTTP with WinRM message encryption (the hosts refuse unencrypted
-messages, as Windows does by default) and Ansible's managed kinit
-(``ansible_winrm_kinit_mode: managed``, the password in the inventory), and over HTTPS with the administrator's own
-ticket cache (``kinit`` before the run, ``KRB5CCNAME``). The reboot drops every connection and every Kerberos
-context of the host; the WMI reboot module's wait must come back with a fresh Kerberos authentication (a new AP-REQ
-from the ticket already held, or a new kinit), and the host, rebooted, must still accept it (its keytab, like a
-domain member's machine account, survives the reboot). Every host refuses NTLM, as hardened domains do, so nothing
-here can have fallen back to it.
+messages, as Windows does by default) and Ansible's managed kinit (``ansible_winrm_kinit_mode: managed``, the
+password in the inventory), and over HTTPS with the administrator's own ticket cache (``kinit`` before the run,
+``KRB5CCNAME``). The reboot drops every connection and every Kerberos context of the host; the WMI reboot module's
+wait must come back with a fresh Kerberos authentication (a new AP-REQ from the ticket already held, or a new
+kinit), and the host, rebooted, must still accept it (its keytab, like a domain member's machine account, survives
+the reboot). Every host refuses NTLM, as hardened domains do, so nothing here can have fallen back to it.
 """
 
 from __future__ import annotations
