@@ -1,8 +1,9 @@
 """Helpers for the fleet-level tests: the collection's playbooks run by ansible-playbook against a simulated fleet.
 
 Address blocks (apart from tests/sim's): 127.20.12.x fault matrix, 127.20.13.x controller killed mid-run,
-127.20.14.x bad input, 127.20.15.x security, 127.20.17.x rollout, 127.20.26.x the batch read over
-Kerberos.
+127.20.14.x bad input, 127.20.15.x security, 127.20.17.x rollout, 127.20.22.x Kerberos drift, 127.20.27.x the
+Kerberos lifecycle (tests/scenarios), 127.20.24.x Kerberos failures, 127.20.25.x the Kerberos doc's inventory,
+127.20.26.x the batch read over Kerberos.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Security checks end to end: no credential in any artefact at -vvvv, HTTPS validates certificates by default,
-Basic over HTTP is refused, and the controller's files are for their owner only.
+"""Security checks end to end: no credential in any artefact at -vvvv (NTLM; Kerberos: no password, ticket or key),
+HTTPS validates certificates by default, Basic over HTTP is refused, and the controller's files are for their owner
+only.
 
 The account's password has ``@``, ``/``, ``%`` and non-ASCII characters (the simulator reads its accounts from
 ``users.txt`` in its state directory, written here before it starts; pyspnego's NTLM reads the same file).
@@ -7,6 +8,7 @@ The account's password has ``@``, ``/``, ``%`` and non-ASCII characters (the sim
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
@@ -18,6 +20,7 @@ import yaml
 
 from tests.fleet.conftest import Controller, output
 from tests.winsim.fleet import Fleet
+from tests.winsim.kerberos_realm import ccache_secrets, keytab_keys, keytab_path
 
 PASSWORD = "P@ss/w%rd-Ünïcødé€"
 BASIC_USER, BASIC_PASSWORD = "basicadmin", "Basic%Only/Ascii@1"
@@ -73,6 +76,49 @@ def test_no_credential_in_any_artefact_at_vvvv(http_fleet, tmp_path):
     for where, text in texts.items():
         for form in password_forms(PASSWORD):
             assert form not in text, f"the password appears in {where}"
+
+
+def secret_forms(secret: bytes) -> set[str]:
+    """How a key or ticket could leak into text: hex (either case), base64, or its bytes read as Latin-1."""
+    return {secret.hex(), secret.hex().upper(), base64.b64encode(secret).decode(), secret.decode("latin-1")}
+
+
+def test_no_kerberos_password_ticket_or_key_in_any_artefact_at_vvvv(kerberos_realm, tmp_path):
+    """harden with a reboot and compliance at -vvvv over Kerberos: ms001 with Ansible's managed kinit over HTTP (the
+    password in the inventory), ms002 with the administrator's own ticket cache over HTTPS. Neither the password,
+    nor a session key or ticket of that cache, nor a key of either host's keytab shows in the output, the log, the
+    result files or the backups."""
+    ccache = tmp_path / "ccache"
+    assert kerberos_realm.kinit(ccache).returncode == 0
+    controller = Controller(tmp_path)
+    log = tmp_path / "ansible.log"
+    env = controller.env(ANSIBLE_LOG_PATH=str(log), **kerberos_realm.env(ccache))
+    with Fleet(tmp_path / "fleet", hosts=2, os_mix=("2019", "2016"), first_ip="127.20.15.21",
+               kerberos=kerberos_realm.directory, transport="kerberos", reboot_seconds=0.2) as fleet:
+        inventory = inventory_where_ms002(fleet, tmp_path / "inventory.yml", {
+            "ansible_winrm_kinit_mode": "manual", "ansible_winrm_scheme": "https", "ansible_port": 5986,
+            "ansible_winrm_ca_trust_path": str(fleet.ca_cert)}, group_vars_to_ms001=("ansible_password",))
+        harden = controller.run("fleetsec.schannel.harden", inventory, "-vvvv", env=env, schannel_verify_tls=True,
+                                schannel_reboot_timeout=30)
+        assert harden.returncode == 0, output(harden)[-3000:]
+        assert {r["reboot"]["performed"] for r in controller.latest_results().values()} == {True}
+        compliance = controller.run("fleetsec.schannel.compliance", inventory, "-vvvv", env=env)
+        assert compliance.returncode == 0, output(compliance)[-3000:]
+    files = artefacts(controller.report_dir, controller.backup_dir, log.parent / "ansible-tmp")
+    assert [p for p in files if p.suffix == ".reg"], "no backup was written"
+    texts = {"stdout/stderr": output(harden) + output(compliance), str(log): log.read_text(encoding="utf-8")}
+    texts.update({str(p): p.read_bytes().decode("utf-8", errors="replace") for p in files})
+    texts.update({str(p) + " (Latin-1)": p.read_bytes().decode("latin-1") for p in files})
+    assert "calling kinit for principal" in texts[str(log)]  # -vvvv, and the managed kinit ran
+    keys = [key for host in ("ms001", "ms002") for key in keytab_keys(keytab_path(kerberos_realm.keytabs, host))]
+    tickets = ccache_secrets(ccache)
+    assert len(keys) >= 2
+    assert len(tickets) >= 4, "the TGT and a service ticket, each with its session key"
+    for where, text in texts.items():
+        for form in password_forms(kerberos_realm.password):
+            assert form not in text, f"the password appears in {where}"
+        for secret in keys + tickets:
+            assert not any(form in text for form in secret_forms(secret)), f"a key or ticket appears in {where}"
 
 
 def test_controller_files_are_for_their_owner_only(http_fleet, tmp_path):

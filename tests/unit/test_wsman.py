@@ -378,9 +378,12 @@ def test_rejected_credentials_are_a_transport_error_without_password(protocol):
     with pytest.raises(WsmanTransportError) as info:
         client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
     message = str(info.value)
-    # over NTLM (encrypted, the policy rarely refuses it) the credentials first, then the host's policy
+    # over NTLM (encrypted, the policy rarely refuses it) the credentials first, then a domain refusing NTLM, then
+    # the host's policy
     assert message.startswith("the host refused the login during EnumValues (HTTP 401): the user name or password "
-                              "is wrong, or its WinRM service policy"), message
+                              "is wrong, or the host's domain refuses NTLM"), message
+    assert message.index("refuses NTLM") < message.index("its WinRM service policy")
+    assert "for a domain that refuses NTLM use ansible_winrm_transport: kerberos" in message
     assert message.index("check ansible_user and ansible_password") < message.index("message encryption")
     for words in ("AllowBasic", "AllowUnencryptedTraffic", "message encryption"):
         assert words in message
@@ -504,7 +507,25 @@ def test_calls_are_counted_per_operation_even_when_they_fail():
      "set ansible_winrm_ca_trust_path to the CA that signed it"),
     ("Read timed out. (read timeout=30)", "raise ansible_winrm_connection_timeout"),
     ("[Errno 111] Connection refused", "winrm quickconfig"),
-], ids=["tls-version", "no-common-suite", "not-tls", "certificate", "timeout", "refused"])
+    # MIT krb5's words, as kinit prints them and as pykerberos hands on GSSAPI's minor status (captured from the
+    # test realm, tests/fleet/test_kerberos_failures.py)
+    ("authGSSClientStep() failed: (('Unspecified GSS failure.  Minor code may provide more information', 851968), "
+     "('Clock skew too great', -1765328347))", "sync time (chrony/w32tm)"),
+    ("authGSSClientStep() failed: (('Unspecified GSS failure.  Minor code may provide more information', 851968), "
+     "('Ticket expired', -1765328352))", "run kinit again"),
+    ("authGSSClientStep() failed: (('Unspecified GSS failure.  Minor code may provide more information', 851968), "
+     "('Server HTTP/ms999.fleetsec.test@FLEETSEC.TEST not found in Kerberos database', -1765328377))",
+     "set ansible_winrm_kerberos_hostname_override to the host's FQDN as the domain knows it, the SPN is "
+     "HTTP/<fqdn>"),
+    ("Kerberos auth failure for principal nobody@FLEETSEC.TEST: kinit: Client 'nobody@FLEETSEC.TEST' not found in "
+     "Kerberos database while getting initial credentials", "ansible_user must name a user principal of the realm"),
+    ("Kerberos auth failure for principal winadmin@FLEETSEC.TEST: kinit: Password incorrect while getting initial "
+     "credentials", "check ansible_password"),
+    ("authGSSClientInit() failed: (('No credentials were supplied, or the credentials were unavailable or "
+     "inaccessible', 458752), (\"Can't find client principal winadmin@FLEETSEC.TEST in cache collection\", "
+     "-1765328243))", "no Kerberos ticket: run kinit"),
+], ids=["tls-version", "no-common-suite", "not-tls", "certificate", "timeout", "refused", "krb-skew", "krb-expired",
+        "krb-spn", "krb-user", "krb-password", "krb-no-ticket"])
 def test_connection_failures_carry_their_cause_and_fix(text, words):
     assert words in connection_hint(text)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -32,6 +33,7 @@ import socket
 import struct
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,15 +254,15 @@ def skew_ccache(ccache: Path, seconds: int) -> None:
     ccache.write_bytes(struct.pack(">HH", version, len(header)) + header + data[4 + header_length:])
 
 
-def expire_ccache(ccache: Path, seconds_ago: int) -> None:
-    """Make every ticket in this cache end ``seconds_ago`` seconds ago, as a cache looks the morning after ``kinit``
-    (ticket lifetime 10 h): the client reads the end time from the cache entry (MIT FILE ccache version 4, entries
-    after the header and default principal: client, server, keyblock, four 32-bit times authtime/starttime/endtime/
-    renew_till, ...; krb5 doc/formats/ccache_file_format.rst). Waiting for a real expiry would take more than the
-    realm's 5-minute clock skew, within which the KDC still honours an expired ticket."""
-    data = bytearray(ccache.read_bytes())
+def _credentials(data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
+    """The credentials of a FILE ccache (version 4): (offset of their four times, session key, ticket) each.
+
+    The layout (krb5 doc/formats/ccache_file_format.rst): header, default principal, then per credential: client,
+    server, keyblock (16-bit enctype, counted key), four 32-bit times authtime/starttime/endtime/renew_till, is_skey,
+    32-bit ticket flags, addresses and authdata (count, then 16-bit type and counted data each), ticket, second
+    ticket (counted each).
+    """
     (header_length,) = struct.unpack(">H", data[2:4])
-    pos = 4 + header_length
 
     def counted(at: int) -> int:
         (length,) = struct.unpack(">I", data[at:at + 4])
@@ -273,19 +275,45 @@ def expire_ccache(ccache: Path, seconds_ago: int) -> None:
             at = counted(at)
         return at
 
-    pos = principal(pos)  # the default principal
-    end = int(time.time()) - seconds_ago
+    pos = principal(4 + header_length)  # the default principal
     while pos < len(data):
         pos = principal(principal(pos))  # client, server
-        pos = counted(pos + 2)  # keyblock: enctype, key
-        struct.pack_into(">IIII", data, pos, *(min(t, end) for t in struct.unpack(">IIII", data[pos:pos + 16])))
-        pos += 16 + 1 + 4  # times, is_skey, ticket flags
-        for _ in range(2):  # addresses, authdata: count, then (16-bit type, counted data) each
+        key_end = counted(pos + 2)
+        key, times = data[pos + 6:key_end], key_end
+        pos = times + 16 + 1 + 4  # times, is_skey, ticket flags
+        for _ in range(2):
             (count,) = struct.unpack(">I", data[pos:pos + 4])
             pos += 4
             for _ in range(count):
                 pos = counted(pos + 2)
-        pos = counted(counted(pos))  # ticket, second ticket
+        ticket_end = counted(pos)
+        ticket, pos = data[pos + 4:ticket_end], counted(ticket_end)
+        yield times, key, ticket
+
+
+def ccache_secrets(ccache: Path) -> list[bytes]:
+    """The session keys and tickets a ticket cache holds: what must never show in any output. (The cache's
+    configuration entries, ``krb5_ccache_conf_data`` with a few bytes of ticket each, are left out.)"""
+    return [secret for _times, key, ticket in _credentials(ccache.read_bytes()) for secret in (key, ticket)
+            if len(secret) >= 16]
+
+
+def keytab_keys(keytab: Path) -> list[bytes]:
+    """The keys a keytab holds (``klist -k -K``, which prints each as ``(0x<hex>)``)."""
+    listing = subprocess.run([_program("klist"), "-k", "-K", str(keytab)], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+    return [bytes.fromhex(hex_key) for hex_key in re.findall(r"\(0x([0-9a-fA-F]+)\)", listing)]
+
+
+def expire_ccache(ccache: Path, seconds_ago: int) -> None:
+    """Make every ticket in this cache end ``seconds_ago`` seconds ago, as a cache looks the morning after ``kinit``
+    (ticket lifetime 10 h): the client reads the end time from the cache entry (_credentials). Waiting for a real
+    expiry would take more than the realm's 5-minute clock skew, within which the KDC still honours an expired
+    ticket."""
+    data = bytearray(ccache.read_bytes())
+    end = int(time.time()) - seconds_ago
+    for times, _key, _ticket in list(_credentials(bytes(data))):
+        struct.pack_into(">IIII", data, times, *(min(t, end) for t in struct.unpack(">IIII", data[times:times + 16])))
     ccache.write_bytes(bytes(data))
 
 

@@ -455,9 +455,10 @@ class WsmanClient:
             if error is not None:
                 return error
         if isinstance(exc, OSError):  # socket errors and requests' RequestException (an IOError)
+            what = ("Kerberos authentication failed" if _GSS_FAILED.search(str(exc))
+                    else "cannot reach the WinRM service")
             return self.transport_error(
-                "cannot reach the WinRM service during %s: %s" % (operation, exc), exc,
-                connection_lost=is_connection_lost(exc),
+                "%s during %s: %s" % (what, operation, exc), exc, connection_lost=is_connection_lost(exc),
             )
         return self.transport_error("sending %s failed: %s" % (operation, exc), exc)
 
@@ -472,6 +473,10 @@ class WsmanClient:
         )
 
 
+# pykerberos' words for a GSSAPI call that failed on the controller (``authGSSClientInit() failed: ...``, and Step,
+# Wrap, Unwrap), which requests-kerberos raises as a RequestException: the host was reached, the login failed.
+_GSS_FAILED = re.compile(r"authGSSClient\w+\(\) failed")
+
 # Texts of a connection that was open and went away (urllib3 ProtocolError "Connection aborted.",
 # http.client.RemoteDisconnected, ECONNRESET/EPIPE), as opposed to one that never opened (refused, timed out).
 _LOST = re.compile(r"Connection aborted|RemoteDisconnected|Connection reset|Broken pipe|\[Errno (?:104|32)\]")
@@ -482,7 +487,32 @@ _LOST = re.compile(r"Connection aborted|RemoteDisconnected|Connection reset|Brok
 # until TLS 1.1/1.2 are enabled there (KB3140245 for WinHTTP; Schannel's TLS 1.2 is off by default on 2008 R2,
 # learn.microsoft.com "TLS/SSL Settings"), and OpenSSL 3 at its default security level 2 refuses TLS 1.0/1.1 (its
 # "ssl.c SSL_CTX_set_security_level": versions below TLS 1.2 need level 0).
+#
+# Kerberos: the texts are MIT krb5's (its error table, lib/krb5/error_tables/krb5_err.et and kdb5_err.et, as kinit
+# prints them and as GSSAPI hands them on in its minor status through pykerberos' ``authGSSClientInit``/``Step``),
+# so they read the same from a managed kinit, an own ticket cache and any MIT-based controller.
 _HINTS = (
+    (re.compile(r"Clock skew too great"),
+     "Kerberos: clock skew too great, the controller's clock differs from the KDC's (the domain controllers') by "
+     "more than the realm allows (5 minutes in Active Directory by default); sync time (chrony/w32tm) on the "
+     "controller with the domain's time source"),
+    (re.compile(r"Ticket expired"),
+     "Kerberos: the ticket has expired (klist shows its end time): run kinit again, or let Ansible get a ticket "
+     "for each run (ansible_winrm_kinit_mode: managed with ansible_password)"),
+    (re.compile(r"Server \S+ not found in Kerberos database"),
+     "Kerberos: the realm has no service principal by that name: set ansible_winrm_kerberos_hostname_override to "
+     "the host's FQDN as the domain knows it, the SPN is HTTP/<fqdn> (a host reached by address, or by an alias, "
+     "has no SPN of that name; `setspn -L <computer>` lists a host's SPNs)"),
+    (re.compile(r"Client '[^']+' not found in Kerberos database"),
+     "Kerberos: the realm has no such user: ansible_user must name a user principal of the realm, as "
+     "user@REALM with the realm in capitals (e.g. admin@EXAMPLE.COM)"),
+    (re.compile(r"Password incorrect|Preauthentication failed"),
+     "Kerberos: the KDC refused the password for ansible_user: check ansible_password (or whether the account is "
+     "locked out or its password expired)"),
+    (re.compile(r"No Kerberos credentials available|No credentials cache found|No credentials were supplied|"
+                r"Can't find client principal \S+ in cache collection"),
+     "no Kerberos ticket: run kinit before the run (KRB5CCNAME names the ticket cache), or set "
+     "ansible_winrm_kinit_mode: managed with ansible_password"),
     (re.compile(r"TLSV1_ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|no protocols available"),
      "the host's WinRM HTTPS listener offers only TLS 1.0/1.1, which this controller's OpenSSL refuses; use HTTP "
      "with message encryption (ansible_winrm_scheme: http, port 5985, NTLM or Kerberos) or enable TLS 1.2 there "

@@ -20,8 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlunsplit
 
+from ansible.errors import AnsibleConnectionFailure
+
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import HostUnreachable, InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanClient, redact
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import (
+    WsmanClient,
+    connection_hint,
+    redact,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import (
     HAS_WINRM,
     client_for_protocol,
@@ -171,5 +177,10 @@ def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None =
     """The WS-Man client for a task's connection (see ``winrm_target`` and ``open_target``)."""
     target = winrm_target(connection, timeout, allow_insecure)
     if target.managed_kerberos:
-        connection._kerb_auth(connection._winrm_user, target.password)
+        try:
+            connection._kerb_auth(connection._winrm_user, target.password)
+        except AnsibleConnectionFailure as exc:  # kinit's own words, with the cause and fix they point to
+            message = str(exc)
+            hint = connection_hint(message)
+            raise HostUnreachable(redact(message + (" -- " + hint if hint else ""), [target.password])) from None
     return open_target(target, max_reconnects)

@@ -104,6 +104,12 @@ POLICY_CAUSE = ("its WinRM service policy does not accept this transport (Basic 
 CREDENTIALS_CAUSE = "the user name or password is wrong"
 POLICY_FIX = "use NTLM or Kerberos with message encryption, or HTTPS"
 CREDENTIALS_FIX = "check ansible_user and ansible_password"
+# Hardened domains refuse NTLM ("Network security: Restrict NTLM: Incoming NTLM traffic" = Deny all, or "Deny all
+# domain accounts"; RestrictReceivingNTLMTraffic under HKLM\SYSTEM\CurrentControlSet\Control\Lsa\MSV1_0,
+# learn.microsoft.com "Network security: Restrict NTLM: Incoming NTLM traffic"): the host answers 401 as to a wrong
+# password.
+NTLM_REFUSED_CAUSE = "the host's domain refuses NTLM (policy \"Network security: Restrict NTLM\")"
+NTLM_REFUSED_FIX = "for a domain that refuses NTLM use ansible_winrm_transport: kerberos"
 
 
 def login_refused(operation: str, exc: Exception, auth_method: str | None) -> str:
@@ -112,12 +118,15 @@ def login_refused(operation: str, exc: Exception, auth_method: str | None) -> st
     Over NTLM or Kerberos (with message encryption, pywinrm's default) the policy rarely refuses and a wrong password
     is the likely cause, so the credentials come first; over Basic (or a transport sending in clear) the policy is.
     """
-    if auth_method in ("ntlm", "kerberos", "negotiate", "credssp"):
+    if auth_method in ("ntlm", "negotiate"):
+        causes = (CREDENTIALS_CAUSE, NTLM_REFUSED_CAUSE, POLICY_CAUSE)
+        fixes = (CREDENTIALS_FIX, NTLM_REFUSED_FIX, POLICY_FIX)
+    elif auth_method in ("kerberos", "credssp"):
         causes, fixes = (CREDENTIALS_CAUSE, POLICY_CAUSE), (CREDENTIALS_FIX, POLICY_FIX)
     else:
         causes, fixes = (POLICY_CAUSE, CREDENTIALS_CAUSE), (POLICY_FIX, CREDENTIALS_FIX)
-    return "the host refused the login during %s (HTTP 401): %s, or %s: %s, then %s (%s)" % (
-        operation, causes[0], causes[1], fixes[0], fixes[1], exc)
+    return "the host refused the login during %s (HTTP 401): %s: %s (%s)" % (
+        operation, ", or ".join(causes), ", then ".join(fixes), exc)
 
 
 def client_for_protocol(
