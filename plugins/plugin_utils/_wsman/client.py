@@ -491,6 +491,8 @@ _LOST = re.compile(r"Connection aborted|RemoteDisconnected|Connection reset|Brok
 # Kerberos: the texts are MIT krb5's (its error table, lib/krb5/error_tables/krb5_err.et and kdb5_err.et, as kinit
 # prints them and as GSSAPI hands them on in its minor status through pykerberos' ``authGSSClientInit``/``Step``),
 # so they read the same from a managed kinit, an own ticket cache and any MIT-based controller.
+_TLS12_FIX = ("use HTTP with message encryption (ansible_winrm_scheme: http, port 5985, NTLM or Kerberos) or enable "
+              "TLS 1.2 there first")
 _HINTS = (
     (re.compile(r"Clock skew too great"),
      "Kerberos: clock skew too great, the controller's clock differs from the KDC's (the domain controllers') by "
@@ -514,17 +516,15 @@ _HINTS = (
      "no Kerberos ticket: run kinit before the run (KRB5CCNAME names the ticket cache), or set "
      "ansible_winrm_kinit_mode: managed with ansible_password"),
     (re.compile(r"TLSV1_ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|no protocols available"),
-     "the host's WinRM HTTPS listener offers only TLS 1.0/1.1, which this controller's OpenSSL refuses; use HTTP "
-     "with message encryption (ansible_winrm_scheme: http, port 5985, NTLM or Kerberos) or enable TLS 1.2 there "
-     "first"),
+     "the host's WinRM HTTPS listener offers only TLS 1.0/1.1, which this controller's OpenSSL refuses; "
+     + _TLS12_FIX),
     # A common version but no suite Schannel can use on it: fatal handshake_failure (40). Python's default client
     # ciphers leave out the SHA-1 CBC suites, the only ones a TLS 1.0/1.1 listener can use, so a TLS 1.0-only host
     # answers a hello whose client_version is TLS 1.2 this way (Schannel picks TLS 1.0, then finds no suite).
     (re.compile(r"SSLV3_ALERT_HANDSHAKE_FAILURE|sslv3 alert handshake failure", re.IGNORECASE),
      "the host's WinRM HTTPS listener and this controller share no TLS version and cipher suite: as a rule the "
      "host offers only TLS 1.0/1.1 (Windows Server 2008 R2 and 2012 R2 as installed), whose suites this "
-     "controller no longer offers; use HTTP with message encryption (ansible_winrm_scheme: http, port 5985, NTLM "
-     "or Kerberos) or enable TLS 1.2 there first"),
+     "controller no longer offers; " + _TLS12_FIX),
     (re.compile(r"WRONG_VERSION_NUMBER|wrong version number", re.IGNORECASE),
      "the port does not speak TLS: ansible_winrm_scheme is https on an HTTP listener (5985 is HTTP, 5986 HTTPS); "
      "set ansible_port and ansible_winrm_scheme to match"),
