@@ -217,8 +217,8 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
     drifted = hosts_with("drifted") if context.get("fail_on_drift") and checked else []
     if drifted:
         parts.append("%d host(s) drifted from the settings: %s (apply them with `%s`, or set schannel_fail_on_drift="
-                     "false to report without failing)" % (len(drifted), ", ".join(drifted),
-                                                          harden_command(records, drifted, context)))
+                     "false to report without failing)"
+                     % (len(drifted), ", ".join(drifted), harden_command(records, drifted, context)))
     # A reboot-pending host runs its old settings until it reboots: not compliant, in drift as in compliance (whose
     # TLS scan sees the old settings), so both exit alike.
     pending = hosts_with("reboot_pending") if context.get("fail_on_drift") and checked else []

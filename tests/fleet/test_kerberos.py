@@ -74,4 +74,3 @@ def test_drift_over_https_with_an_existing_ticket_cache(fleet, kerberos_realm, t
     for host in fleet.hosts:
         assert results[host.name]["status"] == "drifted", (host, output(proc)[-3000:])
     assert proc.returncode == 2
-

@@ -199,4 +199,3 @@ def test_ticket_for_another_host_is_refused(fleet, ticket):
     account) and answers 401; pywinrm says only that the credentials were rejected."""
     message = kerberos_failure(fleet, "ms001", override=host_fqdn("ms002"))
     assert message == "InvalidCredentialsError: the specified credentials were rejected by the server", message
-

@@ -271,7 +271,7 @@ def _credentials(data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
     def principal(at: int) -> int:
         (count,) = struct.unpack(">I", data[at + 4:at + 8])
         at = counted(at + 8)  # name type, component count, realm
-        for _ in range(count):
+        for _component in range(count):
             at = counted(at)
         return at
 
@@ -281,10 +281,10 @@ def _credentials(data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
         key_end = counted(pos + 2)
         key, times = data[pos + 6:key_end], key_end
         pos = times + 16 + 1 + 4  # times, is_skey, ticket flags
-        for _ in range(2):
+        for _list in range(2):  # addresses, then authorization data
             (count,) = struct.unpack(">I", data[pos:pos + 4])
             pos += 4
-            for _ in range(count):
+            for _entry in range(count):
                 pos = counted(pos + 2)
         ticket_end = counted(pos)
         ticket, pos = data[pos + 4:ticket_end], counted(ticket_end)
@@ -318,7 +318,8 @@ def expire_ccache(ccache: Path, seconds_ago: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.winsim.kerberos_realm", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.winsim.kerberos_realm",
+                                     description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--hosts", type=int, default=3, help="service principals for ms001..msNNN (default 3)")
     args = parser.parse_args(argv)
