@@ -130,7 +130,8 @@ def test_a_restore_stopped_by_a_fault_reports_only_what_it_did(tmp_path):
     assert 0 < done < total, message
     # only what was done (the values of the keys deleted so far, the values written), not the plan
     assert 0 < len(record["changes"]) < len(planned), (len(record["changes"]), len(planned))
-    assert "ms001: failed (Microsoft Windows Server 2019 Standard; %d value(s) changed)" % len(record["changes"]) in text, text[-3000:]
+    line = "ms001: failed (Microsoft Windows Server 2019 Standard; %d value(s) changed)" % len(record["changes"])
+    assert line in text, text[-3000:]
 
 
 def test_check_mode_of_harden_and_restore_exits_2_when_a_host_would_change(tmp_path):
