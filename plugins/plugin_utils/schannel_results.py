@@ -202,8 +202,8 @@ def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hos
 def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context: Mapping[str, Any], run_dir: str,
             rollout_stopped: bool, not_started: list[str]) -> dict[str, Any]:
     """The run's exit code as a task result, run once at the end of the run's last batch: ansible-playbook exits 4
-    when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted (``failed``),
-    0 otherwise; the message names the hosts.
+    when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted, or harden or
+    restore with --check would change it (``failed``), 0 otherwise; the message names the hosts.
 
     After a batch that stops the rollout the answer is ``failed`` (exit 2, even with unreachable hosts): a failed
     run-once task fails every host of its batch, and Ansible starts no further batch after one whose hosts all

@@ -11,7 +11,7 @@ Status, one per host (the first that holds):
 
 | status | when |
 | --- | --- |
-| unreachable | the host could not be reached or authenticated |
+| unreachable | the host could not be reached or authenticated before this run wrote to it (lost mid-write: failed) |
 | failed | a task failed (refused settings, WS-Man/WMI fault, read-back differs, no return from reboot, TLS scan) |
 | drifted | check mode found values to change |
 | reboot_pending | the settings are in the registry; Schannel reads them at boot, and the host has not rebooted since |
