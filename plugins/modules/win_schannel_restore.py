@@ -117,16 +117,23 @@ diff:
   returned: success
   type: dict
 changes:
-  description: One entry per value written or deleted (values under a deleted key included).
-  returned: success
+  description: One entry per value written or deleted (values under a deleted key included). When the restore
+    stopped part-way, only those it wrote or deleted (and C(operations_done) says how many operations it did).
+  returned: success, or a restore that stopped part-way
   type: list
   elements: dict
 deleted_keys:
   description: Keys deleted because they did not exist before the backed-up change (the backup's
-    C(created_parents) among them when they held nothing else).
-  returned: success
+    C(created_parents) among them when they held nothing else); when the restore stopped part-way, only those
+    deleted before it stopped.
+  returned: success, or a restore that stopped part-way
   type: list
   elements: str
+operations_done:
+  description: A restore that stopped part-way (a fault, or the host lost mid-write) - how many of its key
+    deletions and value writes it did before it stopped.
+  returned: a restore that stopped part-way
+  type: int
 kept_keys:
   description: Keys the backed-up change created that are kept because something the change did not write lives
     in them; only the values the change wrote were removed from them (a warning names each with what it holds).

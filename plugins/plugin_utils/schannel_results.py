@@ -202,8 +202,8 @@ def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hos
 def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context: Mapping[str, Any], run_dir: str,
             rollout_stopped: bool, not_started: list[str]) -> dict[str, Any]:
     """The run's exit code as a task result, run once at the end of the run's last batch: ansible-playbook exits 4
-    when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted (``failed``),
-    0 otherwise; the message names the hosts.
+    when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted, or harden or
+    restore with --check would change it (``failed``), 0 otherwise; the message names the hosts.
 
     After a batch that stops the rollout the answer is ``failed`` (exit 2, even with unreachable hosts): a failed
     run-once task fails every host of its batch, and Ansible starts no further batch after one whose hosts all
@@ -225,6 +225,13 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
     if pending:
         parts.append("%d host(s) reboot pending: %s (%s; or set schannel_fail_on_drift=false to report without "
                      "failing)" % (len(pending), ", ".join(pending), pending_fix(records, pending, context)))
+    # harden or restore with --check: a host they would change fails the run as a drifted one does.
+    previewed = [host for host in hosts_with("drifted") if not checked and records[host]["mode"] == "check"
+                 and context.get("fail_on_drift")]
+    if previewed:
+        parts.append("%d host(s) would change: %s (run the same command without --check to %s, or set "
+                     "schannel_fail_on_drift=false to report without failing)" % (
+                         len(previewed), ", ".join(previewed), "restore them" if playbook == "restore" else "apply"))
     failed = hosts_with("failed")
     # A check whose TLS scan fails on a host that does not hold the settings (never hardened with them, or
     # drifted): applying the settings is the fix, as for a drifted host.
@@ -278,6 +285,15 @@ def pending_fix(records: Mapping[str, Mapping[str, Any]], hosts: list[str], cont
             % harden_command(records, hosts, context, reboot=True))
 
 
+def partial_fix(records: Mapping[str, Mapping[str, Any]], host: str, context: Mapping[str, Any]) -> str:
+    """What a write that stopped part-way left, and what to do (docs/backups-and-restore.md): the re-run completes
+    it; a restore with defaults undoes the stopped run and the one that completed it as one change."""
+    partial = records[host]["partial"]
+    return ("stopped part-way: %d of %d values written; re-run harden to complete it with `%s` (a restore with "
+            "defaults undoes both as one change)" % (partial["written"], partial["planned"],
+                                                     harden_command(records, [host], context)))
+
+
 SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY
 
 
@@ -319,7 +335,9 @@ def summary_lines(records: dict[str, dict[str, Any]], not_started: list[str],
             count = "%d value(s) %s" % (len(changes), verb)
         lines.append("%s: %s (%s; %s)" % (host, record["status"], os_label, count))
         lines += ["    %s" % describe_change(change) for change in changes]
-        if record["reboot"]["pending"]:
+        if record.get("partial"):
+            lines.append("    %s" % partial_fix(records, host, context))
+        elif record["reboot"]["pending"]:
             lines.append("    applied, reboot pending: %s" % pending_fix(records, [host], context))
         tls = (record.get("verification") or {}).get("tls") or {}
         if tls.get("before_reboot"):

@@ -185,7 +185,7 @@ def test_restore_brings_the_hosts_back_to_their_state_before_harden(pair: Playbo
     assert harden.returncode == 0, harden.output
 
     preview = pair.run("restore", "--check", "--diff")
-    assert preview.returncode == 0, preview.output
+    assert preview.returncode == 2, preview.output  # --check exits 2 when a host would change
     assert all(r["mode"] == "check" and r["drift"] for r in preview.results.values())
     assert drift_of(pair.fleet, "ms001", profile("recommended")) == []  # check mode restores nothing
 

@@ -72,7 +72,7 @@ def test_restore_after_a_fault_and_its_rerun_returns_every_host(fleet, tmp_path,
         # check mode names the series, its files and the values, and writes nothing
         fleet.control.reset_counters()
         check = controller.run("fleetsec.schannel.restore", fleet.inventory, "--check", "--diff", **RUN)
-        assert check.returncode == 0, output(check)[-3000:]
+        assert check.returncode == 2, output(check)[-3000:]  # the hosts would change
         text = output(check)
         for host in HOSTS:
             assert "the latest change series of %s: 2 backup(s)" % host in text

@@ -78,7 +78,7 @@ def test_a_created_key_someone_wrote_to_since_is_kept_with_what_they_wrote(fleet
 
     fleet.control.reset_counters()
     check = restore(controller, fleet, host, "--check", "--diff")
-    assert check.returncode == 0, output(check)[-3000:]
+    assert check.returncode == 2, output(check)[-3000:]
     text = output(check)
     assert "kept HKLM\\%s, which the change being undone created" % AES128 in text, text[-3000:]
     assert "value 'Comment', subkey Sub" in text
@@ -107,7 +107,7 @@ def test_a_run_id_restores_the_state_before_that_run_undoing_later_runs_too(flee
     assert len(controller.backups(host)) == 2
 
     check = restore(controller, fleet, host, "--check", schannel_restore_run_id="first")
-    assert check.returncode == 0, output(check)[-3000:]
+    assert check.returncode == 2, output(check)[-3000:]
     assert "the state before that run, so the 1 later backup(s) of the host" in output(check), output(check)[-3000:]
     back_to(controller, fleet, host, before, schannel_restore_run_id="first")
 
@@ -172,7 +172,7 @@ def test_a_restore_stopped_part_way_says_so_briefly_and_a_rerun_finishes(fleet, 
     harden(controller, fleet, host, schannel_run_id="made")
     fleet.control.reset_counters()
     check = restore(controller, fleet, host, "--check")
-    assert check.returncode == 0, output(check)[-3000:]
+    assert check.returncode == 2, output(check)[-3000:]
     reads = sum(fleet.control.counters(host)["methods"].values())
     fleet.control.set_fault(host, "fault-after:%d" % (reads + 8))
     stopped = restore(controller, fleet, host, schannel_run_id="stopped")

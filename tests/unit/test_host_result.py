@@ -34,7 +34,7 @@ def test_record_has_the_contract_shape():
     record = build(run(), "ms001", "127.20.0.1", applied(), finished="2026-12-02T05:00:03Z")
     assert list(record) == [
         "schema", "schema_version", "run_id", "playbook", "mode", "host", "address", "os", "profile", "template",
-        "settings", "settings_digest", "status", "drift", "changes", "backup_file", "reboot", "verification",
+        "settings", "settings_digest", "status", "drift", "changes", "partial", "backup_file", "reboot", "verification",
         "errors", "warnings", "timings", "calls",
     ]
     assert record["schema"] == "fleetsec.schannel/host-result"

@@ -11,7 +11,7 @@ Status, one per host (the first that holds):
 
 | status | when |
 | --- | --- |
-| unreachable | the host could not be reached or authenticated |
+| unreachable | the host could not be reached or authenticated before this run wrote to it (lost mid-write: failed) |
 | failed | a task failed (refused settings, WS-Man/WMI fault, read-back differs, no return from reboot, TLS scan) |
 | drifted | check mode found values to change |
 | reboot_pending | the settings are in the registry; Schannel reads them at boot, and the host has not rebooted since |
@@ -111,6 +111,13 @@ def _status(mode: str, apply: Mapping[str, Any], errors: list[dict[str, Any]], u
     return "changed" if apply.get("changes") else "compliant"
 
 
+def stopped_part_way(apply: Mapping[str, Any]) -> bool:
+    """The task's write stopped after it had written something: win_schannel's ``partial`` record holds a written
+    value, or win_schannel_restore did some of its operations (``operations_done``)."""
+    partial = apply.get("partial") if isinstance(apply.get("partial"), Mapping) else {}
+    return bool(partial.get("written")) or bool(apply.get("operations_done"))
+
+
 def _now() -> str:
     return iso_utc()
 
@@ -152,7 +159,11 @@ def build(
                        "code": None})
     elif apply.get("failed") or apply.get("unreachable"):
         errors.append(_error("apply", apply))
-        unreachable = bool(apply.get("unreachable"))
+        # A host lost mid-write holds part of the change: a failed change whatever the transport error (the rollout
+        # guard counts it, exit 2); only a host this run never wrote to is unreachable (changed_the_host).
+        unreachable = bool(apply.get("unreachable")) and not stopped_part_way(apply)
+        if apply.get("unreachable") and not unreachable:
+            errors[-1]["message"] = "apply: unreachable during the write, " + errors[-1]["message"][len("apply: "):]
     readback = apply.get("readback") if isinstance(apply.get("readback"), Mapping) else None
     if readback is not None and not readback.get("ok", True) and not apply.get("failed"):
         errors.append(_readback_error(readback))
@@ -210,6 +221,9 @@ def build(
         "status": _status(run.mode, apply, errors, unreachable, pending),
         "drift": changes,
         "changes": [] if check else written,
+        # A write that stopped part-way: how far it came, and its record beside the backup (harden completes it).
+        "partial": None if partial is None else {
+            "written": len(written), "planned": len(changes), "record_file": partial.get("record_file")},
         "backup_file": apply.get("backup_file"),
         "reboot": {
             "required": bool(apply.get("reboot_required")),

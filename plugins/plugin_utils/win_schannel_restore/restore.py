@@ -262,16 +262,16 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
     if not result["changed"]:
         result["warnings"] += close_series(series)
         return result
-    done = 0
+    deleted: list[str] = []
+    written: list[Change] = []
     try:
         for key in trees:
             lifeline.check()
             delete_tree(reg, key)
-            done += 1
+            deleted.append(key)
         learn_key_existence(reg, [c.key for c in value_changes if c.after is not None]
                             + [MARKER[0]] * reboot_required, snapshot)
         written, error = write_changes(reg, value_changes, snapshot)
-        done += len(written)
         if error is not None:
             raise error
         if reboot_required:
@@ -282,13 +282,18 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
     except lifeline.ControllerGone:
         lifeline.exit_orphan()  # nothing recorded: a restore is re-run as it is
     except FleetsecError as error:
+        done = len(deleted) + len(written)
         failure = HostError(
-            "restore stopped part-way after %d of %d operations (%d key deletion(s), %d value(s)); re-run it to "
-            "finish. Cause: %s. What it was doing: changes and deleted_keys in this result and in the run's result "
+            "restore stopped part-way after %d of %d operations (planned: %d key deletion(s), %d value(s)); re-run "
+            "it to finish. Cause: %s. What it did: changes and deleted_keys in this result and in the run's result "
             "file" % (done, len(trees) + len(value_changes), len(trees), len(value_changes), error.message),
             code=error.code)
         failure.unreachable = error.unreachable
-        failure.extra = {**result, "changed": done > 0, "operations_done": done}
+        # Only what was done: the values of the keys deleted so far, and the values written.
+        done_changes = [c for c in in_trees if any(under_key(key_id(c.key), k) for k in deleted)] + written
+        failure.extra = {**result, "changed": done > 0, "operations_done": done,
+                         "changes": [change_as_dict(c) for c in done_changes],
+                         "deleted_keys": ["HKLM\\" + k for k in deleted], "diff": render_diff(done_changes)}
         raise failure from None
     result["warnings"] += close_series(series)
     return result
