@@ -271,11 +271,42 @@ def harden_command(records: Mapping[str, Mapping[str, Any]], hosts: list[str], c
     return " ".join(shlex.quote(word) for word in [*words, "-l", ",".join(hosts)])
 
 
+def restore_command(hosts: list[str], context: Mapping[str, Any]) -> str:
+    """The restore command that reboots ``hosts`` whose restore's reboot is pending, ready to copy: a restore that
+    finds nothing more to put back reboots such a host and keeps the state it restored (docs/reboots.md)."""
+    words = ["ansible-playbook"]
+    for source in context.get("inventory") or ["INVENTORY"]:
+        words += ["-i", str(source)]
+    words.append("fleetsec.schannel.restore")
+    if context.get("hosts_pattern"):
+        words += ["-e", "schannel_hosts=%s" % context["hosts_pattern"]]
+    words += ["-e", "schannel_reboot=auto"]
+    return " ".join(shlex.quote(word) for word in [*words, "-l", ",".join(hosts)])
+
+
+def restore_pending(record: Mapping[str, Any]) -> bool:
+    """Whether the host's pending reboot brings a restore's state into effect (not settings harden wrote)."""
+    by = (record.get("reboot") or {}).get("pending_by") or {}
+    return by.get("playbook") == "restore" if by else record.get("playbook") == "restore"
+
+
 def pending_fix(records: Mapping[str, Mapping[str, Any]], hosts: list[str], context: Mapping[str, Any]) -> str:
-    """What to do about the hosts whose reboot is pending: the harden command that reboots them."""
-    return ("the settings are written but Schannel reads them at boot, so they take effect at the next reboot: "
-            "reboot with `%s` (harden reboots a host whose reboot is pending) or by hand"
-            % harden_command(records, hosts, context, reboot=True))
+    """What to do about the hosts whose reboot is pending: the command that reboots them without changing what
+    the pending change wrote (restore's for a restore, harden's for settings), one per kind."""
+    restored = [host for host in hosts if restore_pending(records[host])]
+    hardened = [host for host in hosts if host not in restored]
+    fixes = []
+    if hardened:
+        fixes.append("the settings are written but Schannel reads them at boot, so they take effect at the next "
+                     "reboot: reboot with `%s` (harden reboots a host whose reboot is pending) or by hand"
+                     % harden_command(records, hardened, context, reboot=True))
+    if restored:
+        by = sorted({str((records[h]["reboot"].get("pending_by") or {}).get("run_id") or "") for h in restored} - {""})
+        fixes.append("the values a restore%s put back are written but Schannel reads them at boot, so they take "
+                     "effect at the next reboot: reboot with `%s` (a restore that finds nothing more to put back "
+                     "reboots a host whose restore's reboot is pending; harden would apply the settings again) or by "
+                     "hand" % (" (run %s)" % ", ".join(by) if by else "", restore_command(restored, context)))
+    return "; ".join(fixes)
 
 
 SCHANNEL_PREFIX = "HKLM\\%s\\" % catalog.SCHANNEL_KEY

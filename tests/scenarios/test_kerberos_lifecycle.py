@@ -51,7 +51,8 @@ def test_harden_with_a_reboot_then_compliance_then_nothing_to_change(kerberos_re
             assert writes(counters["hosts"][host]) > 0, host
             assert counters["hosts"][host]["boots"] == 1, host
             assert results[host]["reboot"] | {"elapsed": None} == {"required": True, "pending": False,
-                                                                    "performed": True, "elapsed": None}, host
+                                                                    "pending_by": None, "performed": True,
+                                                                    "elapsed": None}, host
             assert results[host]["verification"]["tls"]["verdict"] == "pass", host
 
         compliance = controller.run("fleetsec.schannel.compliance", inventory, env=env)

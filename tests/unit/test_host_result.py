@@ -57,7 +57,8 @@ def test_check_mode_reports_drift_and_changes_nothing():
 def test_a_pending_reboot_is_not_compliant_in_a_check():
     record = build(run("check", "drift"), "ms001", "a", applied(reboot_pending=True, readback=None))
     assert record["status"] == "reboot_pending"
-    assert record["reboot"] == {"required": False, "pending": True, "performed": False, "elapsed": None}
+    assert record["reboot"] == {"required": False, "pending": True, "pending_by": None, "performed": False,
+                                "elapsed": None}
 
 
 def test_applied_with_reboot_performed_is_changed_and_no_longer_pending():
@@ -67,7 +68,8 @@ def test_applied_with_reboot_performed_is_changed_and_no_longer_pending():
     assert record["status"] == "changed"
     assert record["changes"] == [CHANGE]
     assert record["backup_file"] == "/b/ms001/x.json"
-    assert record["reboot"] == {"required": True, "pending": False, "performed": True, "elapsed": 42.5}
+    assert record["reboot"] == {"required": True, "pending": False, "pending_by": None, "performed": True,
+                                "elapsed": 42.5}
 
 
 def test_applied_without_reboot_stays_pending():
