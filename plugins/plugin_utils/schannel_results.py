@@ -254,34 +254,38 @@ def harden_command(records: Mapping[str, Mapping[str, Any]], hosts: list[str], c
     its profile or template and overrides (``context``, from record.yml), ``-l`` the hosts; with ``reboot``,
     ``schannel_reboot=auto`` whatever the inventory sets (a host whose reboot is pending reboots)."""
     record = records[hosts[0]]
-    words = ["ansible-playbook"]
-    for source in context.get("inventory") or ["INVENTORY"]:
-        words += ["-i", str(source)]
-    words.append("fleetsec.schannel.harden")
+    words = playbook_words("harden", context)
     if record.get("template"):
         words += ["-e", "schannel_iiscrypto_template=%s" % record["template"]]
     elif record.get("profile"):
         words += ["-e", "schannel_profile=%s" % record["profile"]]
     if context.get("overrides"):
         words += ["-e", json.dumps({"schannel_overrides": context["overrides"]}, sort_keys=True)]
+    return command_line(words, hosts, context, reboot=reboot)
+
+
+def playbook_words(playbook: str, context: Mapping[str, Any]) -> list[str]:
+    """``ansible-playbook -i <the run's inventory> fleetsec.schannel.<playbook>``."""
+    words = ["ansible-playbook"]
+    for source in context.get("inventory") or ["INVENTORY"]:
+        words += ["-i", str(source)]
+    return [*words, "fleetsec.schannel.%s" % playbook]
+
+
+def command_line(words: list[str], hosts: list[str], context: Mapping[str, Any], *, reboot: bool) -> str:
+    """``words`` with the run's host pattern, ``schannel_reboot=auto`` when asked, ``-l`` the hosts, quoted for
+    a shell."""
     if context.get("hosts_pattern"):
-        words += ["-e", "schannel_hosts=%s" % context["hosts_pattern"]]
+        words = [*words, "-e", "schannel_hosts=%s" % context["hosts_pattern"]]
     if reboot:
-        words += ["-e", "schannel_reboot=auto"]
+        words = [*words, "-e", "schannel_reboot=auto"]
     return " ".join(shlex.quote(word) for word in [*words, "-l", ",".join(hosts)])
 
 
 def restore_command(hosts: list[str], context: Mapping[str, Any]) -> str:
     """The restore command that reboots ``hosts`` whose restore's reboot is pending, ready to copy: a restore that
     finds nothing more to put back reboots such a host and keeps the state it restored (docs/reboots.md)."""
-    words = ["ansible-playbook"]
-    for source in context.get("inventory") or ["INVENTORY"]:
-        words += ["-i", str(source)]
-    words.append("fleetsec.schannel.restore")
-    if context.get("hosts_pattern"):
-        words += ["-e", "schannel_hosts=%s" % context["hosts_pattern"]]
-    words += ["-e", "schannel_reboot=auto"]
-    return " ".join(shlex.quote(word) for word in [*words, "-l", ",".join(hosts)])
+    return command_line(playbook_words("restore", context), hosts, context, reboot=True)
 
 
 def restore_pending(record: Mapping[str, Any]) -> bool:
