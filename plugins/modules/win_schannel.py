@@ -263,9 +263,9 @@ reboot_pending:
   type: bool
 reboot_pending_by:
   description:
-    - While a reboot is pending, the run whose writes it brings into effect, from the marker (null otherwise):
+    - "While a reboot is pending, the run whose writes it brings into effect, from the marker (null otherwise):
       C(playbook) C(harden) (settings applied) or C(restore) (a restore's state put back), and its C(run_id) (null
-      for a marker of an earlier release).
+      for a marker of an earlier release)."
   returned: success
   type: dict
   sample: {playbook: restore, run_id: 20261207T150000Z}

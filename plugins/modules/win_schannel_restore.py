@@ -54,7 +54,7 @@ options:
   run_id:
     description: Put back the backup this run wrote for the host - the one its result file
       (C(<report_dir>/<run_id>/<host>.json)) names, or the backup in O(backup_dir) that names the run (a run whose
-      controller was killed wrote no result file) - together with every later backup of the host (newest first):
+      controller was killed wrote no result file) - together with every later backup of the host (newest first) -
       the state before that run. Check mode names the later runs undone with it.
     type: str
   own_run_id:
