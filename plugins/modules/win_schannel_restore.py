@@ -67,7 +67,6 @@ options:
       (the role sets it where the play may reboot).
     type: bool
     default: false
-    type: str
   backup_dir:
     description: Where win_schannel wrote its backups (one folder per inventory host); the latest change series
       is taken from there when neither O(backup_file) nor O(run_id) is given.
