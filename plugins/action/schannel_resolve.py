@@ -24,6 +24,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_resolve
     max_fail_percentage,
     resolve,
 )
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.win_schannel_restore.plan import check_choice
 
 
 class ActionModule(ControllerAction):
@@ -43,11 +44,16 @@ class ActionModule(ControllerAction):
         # with a value Ansible can parse: harden.yml, restore.yml).
         "serial": {"type": "raw", "default": "20%"},
         "max_fail_percentage": {"type": "raw", "default": 0},
+        # A restore's choice, checked here before any host is touched (win_schannel_restore checks it again per host).
+        "restore": {"type": "dict", "options": {"backup_file": {"type": "str"}, "run_id": {"type": "str"},
+                                                "backup_dir": {"type": "str", "required": True}}},
     }
 
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         if args["argument_specs"]:
             self._check_variables(run_vars.known_names(args["argument_specs"]), args["check_hosts"], task_vars)
+        if args["restore"]:
+            check_choice(**args["restore"])
         check_serial(args["serial"])
         fail_percentage = max_fail_percentage(args["max_fail_percentage"])
         template_text = self._read_template(args["template"]) if args["template"] else None

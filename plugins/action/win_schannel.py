@@ -47,6 +47,7 @@ class ActionModule(WsmanAction):
         "backup_dir": {"type": "path", "default": DEFAULT_BACKUP_DIR},
         "allow_lockout": {"type": "bool", "default": False},
         "pending_reboot_is_change": {"type": "bool", "default": False},
+        "own_run_id": {"type": "str"},
         # Batch mode: this one task checks every host named, in threads (plugin_utils/_common/batch.py).
         "hosts": {"type": "list", "elements": "str"},
         "concurrency": {"type": "int", "default": DEFAULT_CONCURRENCY},
@@ -100,7 +101,7 @@ class ActionModule(WsmanAction):
         return Options(settings=settings, settings_by_os=by_os, backup=args["backup"],
                        backup_dir=args["backup_dir"], allow_lockout=args["allow_lockout"],
                        check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
-                       pending_reboot_is_change=args["pending_reboot_is_change"])
+                       pending_reboot_is_change=args["pending_reboot_is_change"], run_id=args["own_run_id"])
 
 
 def batch_progress(total: int) -> Callable[[int], None]:

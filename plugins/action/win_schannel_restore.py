@@ -21,6 +21,8 @@ class ActionModule(WsmanAction):
         "backup_dir": {"type": "path", "default": DEFAULT_BACKUP_DIR},
         "report_dir": {"type": "path", "default": "~/.ansible/fleetsec_schannel/reports"},
         "allow_lockout": {"type": "bool", "default": False},
+        "own_run_id": {"type": "str"},
+        "pending_reboot_is_change": {"type": "bool", "default": False},
     }
 
     def run_job(self, session: Session, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
@@ -28,4 +30,5 @@ class ActionModule(WsmanAction):
         series = choose_series(host, backup_file=args["backup_file"], run_id=args["run_id"],
                                backup_dir=args["backup_dir"], report_dir=args["report_dir"])
         return run_restore(session, series, host, allow_lockout=args["allow_lockout"],
-                           check_mode=bool(self._task.check_mode))
+                           check_mode=bool(self._task.check_mode), run_id=args["own_run_id"],
+                           pending_reboot_is_change=args["pending_reboot_is_change"])

@@ -84,6 +84,23 @@ options:
         100, with or without a trailing C(%) (as Ansible's C(max_fail_percentage) keyword takes it).
     type: raw
     default: 0
+  restore:
+    description:
+      - A restore's choice of what to put back, checked here before any host is touched - both a backup file and a
+        run id, a run id that is not one path segment of letters, digits, C(.), C(_) or C(-), or a backup folder
+        that exists but is not a directory are refused, naming the role variable.
+    type: dict
+    suboptions:
+      backup_file:
+        description: The role's C(schannel_restore_backup_file).
+        type: str
+      run_id:
+        description: The role's C(schannel_restore_run_id).
+        type: str
+      backup_dir:
+        description: The role's C(schannel_backup_dir).
+        type: str
+        required: true
 attributes:
   check_mode:
     support: full

@@ -159,6 +159,13 @@ options:
         every host, templated the whole registered result again.
     type: bool
     default: false
+  own_run_id:
+    description:
+      - The id of the run this task belongs to (the role gives its run id). Recorded in the backup (C(run_id)), in
+        the reboot marker, so that
+        M(fleetsec.schannel.win_schannel_restore) O(fleetsec.schannel.win_schannel_restore#module:run_id) finds a
+        run whose controller was killed before it wrote its result file, and RV(reboot_pending_by) names the run.
+    type: str
   allow_lockout:
     description:
       - Apply settings even when they would leave the host no TLS protocol and cipher suite in common with this
@@ -254,6 +261,14 @@ reboot_pending:
       controller (a marker value under C(HKLM\SOFTWARE\fleetsec\schannel)).
   returned: success
   type: bool
+reboot_pending_by:
+  description:
+    - "While a reboot is pending, the run whose writes it brings into effect, from the marker (null otherwise):
+      C(playbook) C(harden) (settings applied) or C(restore) (a restore's state put back), and its C(run_id) (null
+      for a marker of an earlier release)."
+  returned: success
+  type: dict
+  sample: {playbook: restore, run_id: 20261207T150000Z}
 os:
   description: The host's OS.
   returned: when the host answered

@@ -21,7 +21,9 @@ description:
   - Marks every backup it put back (C(<stamp>.restored) beside it), so the default series starts after them - a
     second restore does not write a backup already undone (when the latest backup is, there is nothing to put
     back, and C(series) says so); check mode names each backup already undone.
-  - Refuses, before the host is contacted, a backup of another host, of another schema, with an operation outside
+  - Refuses, before the host is contacted, both O(backup_file) and O(run_id) given, a run id that is not one path
+    segment of letters, digits, C(.), C(_) or C(-), a O(backup_dir) that exists but is not a directory, a backup of
+    another host, of another schema, with an operation outside
     the Schannel keys and values the collection manages, with data that does not fit its type, or with a
     C(created_parents) entry that is not a key above the managed ones, naming the file and the entry (for
     example C(restore[3])); and an empty backup folder or an unknown run id, saying what to give instead. Every
@@ -35,7 +37,10 @@ description:
     C(--diff) show the same. The C(.reg) twin of a backup deletes such keys whole (C([-KEY]), as IIS Crypto's
     backups do); this module is the safe way back.
   - Removes the collection's reboot marker (C(HKLM\SOFTWARE\fleetsec\schannel) C(RebootPendingBoot)) when the
-    boot it names is over, with its keys when they hold nothing else; a restore that needs a reboot sets it.
+    boot it names is over, with its keys when they hold nothing else; a restore that needs a reboot sets it, naming
+    itself (C(restore) and O(own_run_id)). When the marker names a restore whose reboot is still pending, the
+    reboot is required again (RV(reboot_required)) even when nothing more is put back, so that re-running the
+    restore reboots the host into the state it restored.
   - Writes only what differs, so running it twice changes nothing the second time.
   - Runs the same lock-out pre-flight as win_schannel on the state the host will hold afterwards.
   - The backup must have been written for the same inventory host.
@@ -44,13 +49,24 @@ author:
 options:
   backup_file:
     description: Path on the controller of one backup JSON (the C(.json) beside the C(.reg) of one run), put back
-      exactly. Takes precedence over O(run_id).
+      exactly. Not together with O(run_id).
     type: path
   run_id:
-    description: Put back the backup this run's result file (C(<report_dir>/<run_id>/<host>.json)) names for the
-      host, together with every later backup of the host (newest first) - the state before that run. Check mode
-      says how many later runs are undone with it.
+    description: Put back the backup this run wrote for the host - the one its result file
+      (C(<report_dir>/<run_id>/<host>.json)) names, or the backup in O(backup_dir) that names the run (a run whose
+      controller was killed wrote no result file) - together with every later backup of the host (newest first) -
+      the state before that run. Check mode names the later runs undone with it.
     type: str
+  own_run_id:
+    description: The id of the run this task belongs to (the role gives its run id), named in the reboot marker a
+      restore that needs a reboot sets (RV(reboot_pending_by)).
+    type: str
+  pending_reboot_is_change:
+    description: When the task applies (not in check mode) and the only thing left is the pending reboot of a
+      restore (the marker names one), report C(changed), so that a handler notified on change reboots the host
+      (the role sets it where the play may reboot).
+    type: bool
+    default: false
   backup_dir:
     description: Where win_schannel wrote its backups (one folder per inventory host); the latest change series
       is taken from there when neither O(backup_file) nor O(run_id) is given.
@@ -141,9 +157,19 @@ kept_keys:
   type: list
   elements: str
 reboot_required:
-  description: The restore changed something Schannel reads at boot.
+  description: The restore changed something Schannel reads at boot, or the reboot of an earlier restore is still
+    pending (the marker names a restore).
   returned: success
   type: bool
+reboot_pending:
+  description: After this task, a reboot is pending on the host (the marker matches its current boot).
+  returned: success
+  type: bool
+reboot_pending_by:
+  description: The run whose writes the pending reboot brings into effect, C({playbook, run_id}) (C(playbook)
+    C(restore) or C(harden)); null when none is pending.
+  returned: success
+  type: dict
 os:
   description: The host's OS.
   returned: when the host answered

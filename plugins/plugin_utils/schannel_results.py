@@ -261,28 +261,63 @@ def harden_command(records: Mapping[str, Mapping[str, Any]], hosts: list[str], c
     its profile or template and overrides (``context``, from record.yml), ``-l`` the hosts; with ``reboot``,
     ``schannel_reboot=auto`` whatever the inventory sets (a host whose reboot is pending reboots)."""
     record = records[hosts[0]]
-    words = ["ansible-playbook"]
-    for source in context.get("inventory") or ["INVENTORY"]:
-        words += ["-i", str(source)]
-    words.append("fleetsec.schannel.harden")
+    words = playbook_words("harden", context)
     if record.get("template"):
         words += ["-e", "schannel_iiscrypto_template=%s" % record["template"]]
     elif record.get("profile"):
         words += ["-e", "schannel_profile=%s" % record["profile"]]
     if context.get("overrides"):
         words += ["-e", json.dumps({"schannel_overrides": context["overrides"]}, sort_keys=True)]
+    return command_line(words, hosts, context, reboot=reboot)
+
+
+def playbook_words(playbook: str, context: Mapping[str, Any]) -> list[str]:
+    """``ansible-playbook -i <the run's inventory> fleetsec.schannel.<playbook>``."""
+    words = ["ansible-playbook"]
+    for source in context.get("inventory") or ["INVENTORY"]:
+        words += ["-i", str(source)]
+    return [*words, "fleetsec.schannel.%s" % playbook]
+
+
+def command_line(words: list[str], hosts: list[str], context: Mapping[str, Any], *, reboot: bool) -> str:
+    """``words`` with the run's host pattern, ``schannel_reboot=auto`` when asked, ``-l`` the hosts, quoted for
+    a shell."""
     if context.get("hosts_pattern"):
-        words += ["-e", "schannel_hosts=%s" % context["hosts_pattern"]]
+        words = [*words, "-e", "schannel_hosts=%s" % context["hosts_pattern"]]
     if reboot:
-        words += ["-e", "schannel_reboot=auto"]
+        words = [*words, "-e", "schannel_reboot=auto"]
     return " ".join(shlex.quote(word) for word in [*words, "-l", ",".join(hosts)])
 
 
+def restore_command(hosts: list[str], context: Mapping[str, Any]) -> str:
+    """The restore command that reboots ``hosts`` whose restore's reboot is pending, ready to copy: a restore that
+    finds nothing more to put back reboots such a host and keeps the state it restored (docs/reboots.md)."""
+    return command_line(playbook_words("restore", context), hosts, context, reboot=True)
+
+
+def restore_pending(record: Mapping[str, Any]) -> bool:
+    """Whether the host's pending reboot brings a restore's state into effect (not settings harden wrote)."""
+    by = (record.get("reboot") or {}).get("pending_by") or {}
+    return by.get("playbook") == "restore" if by else record.get("playbook") == "restore"
+
+
 def pending_fix(records: Mapping[str, Mapping[str, Any]], hosts: list[str], context: Mapping[str, Any]) -> str:
-    """What to do about the hosts whose reboot is pending: the harden command that reboots them."""
-    return ("the settings are written but Schannel reads them at boot, so they take effect at the next reboot: "
-            "reboot with `%s` (harden reboots a host whose reboot is pending) or by hand"
-            % harden_command(records, hosts, context, reboot=True))
+    """What to do about the hosts whose reboot is pending: the command that reboots them without changing what
+    the pending change wrote (restore's for a restore, harden's for settings), one per kind."""
+    restored = [host for host in hosts if restore_pending(records[host])]
+    hardened = [host for host in hosts if host not in restored]
+    fixes = []
+    if hardened:
+        fixes.append("the settings are written but Schannel reads them at boot, so they take effect at the next "
+                     "reboot: reboot with `%s` (harden reboots a host whose reboot is pending) or by hand"
+                     % harden_command(records, hardened, context, reboot=True))
+    if restored:
+        by = sorted({str((records[h]["reboot"].get("pending_by") or {}).get("run_id") or "") for h in restored} - {""})
+        fixes.append("the values a restore%s put back are written but Schannel reads them at boot, so they take "
+                     "effect at the next reboot: reboot with `%s` (a restore that finds nothing more to put back "
+                     "reboots a host whose restore's reboot is pending; harden would apply the settings again) or by "
+                     "hand" % (" (run %s)" % ", ".join(by) if by else "", restore_command(restored, context)))
+    return "; ".join(fixes)
 
 
 def partial_fix(records: Mapping[str, Mapping[str, Any]], host: str, context: Mapping[str, Any]) -> str:

@@ -38,6 +38,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.host_reg
     marker_pending,
     needs_reboot,
     os_result,
+    pending_by,
     preflight_lockout,
     read_back,
     read_host,
@@ -70,6 +71,9 @@ class Options:
     # Applied with nothing to write but a reboot still pending (an earlier run's, schannel_reboot: never): report a
     # change, so that a handler notified on change reboots the host (the role sets it where the play may reboot).
     pending_reboot_is_change: bool = False
+    # The id of the run this task belongs to: recorded in the backup, the partial-write record and the reboot marker,
+    # so that a restore by run id finds a run whose controller was killed before it wrote its result file.
+    run_id: str | None = None
     # The rendered diff only with --diff, as Ansible's modules return it: at fleet size the controller's single
     # process handles every host's result, and the diff was a third of it.
     diff: bool = False
@@ -108,6 +112,8 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
         "changes": [change_as_dict(c) for c in changes],
         "reboot_required": reboot_required,
         "reboot_pending": already_pending or (reboot_required and not options.check_mode),
+        # Which run's writes the pending reboot brings into effect (host_registry.pending_by): a restore's, or harden's.
+        "reboot_pending_by": pending_by(state.marker, facts),
         "warnings": warnings,
         "backup_file": None,
         "readback": None,
@@ -130,7 +136,7 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
     warnings += earlier_stops(folder)
     if options.backup:
         files = write_backup(folder, run_stamp, host, changes=changes, snapshot=state.snapshot,
-                             os_info=result["os"])
+                             os_info=result["os"], run_id=options.run_id)
         result["backup_file"] = str(files.json_path)
     # Until the write ends, a record says it has not: what is left of a worker killed with its controller.
     record = write_partial_record(folder, run_stamp, host, written=[], not_written=map(change_as_dict, changes),
@@ -143,7 +149,8 @@ def run_schannel(session: Session, options: Options, host: str) -> dict[str, Any
             exit_orphan()
         raise stopped
     if reboot_required:
-        set_marker(reg, facts, state.marker, state.snapshot.key_exists(MARKER[0]))
+        set_marker(reg, facts, state.marker, state.snapshot.key_exists(MARKER[0]), run_id=options.run_id)
+        result["reboot_pending_by"] = {"playbook": "harden", "run_id": options.run_id}
     record.unlink()
     result["readback"] = read_back(reg, written)
     if not result["readback"]["ok"]:

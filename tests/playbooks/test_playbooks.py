@@ -116,7 +116,8 @@ def test_reboot_never_leaves_reboot_pending_visible_until_a_reboot(pair: Playboo
     assert applied.returncode == 0, applied.output
     assert set(applied.status().values()) == {"reboot_pending"}
     assert pair.boots() == boots
-    assert all(r["reboot"] == {"required": True, "pending": True, "performed": False, "elapsed": None}
+    assert all(r["reboot"] == {"required": True, "pending": True, "performed": False, "elapsed": None,
+                               "pending_by": {"playbook": "harden", "run_id": r["run_id"]}}
                for r in applied.results.values())
 
     # Nothing left to write, but Schannel still runs on the old settings: not compliant, in drift as in compliance

@@ -5,7 +5,8 @@ finds it stale and removes it with its keys (README "Reboots"), so ``restore_set
 
 Address blocks of tests/scenarios (apart from other directories'): 127.20.171.x fault then restore, 127.20.172.x
 transports, 127.20.173.x controller killed, 127.20.174.x restore safety, 127.20.175.x restore playbook runs,
-127.20.176.x a host lost mid-write and the rollout.
+127.20.176.x a host lost mid-write and the rollout, 127.20.177.x restore reboots, run ids of killed runs and
+refused restore input.
 """
 
 from __future__ import annotations

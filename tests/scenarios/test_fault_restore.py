@@ -132,7 +132,7 @@ def test_a_backup_reaching_outside_the_managed_values_is_refused_before_any_writ
 @pytest.mark.parametrize(("extra", "words"), [
     ({}, ["no backup of ms001 in", "schannel_backup_dir", "schannel_restore_backup_file"]),
     ({"schannel_restore_run_id": "20990101T000000Z"},
-     ["schannel_restore_run_id '20990101T000000Z': no result file of ms001", "no run in", "recorded a backup of ms001",
+     ["schannel_restore_run_id '20990101T000000Z': no result file of ms001", "no run in", "wrote a backup of ms001",
       "leave it out to restore the host's latest change"]),
     ({"schannel_restore_backup_file": "."}, ["backup_file . is a folder: name one backup in it"]),
 ], ids=["empty-backup-dir", "unknown-run-id", "a-folder-as-file"])

@@ -50,7 +50,7 @@ def test_harden_with_a_reboot_then_compliance_then_nothing_to_change(kerberos_re
             assert results[host]["status"] == "changed", (host, text[-4000:])
             assert writes(counters["hosts"][host]) > 0, host
             assert counters["hosts"][host]["boots"] == 1, host
-            expected = {"required": True, "pending": False, "performed": True, "elapsed": None}
+            expected = {"required": True, "pending": False, "pending_by": None, "performed": True, "elapsed": None}
             assert results[host]["reboot"] | {"elapsed": None} == expected, host
             assert results[host]["verification"]["tls"]["verdict"] == "pass", host
 

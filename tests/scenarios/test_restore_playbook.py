@@ -148,7 +148,8 @@ def test_a_restore_in_check_mode_reboots_nothing_and_says_a_reboot_would_be_need
     assert writes(counters) == 0
     record = result(controller, "restore-check", host)
     assert record["status"] == "drifted"
-    assert record["reboot"] == {"required": True, "pending": False, "performed": False, "elapsed": None}
+    assert record["reboot"] == {"required": True, "pending": False, "pending_by": None, "performed": False,
+                                "elapsed": None}
     assert "    needs a reboot when applied: Schannel reads these values at boot" in text, text[-3000:]
     assert "fix: apply the settings" not in text  # a restore is not fixed by harden
     back = restore_settled(controller, fleet, "--limit", host)

@@ -57,7 +57,8 @@ def test_check_mode_reports_drift_and_changes_nothing():
 def test_a_pending_reboot_is_not_compliant_in_a_check():
     record = build(run("check", "drift"), "ms001", "a", applied(reboot_pending=True, readback=None))
     assert record["status"] == "reboot_pending"
-    assert record["reboot"] == {"required": False, "pending": True, "performed": False, "elapsed": None}
+    assert record["reboot"] == {"required": False, "pending": True, "pending_by": None, "performed": False,
+                                "elapsed": None}
 
 
 def test_applied_with_reboot_performed_is_changed_and_no_longer_pending():
@@ -67,7 +68,8 @@ def test_applied_with_reboot_performed_is_changed_and_no_longer_pending():
     assert record["status"] == "changed"
     assert record["changes"] == [CHANGE]
     assert record["backup_file"] == "/b/ms001/x.json"
-    assert record["reboot"] == {"required": True, "pending": False, "performed": True, "elapsed": 42.5}
+    assert record["reboot"] == {"required": True, "pending": False, "pending_by": None, "performed": True,
+                                "elapsed": 42.5}
 
 
 def test_applied_without_reboot_stays_pending():
@@ -186,3 +188,27 @@ def test_the_harden_command_repeats_the_template_overrides_and_host_pattern_read
                      "-e", "schannel_hosts=mail:&dmz", "-e", "schannel_reboot=auto", "-l", "ms001"]
     assert "    fix: apply the settings with `%s`" % harden_command({"ms001": record}, ["ms001"], context) in \
         summary_lines({"ms001": record}, [], context)
+
+
+def test_a_restores_pending_reboot_is_offered_as_a_restore_and_a_hardens_as_a_harden():
+    """The reboot marker names whose writes the reboot brings into effect: a restore's would be undone by harden."""
+    drift = run("check", "drift")
+    by_restore = build(drift, "ms001", "a", applied(
+        reboot_pending=True, reboot_pending_by={"playbook": "restore", "run_id": "r1"}, readback=None))
+    by_harden = build(drift, "ms002", "a", applied(
+        reboot_pending=True, reboot_pending_by={"playbook": "harden", "run_id": "h1"}, readback=None))
+    assert by_restore["reboot"]["pending_by"] == {"playbook": "restore", "run_id": "r1"}
+    records = {"ms001": by_restore, "ms002": by_harden}
+    context = {"inventory": ["inv.yml"]}
+    lines = summary_lines(records, [], context)
+    restore_line = lines[lines.index("ms001: reboot_pending (Microsoft Windows Server 2019 Standard; 0 value(s) "
+                                     "to change)") + 1]
+    assert "the values a restore (run r1) put back are written" in restore_line
+    assert "`ansible-playbook -i inv.yml fleetsec.schannel.restore -e schannel_reboot=auto -l ms001`" in restore_line
+    assert "harden" not in restore_line.split("`")[1]
+    harden_line = lines[lines.index("ms002: reboot_pending (Microsoft Windows Server 2019 Standard; 0 value(s) "
+                                    "to change)") + 1]
+    assert "fleetsec.schannel.harden -e schannel_profile=recommended -e schannel_reboot=auto -l ms002" in harden_line
+    # a restore run's own record: its reboot is the restore's even without a marker reading (an earlier release's)
+    own = build(run(playbook="restore"), "ms003", "a", {**applied(reboot_pending=True), "readback": None})
+    assert "fleetsec.schannel.restore" in summary_lines({"ms003": own}, [], context)[-1]

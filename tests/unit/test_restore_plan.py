@@ -154,3 +154,35 @@ def test_the_default_series_starts_after_the_backups_a_restore_undid(tmp_path):
     completed = backup(host, "20261206T000000.000000Z")
     assert choose_series("ms001", backup_file=None, run_id=None, backup_dir=str(tmp_path),
                          report_dir="/none").files == (completed, later)
+
+
+def test_a_run_id_named_only_by_its_backup_is_valid_and_names_the_later_runs(tmp_path):
+    """A run killed before it wrote its result file: its backup names it, so its id restores the state before it."""
+    folder = tmp_path / "backups" / "ms001"
+    killed = backup(folder, "20261201T000000.000000Z")
+    completing = backup(folder, "20261201T000100.000000Z")
+    for path, run_id in ((killed, "killed"), (completing, "completing")):
+        path.write_text(json.dumps({**json.loads(path.read_text()), "run_id": run_id}))
+    reports = tmp_path / "reports"
+    (reports / "completing").mkdir(parents=True)
+    (reports / "completing" / "ms001.json").write_text(json.dumps({"backup_file": str(completing)}))
+    series = choose_series("ms001", backup_file=None, run_id="killed", backup_dir=str(tmp_path / "backups"),
+                           report_dir=str(reports))
+    assert series.files == (completing, killed)
+    assert series.runs == ("completing", "killed")
+    assert "(runs completing) are undone with it" in series.how
+    with pytest.raises(InputError, match=r"runs with a backup of ms001: killed, completing[.]"):
+        choose_series("ms001", backup_file=None, run_id="other", backup_dir=str(tmp_path / "backups"),
+                      report_dir=str(reports))
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ({"backup_file": "/b/ms001/x.json", "run_id": "r1"},
+     r"schannel_restore_run_id \(r1\) and schannel_restore_backup_file \(/b/ms001/x.json\) are both given"),
+    ({"run_id": "../../etc"}, r"schannel_restore_run_id '../../etc' must be one path segment"),
+    ({"backup_dir": "/etc/passwd"}, r"schannel_backup_dir /etc/passwd is not a directory: set it to the folder"),
+])
+def test_a_restore_choice_that_cannot_mean_one_thing_is_refused(tmp_path, given, message):
+    arguments = {"backup_file": None, "run_id": None, "backup_dir": str(tmp_path), **given}
+    with pytest.raises(InputError, match=message):
+        choose_series("ms001", report_dir=str(tmp_path), **arguments)

@@ -166,9 +166,11 @@ class BackupFiles:
 
 
 def write_backup(
-    folder: Path, run_stamp: str, host: str, *, changes: Sequence[Change], snapshot: Snapshot, os_info: dict[str, Any]
+    folder: Path, run_stamp: str, host: str, *, changes: Sequence[Change], snapshot: Snapshot, os_info: dict[str, Any],
+    run_id: str | None = None,
 ) -> BackupFiles:
-    """Write the JSON and .reg that restore everything ``changes`` touch to what ``snapshot`` read before them."""
+    """Write the JSON and .reg that restore everything ``changes`` touch to what ``snapshot`` read before them;
+    ``run_id``: the run that wrote them (a restore by run id finds it there when the run wrote no result file)."""
     ops = backup_ops(changes, snapshot)
     files = BackupFiles(folder / (run_stamp + ".json"), folder / (run_stamp + ".reg"))
     document = {
@@ -176,6 +178,7 @@ def write_backup(
         "schema_version": SCHEMA_VERSION,
         "host": host,
         "created": run_stamp,
+        "run_id": run_id,
         "os": os_info,
         "reg_file": str(files.reg_path),
         "restore": [op_as_dict(op) for op in ops],

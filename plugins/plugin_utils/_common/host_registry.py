@@ -5,7 +5,11 @@
 A reboot is pending when a change Schannel reads at boot was applied during the host's current boot. That is
 remembered on the host itself (so any controller, any later run sees it) as the REG_SZ value
 ``HKLM\\SOFTWARE\\fleetsec\\schannel`` ``RebootPendingBoot``: the LastBootUpTime of the boot during which such a
-change was written. After a reboot LastBootUpTime differs and the marker no longer matches.
+change was written, then the kind of run that wrote it and its run id (``<boot> <harden|restore> <run id>``,
+separated by spaces; a marker of an earlier release holds the boot alone, and was written by harden). After a reboot
+LastBootUpTime differs and the marker no longer matches. The kind says what a reboot would bring into effect: the
+settings harden wrote, or the state a restore put back (so that the command offered for it does not re-apply a
+profile a restore undid: docs/reboots.md).
 """
 
 from __future__ import annotations
@@ -96,15 +100,25 @@ def needs_reboot(change: Change) -> bool:
 
 
 def marker_pending(marker: RegValue | None, facts: OsFacts) -> bool:
-    return marker is not None and marker.data == facts.last_boot.isoformat()
+    return marker is not None and str(marker.data).split(" ")[0] == facts.last_boot.isoformat()
 
 
-def set_marker(reg: StdRegProv, facts: OsFacts, current: RegValue | None, key_exists: bool | None = None) -> None:
-    """Record that a reboot is pending in this boot (nothing to do when the marker says so already)."""
-    if marker_pending(current, facts):
+def pending_by(marker: RegValue | None, facts: OsFacts) -> dict[str, str | None] | None:
+    """Which run wrote a pending marker, ``{playbook: harden|restore, run_id}`` (None when no reboot is pending)."""
+    if not marker_pending(marker, facts):
+        return None
+    words = [*str(marker.data).split(" "), None, None]  # type: ignore[union-attr]
+    return {"playbook": "restore" if words[1] == "restore" else "harden", "run_id": words[2]}
+
+
+def set_marker(reg: StdRegProv, facts: OsFacts, current: RegValue | None, key_exists: bool | None = None, *,
+               playbook: str = "harden", run_id: str | None = None) -> None:
+    """Record that a reboot is pending in this boot, and which run's writes it brings into effect (nothing to do
+    when the marker says so already)."""
+    data = " ".join([facts.last_boot.isoformat(), playbook] + ([run_id] if run_id else []))
+    if current is not None and current.data == data:
         return
-    stamp = facts.last_boot.isoformat()
-    write_change(reg, Change(MARKER_KEY, MARKER_NAME, REG_SZ, None if current is None else current.data, stamp),
+    write_change(reg, Change(MARKER_KEY, MARKER_NAME, REG_SZ, None if current is None else current.data, data),
                  True if current is not None else key_exists)
 
 

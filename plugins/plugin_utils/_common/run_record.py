@@ -228,6 +228,8 @@ def build(
         "reboot": {
             "required": bool(apply.get("reboot_required")),
             "pending": pending,
+            # The run whose writes the pending reboot brings into effect ({playbook: harden|restore, run_id}).
+            "pending_by": apply.get("reboot_pending_by") if pending else None,
             "performed": performed,
             "elapsed": elapsed,
         },
@@ -297,9 +299,9 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-def check_run_id(run_id: str) -> str:
-    """The run id, or InputError: it becomes a directory name under schannel_report_dir."""
+def check_run_id(run_id: str, variable: str = "schannel_run_id") -> str:
+    """The run id, or InputError naming ``variable``: a run id is a directory name under schannel_report_dir."""
     if not RUN_ID_RE.match(run_id):
-        raise InputError("schannel_run_id '%s' must be one path segment of letters, digits, '.', '_' or '-' "
-                         "(at most 64 characters), such as 20261202T050000Z" % run_id)
+        raise InputError("%s '%s' must be one path segment of letters, digits, '.', '_' or '-' (at most 64 "
+                         "characters), such as 20261202T050000Z" % (variable, run_id))
     return run_id

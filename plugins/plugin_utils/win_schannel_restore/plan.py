@@ -11,9 +11,11 @@ The rule (docs/backups-and-restore.md):
   A restore marks every backup it put back (``<stamp>.restored`` beside it, and a stopped write's record becomes
   ``<stamp>.partial.restored``): the next change series starts after them, so a backup already undone is not
   written again (when the latest backup is, there is nothing to put back, and check mode says so);
-- **by run id**, the state of the host before that run: the backup that run's result file names for the host and
-  every later backup of the host (the runs after it changed the host too, so their backups are put back with it,
-  as a series; check mode says how many later runs are undone with it);
+- **by run id**, the state of the host before that run: the backup that run wrote for the host and every later
+  backup of the host (the runs after it changed the host too, so their backups are put back with it, as a series;
+  check mode names the later runs undone with it). A run's backup is the one its result file names, or the one that
+  names the run itself (``run_id`` in the backup JSON): a run whose controller was killed wrote backups but no
+  result file, and its id is valid all the same;
 - **by file**, exactly that file.
 
 Backups of a series are put back newest first, each over the state the newer ones leave (``compose``), so the host
@@ -43,7 +45,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.backup i
     restored_at,
 )
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import result_path
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.run_record import check_run_id, result_path
 
 
 @dataclass(frozen=True)
@@ -57,17 +59,28 @@ class Series:
     runs: tuple[str | None, ...] = ()
 
 
-def _backups_by_run(report_dir: Path, host: str) -> dict[str, str]:
-    """Run id -> the backup file its result file for ``host`` names (the runs ``run_id`` can be), oldest first."""
+def _run_named(path: Path, field: str) -> Any:
+    """``field`` of the JSON object in ``path`` (None when it cannot be read)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get(field)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def backups_by_run(backup_dir: str, report_dir: Path, host: str) -> dict[str, str]:
+    """Run id -> the backup file that run wrote for ``host`` (the runs ``run_id`` can be), oldest backup first:
+    the backup its result file names, or a backup in the host's folder that names the run (a run killed before it
+    wrote its result file)."""
     runs = {}
     for record in sorted(report_dir.glob("*/%s.json" % host)) if report_dir.is_dir() else []:
-        try:
-            backup = json.loads(record.read_text(encoding="utf-8")).get("backup_file")
-        except (OSError, ValueError, AttributeError):
-            continue
+        backup = _run_named(record, "backup_file")
         if backup:
             runs[record.parent.name] = str(backup)
-    return runs
+    for backup in backups_in(host_folder(backup_dir, host)):
+        run = _run_named(backup, "run_id")
+        if isinstance(run, str) and run not in runs:
+            runs[run] = str(backup)
+    return dict(sorted(runs.items(), key=lambda item: Path(item[1]).name))
 
 
 def latest_series(backup_dir: str, report_dir: str, host: str) -> Series:
@@ -93,49 +106,62 @@ def latest_series(backup_dir: str, report_dir: str, host: str) -> Series:
     if stopped:
         how += " (%d write(s) stopped part-way and the run(s) after them are one change), back to the state " \
                "before %s" % (stopped, series[-1].stem)
-    run_of = {backup: run for run, backup in _backups_by_run(Path(report_dir).expanduser(), host).items()}
+    run_of = {backup: run for run, backup in backups_by_run(backup_dir, Path(report_dir).expanduser(), host).items()}
     return Series(tuple(series), how, tuple(run_of.get(str(path)) for path in series))
 
 
-def run_series(report_dir: str, run_id: str, host: str) -> Series:
-    """The backup run ``run_id`` recorded for ``host`` and every later backup of the host beside it, newest first;
+def run_series(backup_dir: str, report_dir: str, run_id: str, host: str) -> Series:
+    """The backup run ``run_id`` wrote for ``host`` and every later backup of the host beside it, newest first;
     InputError listing the runs that have one otherwise."""
     reports = Path(report_dir).expanduser()
     record_file = result_path(reports, run_id, host)
-    runs = list(_backups_by_run(reports, host))
-    choices = ("runs with a backup of %s: %s" % (host, ", ".join(runs)) if runs
-               else "no run in %s recorded a backup of %s" % (reports, host))
-    try:
-        record = json.loads(record_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("schannel_restore_run_id %r: no result file of %s in %s (%s); %s. Give one of those run "
-                         "ids, or leave it out to restore the host's latest change"
-                         % (run_id, host, reports, record_file, choices)) from None
-    except (OSError, ValueError) as exc:
-        raise InputError("schannel_restore_run_id %r: result file %s cannot be read (%s); %s"
-                         % (run_id, record_file, exc, choices)) from None
-    backup = record.get("backup_file") if isinstance(record, dict) else None
-    if not backup:
-        raise InputError("schannel_restore_run_id %r changed nothing on %s (its result file names no backup), so "
-                         "there is nothing of that run to undo; %s" % (run_id, host, choices))
-    first = Path(backup)
+    by_run = backups_by_run(backup_dir, reports, host)
+    choices = ("runs with a backup of %s: %s" % (host, ", ".join(by_run)) if by_run
+               else "no run in %s or %s wrote a backup of %s" % (reports, host_folder(backup_dir, host), host))
+    if run_id not in by_run:
+        if record_file.exists():
+            raise InputError("schannel_restore_run_id %r changed nothing on %s (its result file names no backup, "
+                             "and no backup names the run), so there is nothing of that run to undo; %s"
+                             % (run_id, host, choices))
+        raise InputError("schannel_restore_run_id %r: no result file of %s in %s (%s) and no backup in %s names "
+                         "that run; %s. Give one of those run ids, or leave it out to restore the host's latest "
+                         "change" % (run_id, host, reports, record_file, host_folder(backup_dir, host), choices))
+    first = Path(by_run[run_id])
     later = [p for p in backups_in(first.parent) if p.name > first.name]
     files = (*reversed(later), first)
-    how = "the backup run %s recorded for %s: the state before that run" % (run_id, host)
+    run_of = {backup: run for run, backup in by_run.items()}
+    how = "the backup run %s wrote for %s: the state before that run" % (run_id, host)
     if later:
-        how += ", so the %d later backup(s) of the host (to %s) are undone with it" % (len(later), later[-1].stem)
-    run_of = {backup: run for run, backup in _backups_by_run(reports, host).items()}
+        runs = [run_of.get(str(p)) or "%s (no run named)" % p.stem for p in later]
+        how += ", so the %d later backup(s) of the host (runs %s) are undone with it" % (len(later), ", ".join(runs))
     return Series(files, how, tuple(run_of.get(str(path)) for path in files))
 
 
 def choose_series(host: str, *, backup_file: str | None, run_id: str | None, backup_dir: str,
                   report_dir: str) -> Series:
-    """One file, one run's backup, or the latest change series (in that order of precedence)."""
+    """One file, one run's backup, or the latest change series (check_choice refuses both given)."""
+    check_choice(backup_file, run_id, backup_dir)
     if backup_file:
         return Series((Path(backup_file).expanduser(),), "the file given (backup_file), exactly")
     if run_id:
-        return run_series(report_dir, run_id, host)
+        return run_series(backup_dir, report_dir, run_id, host)
     return latest_series(backup_dir, report_dir, host)
+
+
+def check_choice(backup_file: str | None, run_id: str | None, backup_dir: str) -> None:
+    """InputError, before any host is contacted, for a restore whose input cannot mean one thing: both a file and
+    a run id, a run id that is not one (it names a folder under the report directory), a backup folder that is a
+    file."""
+    if backup_file and run_id:
+        raise InputError("schannel_restore_run_id (%s) and schannel_restore_backup_file (%s) are both given, and "
+                         "each chooses what to put back: give only one of them (a run id for the state before that "
+                         "run, a file for exactly that backup)" % (run_id, backup_file))
+    if run_id:
+        check_run_id(run_id, "schannel_restore_run_id")
+    folder = Path(backup_dir).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise InputError("schannel_backup_dir %s is not a directory: set it to the folder harden wrote its backups "
+                         "to (one folder per host in it), such as ~/.ansible/fleetsec_schannel/backups" % folder)
 
 
 def check_managed(ops: Sequence[RegOp], where: str) -> None:

@@ -10,7 +10,10 @@ whole before any write. Never lose a setting: a key the change created is delete
 nothing lives in it that the change did not write; otherwise it is kept, the values the change wrote are removed
 from it, and a warning names it and what it holds (``Pruning``). Only what differs from the host's current state
 is written, so a restore is idempotent. A reboot marker whose boot is over is removed (README "Reboots"); a
-restore that needs a reboot sets it. The same pre-flight as win_schannel runs on the state the host will hold
+restore that needs a reboot sets it, naming itself (``restore <run id>``). A restore whose own reboot is still
+pending (the marker names a restore: it ran with schannel_reboot=never, or was stopped before its reboot) requires
+that reboot again even when it finds nothing more to put back, so that re-running it reboots the host into the state
+it restored (docs/reboots.md). The same pre-flight as win_schannel runs on the state the host will hold
 afterwards: it must keep a protocol and a suite in common with this controller when WinRM runs over HTTPS/CredSSP.
 """
 
@@ -54,6 +57,7 @@ from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.host_reg
     marker_pending,
     needs_reboot,
     os_result,
+    pending_by,
     preflight_lockout,
     read_supported_os,
     set_marker,
@@ -192,9 +196,13 @@ def empty_created_parents(reg: StdRegProv, parents: list[str], deleted: list[str
     return empty
 
 
-def run_restore(session: Session, series: Series, host: str, *, allow_lockout: bool,
-                check_mode: bool) -> dict[str, Any]:
-    """Put ``series`` back on the host (restore_plan); every file checked before the first request."""
+def run_restore(session: Session, series: Series, host: str, *, allow_lockout: bool, check_mode: bool,
+                run_id: str | None = None, pending_reboot_is_change: bool = False) -> dict[str, Any]:
+    """Put ``series`` back on the host (restore_plan); every file checked before the first request.
+
+    ``run_id``: this restore's run, named in the reboot marker it sets; ``pending_reboot_is_change``: report a
+    change when the only thing left to do is the pending reboot of a restore (the role sets it where it may reboot),
+    so that the handler notified on change reboots the host."""
     per_file, shown, created_parents = load_series(series, host)
     ops = compose(per_file)
     reg = StdRegProv(session.client)
@@ -242,24 +250,36 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
         except RefusedError as error:
             error.extra = result
             raise
-    reboot_required = any(needs_reboot(c) for c in changes) or any(
+    writes_need_reboot = any(needs_reboot(c) for c in changes) or any(
         needs_reboot(Change(k, "", 0, None, None)) for k in trees)
+    earlier = pending_by(marker, facts)
+    own_pending = (earlier or {}).get("playbook") == "restore"
+    reboot_required = writes_need_reboot or own_pending
+    if own_pending and not (changes or trees):
+        result["plan"].append("nothing more to put back, but the reboot of the restore%s that put these values back "
+                              "is still pending: the host reboots into them when schannel_reboot=auto"
+                              % (" (run %s)" % earlier["run_id"] if earlier["run_id"] else ""))
     if marker is not None and not reboot_required and not marker_pending(marker, facts):
         # A stale reboot marker (README "Reboots"): the boot it names is over, so it goes, and its keys with it
         value_changes.append(Change(MARKER[0], MARKER[1], marker.type, marker.data, None))
         changes.append(value_changes[-1])
     result.update({
-        "changed": bool(changes or trees),
+        "changed": bool(changes or trees) or (own_pending and pending_reboot_is_change and not check_mode),
         "diff": render_diff(changes),
         "changes": [change_as_dict(c) for c in changes],
         "deleted_keys": ["HKLM\\" + k for k in trees],
         "kept_keys": ["HKLM\\" + k for k in sorted({k for k, _n, _t in pruning.values})],
         "reboot_required": reboot_required,
+        # A restore's reboot that is pending once this task is over: this one's writes (check mode writes nothing),
+        # or an earlier restore's still (the marker); a harden's pending reboot is harden's to report.
+        "reboot_pending": own_pending or (writes_need_reboot and not check_mode),
+        "reboot_pending_by": {"playbook": "restore", "run_id": run_id} if writes_need_reboot and not check_mode
+        else earlier if own_pending else None,
         "warnings": warnings,
     })
     if check_mode:
         return result
-    if not result["changed"]:
+    if not (changes or trees):
         result["warnings"] += close_series(series)
         return result
     deleted: list[str] = []
@@ -270,12 +290,12 @@ def run_restore(session: Session, series: Series, host: str, *, allow_lockout: b
             delete_tree(reg, key)
             deleted.append(key)
         learn_key_existence(reg, [c.key for c in value_changes if c.after is not None]
-                            + [MARKER[0]] * reboot_required, snapshot)
+                            + [MARKER[0]] * writes_need_reboot, snapshot)
         written, error = write_changes(reg, value_changes, snapshot)
         if error is not None:
             raise error
-        if reboot_required:
-            set_marker(reg, facts, marker, snapshot.key_exists(MARKER[0]))
+        if writes_need_reboot:
+            set_marker(reg, facts, marker, snapshot.key_exists(MARKER[0]), playbook="restore", run_id=run_id)
         elif marker is not None and not marker_pending(marker, facts):
             for key in empty_created_parents(reg, [MARKER[0], MARKER[0].rsplit("\\", 1)[0]], []):
                 reg.delete_key(key)
