@@ -65,3 +65,29 @@ def test_harden_whose_write_fails_in_a_middle_batch_stops_and_blames_that_host(t
     assert harden.status() == {"ms001": "changed", "ms002": "changed", "ms003": "failed", "ms004": "changed"}
     assert blamed(harden) == {"ms003": "failed"}, harden.stdout[-3000:]
     assert "not started, the rollout stopped before their batch: ms005, ms006" in harden.stdout
+
+
+def test_a_stopped_rollout_after_an_unreachable_host_exits_4_naming_both(tmp_path: Path):
+    """ms001 (first batch, beside the healthy ms002) has a wrong password and ends unreachable; ms003's write stops
+    part-way in the next batch and stops the rollout: exit 4 (an unreachable host counts for the rest of the run in
+    ansible-core), the recap naming ms001 unreachable and ms003 failed."""
+    with Fleet(tmp_path / "fleet", hosts=6, os_mix=("2019",), first_ip="127.20.178.31", reboot_seconds=0.2,
+               faults=("ms001=wrong-password", "ms003=fault-after:60")) as fleet:
+        harden = Playbooks(fleet, tmp_path).run("harden", schannel_serial=2, schannel_reboot_timeout=6)
+    assert harden.returncode == 4, harden.output[-3000:]
+    assert harden.status() == {"ms001": "unreachable", "ms002": "changed", "ms003": "failed", "ms004": "changed"}
+    assert blamed(harden) == {"ms001": "unreachable", "ms003": "failed"}, harden.stdout[-3000:]
+
+
+def test_a_batch_of_one_down_host_leaves_its_code_to_the_closing_step(tmp_path: Path):
+    """What Ansible's serial batches leave: a batch whose only host is down cannot end it unreachable and go on (Ansible
+    ends the play after a batch in which every host failed or was unreachable). The rollout goes on, the run still
+    exits 4, and the closing step, counted on the host it ran for, names ms002."""
+    with Fleet(tmp_path / "fleet", hosts=3, os_mix=("2019",), first_ip="127.20.178.41", reboot_seconds=0.2,
+               faults=("ms002=down",)) as fleet:
+        harden = Playbooks(fleet, tmp_path).run("harden", schannel_serial=1, schannel_reboot_timeout=6)
+    assert harden.returncode == 4, harden.output[-3000:]
+    assert harden.status() == {"ms001": "changed", "ms002": "unreachable", "ms003": "changed"}
+    closing = [line for line in harden.stdout.splitlines() if line.startswith("fatal: [ms003 -> localhost]")]
+    assert len(closing) == 1, harden.stdout[-3000:]
+    assert "exit code for ms002 (a batch whose hosts all failed or were unreachable" in closing[0]
