@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from ansible_collections.fleetsec.schannel.plugins.module_utils import catalog
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.stdregprov import StdRegProv
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import client_for_protocol
 from tests.winsim.fleet import Fleet
 
 from .conftest import Playbooks, Run
+from .test_awx_runner import run_as_awx
 
 SSL3_SERVER = catalog.SCHANNEL_KEY + "\\Protocols\\SSL 3.0\\Server"
 
@@ -91,3 +94,23 @@ def test_a_batch_of_one_down_host_leaves_its_code_to_the_closing_step(tmp_path: 
     closing = [line for line in harden.stdout.splitlines() if line.startswith("fatal: [ms003 -> localhost]")]
     assert len(closing) == 1, harden.stdout[-3000:]
     assert "exit code for ms002 (a batch whose hosts all failed or were unreachable" in closing[0]
+
+
+def test_awx_job_events_put_the_failure_on_the_unreachable_host(tmp_path: Path):
+    """The drift of three hosts as an AWX job (ansible-runner transmit | worker | process), ms002's password wrong,
+    drift reported without failing: the job's last event, playbook_on_stats (what AWX's per-host status and the
+    job's host summaries come from), counts ms002 unreachable and no host failed; exit 4."""
+    with Fleet(tmp_path / "fleet", hosts=3, os_mix=("2019",), first_ip="127.20.178.51", reboot_seconds=0.2,
+               faults=("ms002=wrong-password",)) as fleet:
+        inventory = yaml.safe_load(fleet.inventory.read_text())
+        job = run_as_awx(tmp_path, "drift", "drift", inventory,
+                         {"schannel_report_dir": str(tmp_path / "reports"), "schannel_fail_on_drift": False})
+    assert job["rc"] == 4
+    stats = job["events"][-1]
+    assert stats["event"] == "playbook_on_stats"
+    assert stats["event_data"]["dark"] == {"ms002": 1}
+    assert stats["event_data"]["failures"] == {}
+    counted = {event["event_data"]["host"] for event in job["events"]
+               if event["event"] in ("runner_on_unreachable", "runner_on_failed")
+               and not event["event_data"].get("ignore_errors") and "ignoring" not in event.get("stdout", "")}
+    assert counted == {"ms002"}, counted
