@@ -43,6 +43,9 @@ class ActionModule(ControllerAction):
         "verdict": {"type": "bool", "default": False},
         # With verdict: this batch stopped the rollout (its verdict fails, whatever else: see verdict()).
         "rollout_stopped": {"type": "bool", "default": False},
+        # With verdict: the outcome of the task's own host (hosts: [inventory_hostname]), whatever other hosts
+        # already say (record.yml ends each host so); without it, the run's closing verdict.
+        "host_outcome": {"type": "bool", "default": False},
     }
 
     def run_job(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:

@@ -125,22 +125,32 @@ def record_results(
     # batch that stopped the rollout): the hosts of every batch of this play so far.
     previous = args.get("previous") or {}
     hosts = list(args["hosts"])
-    if (previous.get("run") or {}).get("run_id") == run.run_id and previous.get("context") == args["context"]:
+    same_run = (previous.get("run") or {}).get("run_id") == run.run_id and previous.get("context") == args["context"]
+    if same_run:
         hosts = previous["hosts"] + [host for host in hosts if host not in previous["hosts"]]
     play_hosts = args["play_hosts"] or previous.get("play_hosts") or hosts
     not_started = [host for host in play_hosts if host not in records]
+    # The hosts whose own task ended them failed or unreachable in an earlier batch of the run (record.yml).
+    marked: dict[str, str] = dict(previous.get("marked") or {}) if same_run else {}
     if args["verdict"]:  # its message is all a person needs to read there
         return {"changed": False, **verdict(
             records, playbook=args["playbook"], context=args["context"], run_dir=result["run_dir"],
-            rollout_stopped=args["rollout_stopped"], not_started=not_started)}
+            rollout_stopped=args["rollout_stopped"], not_started=[] if args["host_outcome"] else not_started,
+            marked=None if args["host_outcome"] else marked)}
     if args["summary"]:
         result["lines"] = summary_lines(records, not_started, args["context"])
+        closing = verdict(records, playbook=args["playbook"], context=args["context"], run_dir=result["run_dir"],
+                          rollout_stopped=args["rollout_stopped"], not_started=not_started, marked=None)
+        if closing:
+            result["lines"].append("exit code %d: %s" % (4 if closing.get("unreachable") else 2, closing["msg"]))
         result["warnings"] = impact_warnings(records) + deferred_warnings(records)
     else:
-        result["rollout"] = rollout(records, args["hosts"], play_hosts, hosts, args["max_fail_percentage"])
+        result["rollout"] = rollout(records, args["hosts"], play_hosts, hosts, args["max_fail_percentage"],
+                                    outcome=lambda record: host_outcome(record, args["playbook"], args["context"]))
+        marked.update(result["rollout"]["marks"])
     result["ansible_facts"] = {"schannel_last_run": {
         "report_dir": args["report_dir"], "run": args["run"], "playbook": args["playbook"], "hosts": hosts,
-        "play_hosts": play_hosts, "mode": run.mode, "context": args["context"],
+        "play_hosts": play_hosts, "mode": run.mode, "context": args["context"], "marked": marked,
     }}
     return result
 
@@ -182,32 +192,68 @@ def deferred_warnings(records: Mapping[str, Mapping[str, Any]]) -> list[str]:
             "run fleetsec.schannel.compliance after rebooting them" % (len(hosts), ", ".join(hosts))]
 
 
+def host_outcome(record: Mapping[str, Any], playbook: str, context: Mapping[str, Any]) -> str | None:
+    """What a host's record makes of it for the recap and the exit code: ``unreachable`` (exit 4), ``failed`` (2: it
+    failed, or a check found it drifted or its reboot pending, or harden or restore with --check would change it,
+    with schannel_fail_on_drift), or None (ok)."""
+    status = record["status"]
+    if status in ("unreachable", "failed"):
+        return status
+    if not context.get("fail_on_drift"):
+        return None
+    checked = playbook in ("drift", "compliance")
+    if status in ("drifted", "reboot_pending") and checked:
+        return "failed"
+    if status == "drifted" and not checked and record.get("mode") == "check":
+        return "failed"
+    return None
+
+
 def rollout(records: Mapping[str, Mapping[str, Any]], batch: list[str], play_hosts: list[str], recorded: list[str],
-            max_fail_percentage: float) -> dict[str, Any]:
+            max_fail_percentage: float, *, outcome: Callable[[Mapping[str, Any]], str | None]) -> dict[str, Any]:
     """What the batch just recorded means for the rollout (DESIGN "Rollout").
 
     ``stop``: more than ``max_fail_percentage`` percent of the batch are hosts whose change failed or broke them
     (host_result.changed_the_host); a host never touched (unreachable, refused before any write) does not count.
     ``last``: no host of the play is left for a later batch. The role closes the run (its summary) after a batch
-    that is either; after one that stops the rollout the summary's verdict fails every host of the batch, and
-    Ansible starts no further batch.
+    that is either, and Ansible starts no further batch after one that stops the rollout (record.yml).
+    ``marks``: the hosts of the batch that end with their own ``failed`` or ``unreachable`` task result
+    (``outcome``, host_outcome), so that the recap and ansible-playbook's exit code name them (marks_of).
     """
     broken = sorted(host for host, record in records.items()
                     if record["status"] == "failed" and host_result.changed_the_host(record))
     stop = bool(broken) and 100.0 * len(broken) / max(len(batch), 1) > max_fail_percentage
-    return {"last": set(play_hosts) <= set(recorded), "stop": stop, "broken": broken,
+    last = set(play_hosts) <= set(recorded)
+    outcomes = {host: found for host in batch if host in records and (found := outcome(records[host]))}
+    return {"last": last, "stop": stop, "broken": broken, "marks": marks_of(outcomes, batch, last=last, stop=stop),
             "failed": sorted(host for host, record in records.items() if record["status"] in ("failed", "unreachable"))}
 
 
-def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context: Mapping[str, Any], run_dir: str,
-            rollout_stopped: bool, not_started: list[str]) -> dict[str, Any]:
-    """The run's exit code as a task result, run once at the end of the run's last batch: ansible-playbook exits 4
-    when a host was unreachable (this task answers ``unreachable``), 2 when a host failed or drifted, or harden or
-    restore with --check would change it (``failed``), 0 otherwise; the message names the hosts.
+def marks_of(outcomes: Mapping[str, str], batch: list[str], *, last: bool, stop: bool) -> dict[str, str]:
+    """The hosts of a batch that end with their own outcome, within what Ansible's serial batches allow.
 
-    After a batch that stops the rollout the answer is ``failed`` (exit 2, even with unreachable hosts): a failed
-    run-once task fails every host of its batch, and Ansible starts no further batch after one whose hosts all
-    failed; an unreachable answer would count its host twice there, and the next batch would start.
+    The batch that stops the rollout: every host with an outcome ends ``failed`` (a stopped rollout exits 2). Any
+    other batch: each with its own outcome, unless every host of the batch has one and a batch follows: Ansible
+    ends a serial play after a batch in which every host failed or was unreachable (``PlaybookExecutor.run``), and
+    a host never touched does not stop the rollout, so such a batch marks none and the run's closing verdict
+    carries their exit code (verdict).
+    """
+    if stop:
+        return {host: "failed" for host in outcomes}
+    return dict(outcomes) if last or len(outcomes) < len(batch) else {}
+
+
+def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context: Mapping[str, Any], run_dir: str,
+            rollout_stopped: bool, not_started: list[str], marked: Mapping[str, str] | None) -> dict[str, Any]:
+    """The exit code of ``records`` as a task result: ``unreachable`` when a host was unreachable (ansible-playbook
+    exits 4), ``failed`` when a host failed or drifted, or harden or restore with --check would change it (2),
+    nothing otherwise; the message names the hosts. After a
+    batch that stops the rollout the answer is ``failed`` (exit 2, even with unreachable hosts).
+
+    ``marked`` None: the answer as it is (a host's own task in record.yml, or the summary's line). Else the run's
+    closing task, run once after the hosts of ``marked`` (of every batch) ended with their own outcome: it fails
+    only when those do not already give ansible-playbook the run's exit code (hosts of a batch that could not mark
+    them, marks_of), and then the recap counts it on the host it ran for.
     """
     def hosts_with(status: str) -> list[str]:
         return sorted(host for host, record in records.items() if record["status"] == status)
@@ -250,9 +296,15 @@ def verdict(records: Mapping[str, Mapping[str, Any]], *, playbook: str, context:
     if not parts:
         return {}
     message = "; ".join(parts) + ". The values and causes are listed above and in %s" % run_dir
-    if hosts_with("unreachable") and not rollout_stopped:
-        return {"unreachable": True, "msg": message}
-    return {"failed": True, "msg": message}
+    needed = "unreachable" if hosts_with("unreachable") and not rollout_stopped else "failed"
+    if marked is not None:
+        if needed in marked.values():
+            return {}
+        unmarked = sorted(host for host, record in records.items()
+                          if host not in marked and host_outcome(record, playbook, context))
+        message = "exit code for %s (a batch whose hosts all failed or were unreachable cannot end them so and let " \
+                  "the rollout go on): %s" % (", ".join(unmarked), message)
+    return {needed: True, "msg": message}
 
 
 def harden_command(records: Mapping[str, Mapping[str, Any]], hosts: list[str], context: Mapping[str, Any], *,

@@ -42,8 +42,13 @@ class Run:
         return {host: record["status"] for host, record in self.results.items()}
 
     def recap(self) -> dict[str, dict[str, int]]:
-        rows = re.findall(r"^(\S+)\s+:\s+(ok=.*)$", self.stdout.split("PLAY RECAP", 1)[-1], flags=re.M)
-        return {host: {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", fields)} for host, fields in rows}
+        return recap_of(self.stdout)
+
+
+def recap_of(stdout: str) -> dict[str, dict[str, int]]:
+    """The PLAY RECAP's counts per host (ok, changed, unreachable, failed, ...)."""
+    rows = re.findall(r"^(\S+)\s+:\s+(ok=.*)$", stdout.split("PLAY RECAP", 1)[-1], flags=re.M)
+    return {host: {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", fields)} for host, fields in rows}
 
 
 class Playbooks:

@@ -4,7 +4,11 @@ earlier batch's hosts only through ``previous``: it knows no register name of th
 import pytest
 
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_results import record_results, run_info
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils.schannel_results import (
+    marks_of,
+    record_results,
+    run_info,
+)
 from tests.unit.test_host_result import applied
 
 PLAN = {"run_id": "20261202T050000Z", "started": "2026-12-02T05:00:00Z", "profile": "recommended",
@@ -14,7 +18,7 @@ PLAN = {"run_id": "20261202T050000Z", "started": "2026-12-02T05:00:00Z", "profil
 def args(tmp_path, **extra):
     given = {"report_dir": str(tmp_path), "run": PLAN, "playbook": "harden", "hosts": ["ms001"], "summary": False,
              "registered": None, "previous": {}, "context": {}, "mode": None, "play_hosts": None,
-             "max_fail_percentage": 0, "verdict": False, "rollout_stopped": False}
+             "max_fail_percentage": 0, "verdict": False, "rollout_stopped": False, "host_outcome": False}
     given.update(extra)
     return given
 
@@ -49,3 +53,17 @@ def test_earlier_batches_come_from_previous(tmp_path):
     result = record(given, {"a": applied()})
     assert result["ansible_facts"]["schannel_last_run"]["hosts"] == ["ms000", "ms001"]
     assert result["rollout"]["last"] is False  # ms002 is left for a later batch
+
+
+@pytest.mark.parametrize(("outcomes", "last", "stop", "marks"), [
+    # a batch with a host that goes on: each host with an outcome ends with it
+    ({"ms001": "unreachable"}, False, False, {"ms001": "unreachable"}),
+    # every host of an earlier batch with an outcome: none marked, or Ansible would end the rollout there
+    ({"ms001": "unreachable", "ms002": "failed"}, False, False, {}),
+    # the last batch: every host with its own
+    ({"ms001": "unreachable", "ms002": "failed"}, True, False, {"ms001": "unreachable", "ms002": "failed"}),
+    # the batch that stops the rollout: failed (exit 2)
+    ({"ms001": "unreachable", "ms002": "failed"}, False, True, {"ms001": "failed", "ms002": "failed"}),
+])
+def test_which_hosts_of_a_batch_end_with_their_own_outcome(outcomes, last, stop, marks):
+    assert marks_of(outcomes, ["ms001", "ms002"], last=last, stop=stop) == marks
