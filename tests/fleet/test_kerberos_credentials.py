@@ -10,9 +10,15 @@ worked, failed, or a host failed after it.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
+
 import pytest
 import yaml
 
+from tests.collection_path import REPO_ROOT
 from tests.fleet.conftest import Controller, output, ticket_caches
 from tests.fleet.test_kerberos_batch import counted_kinit
 from tests.winsim.fleet import Fleet
@@ -123,3 +129,35 @@ def test_managed_kinit_without_a_password_is_refused_before_kinit(fleet, kerbero
             assert phrase in message, message
         assert "<redacted>" not in message
     assert calls == ""
+
+
+def test_ctrl_c_during_harden_leaves_no_ticket_cache(fleet, kerberos_realm, tmp_path):
+    """Ctrl-C (SIGINT to the run's process group, as a terminal sends it) while a task, its kinit done, waits on a
+    slow host: no ticket cache stays in TMPDIR."""
+    kinit, calls = counted_kinit(tmp_path)
+    inventory = yaml.safe_load(fleet.inventory.read_text())
+    inventory["all"]["children"]["mailstore"]["vars"]["ansible_winrm_kinit_cmd"] = kinit
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    controller = Controller(tmp_path)
+    env = controller.env(KRB5_CONFIG=str(kerberos_realm.krb5_conf), TMPDIR=str(tmpdir))
+    for host in fleet.hosts:
+        fleet.control.set_fault(host.name, "slow:3000")
+    try:
+        proc = subprocess.Popen(controller.command("fleetsec.schannel.harden", path, schannel_reboot="never"),
+                                cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not (calls.exists() and ticket_caches(tmpdir)):  # a task has its ticket cache
+            assert proc.poll() is None, "the run ended before any kinit"
+            assert time.monotonic() < deadline, "no kinit"
+            time.sleep(0.1)
+        time.sleep(1)  # its (slow) WS-Man calls under way
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=120)
+    finally:
+        for host in fleet.hosts:
+            fleet.control.clear_fault(host.name)
+    assert ticket_caches(tmpdir) == []

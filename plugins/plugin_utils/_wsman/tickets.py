@@ -7,8 +7,10 @@ the process environment (``KRB5CCNAME``), and relies on that file object being g
 Ansible worker leaves with ``os._exit`` (multiprocessing), which runs no finaliser: a cache still referenced then (by
 the connection plugin, a re-opened session, a batch's shared ticket, a kinit that failed) stayed on disk with a TGT
 valid for hours and a service ticket. So every cache is noted here when kinit creates it and removed by
-``release_all`` when the task ends (the action's ``finally``: success, failure, KeyboardInterrupt), at interpreter
-exit (``atexit``) and on SIGTERM (which Ansible sends to its workers when the run is interrupted).
+``release_all`` when the task ends (the action's ``finally``: success, failure, an exception), at interpreter exit
+(``atexit``), and on SIGINT and SIGTERM: on Ctrl-C Ansible passes the signal on to its workers, whose own handler
+(ansible/executor/process/worker.py ``_term``) ends them with ``os._exit``, so the caches go first, then that
+handler runs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import re
 import signal
 import threading
+from functools import partial
 from typing import Any
 
 from ansible.errors import AnsibleConnectionFailure
@@ -32,9 +35,9 @@ CREDENTIALS_REFUSED = re.compile(r"Password incorrect|Preauthentication failed|C
                                  r"revoked|Password has expired|Cannot read password while getting initial "
                                  r"credentials")
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: the signal handler may run while the main thread holds it
 _caches: dict[str, Any] = {}  # path -> the NamedTemporaryFile ansible-core made for it
-_sigterm_handled = threading.Event()  # set once this process removes its caches on SIGTERM
+_signals_handled = threading.Event()  # set once this process removes its caches on SIGINT and SIGTERM
 
 
 def managed_kinit(connection: Any, password: str) -> Any:
@@ -60,17 +63,18 @@ def _note(cache: Any) -> None:
         return
     with _lock:
         _caches[name] = cache
-        if not _sigterm_handled.is_set() and threading.current_thread() is threading.main_thread():
-            previous = signal.getsignal(signal.SIGTERM)
-            signal.signal(signal.SIGTERM, lambda signum, frame: _on_sigterm(previous, signum, frame))
-            _sigterm_handled.set()
+        if not _signals_handled.is_set() and threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, partial(_on_signal, signal.getsignal(signum)))
+            _signals_handled.set()
 
 
-def _on_sigterm(previous: Any, signum: int, frame: Any) -> None:
+def _on_signal(previous: Any, signum: int, frame: Any) -> None:
+    """Remove the caches, then do what the signal did before (an Ansible worker's handler ends it with os._exit)."""
     release_all()
     if callable(previous):
         previous(signum, frame)
-    else:
+    elif previous != signal.SIG_IGN:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
