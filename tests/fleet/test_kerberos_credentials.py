@@ -161,3 +161,17 @@ def test_ctrl_c_during_harden_leaves_no_ticket_cache(fleet, kerberos_realm, tmp_
         for host in fleet.hosts:
             fleet.control.clear_fault(host.name)
     assert ticket_caches(tmpdir) == []
+
+
+def test_a_ticket_for_another_computer_is_worded_for_kerberos(fleet, kerberos_realm, tmp_path):
+    """An override naming another computer of the realm: the KDC issues the ticket, the host cannot decrypt it and
+    answers 401. The message names the ticket and the override, not a password or the Basic policy."""
+    results, text, _ = drift(fleet, kerberos_realm, tmp_path, {}, host_vars={
+        "ms002": {"ansible_winrm_kerberos_hostname_override": "ms010.fleetsec.test"}})
+    assert results["ms002"]["status"] == "unreachable", text[-3000:]
+    message = results["ms002"]["errors"][0]["message"]
+    assert "(HTTP 401): the host could not accept the Kerberos ticket" in message, message
+    assert "ansible_winrm_kerberos_hostname_override to this host's own FQDN" in message
+    for words in ("Basic", "AllowUnencryptedTraffic", "password is wrong"):
+        assert words not in message
+    assert {results[h]["status"] for h in ("ms001", "ms003")} == {"drifted"}, text[-3000:]
