@@ -99,8 +99,8 @@ class WinrmTarget:
     # Kerberos with a ticket ansible-core gets itself (kinit into a ccache it names in the process environment):
     # the ticket must be obtained in the process that opens the session, one principal per process.
     managed_kerberos: bool = False
-    # That ticket cache (ansible-core's temporary file, deleted when its last reference goes) when it was obtained
-    # for several hosts: held here, it lasts as long as any session of this target, whose re-connects need it.
+    # That ticket cache (ansible-core's temporary file) when it was obtained for several hosts: held here for the
+    # sessions' re-connects; removed when the task ends (tickets.release_all).
     ticket: Any = field(default=None, repr=False)
     # What the task result warns of (transport_problems), and the loud warning of an insecure transport allowed.
     warnings: tuple[str, ...] = ()
