@@ -121,7 +121,9 @@ options:
       - Outside check mode the task skips itself (an apply runs as one task per host). Hosts whose Kerberos ticket
         ansible-core gets itself (C(ansible_winrm_kinit_mode=managed)) share one kinit, run once by this task; a host
         of another principal or kinit options, or every such host when that kinit failed, is left out of the batch
-        and listed in RV(per_host); its own task then checks it.
+        and listed in RV(per_host); its own task then checks it. When the KDC refused the password (wrong, expired,
+        the account locked out or disabled) every host of that principal fails with that error instead, and kinit
+        is not run again for it (account lock-out).
     type: list
     elements: str
   concurrency:
@@ -317,7 +319,8 @@ hosts:
 per_host:
   description: >-
     With O(hosts), the hosts left out of the batch for their own task to check (managed Kerberos with another
-    principal or kinit than the batch's one kinit, or when that kinit failed).
+    principal or kinit than the batch's one kinit, or when that kinit failed for another reason than the KDC
+    refusing the password).
   returned: batch mode, in check mode
   type: list
   elements: str

@@ -78,3 +78,15 @@ def change_ids(changes: list[dict]) -> set[tuple[str, str]]:
 
 def output(proc: subprocess.CompletedProcess) -> str:
     return proc.stdout + proc.stderr
+
+
+def ticket_caches(directory) -> list[str]:
+    """Files in ``directory`` that are, or were made for, a Kerberos ticket cache: a ``krb5cc`` name, a FILE cache
+    (format version 4 starts 0x0504, krb5 ccache file format), or an empty temporary file kinit did not fill."""
+    found = []
+    for path in directory.rglob("*"):
+        if path.is_file():
+            head = path.read_bytes()[:2]
+            if "krb5cc" in path.name or head == b"\x05\x04" or (head == b"" and path.name.startswith("tmp")):
+                found.append(path.name)
+    return found

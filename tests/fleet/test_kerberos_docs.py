@@ -2,7 +2,8 @@
 
 Only what names the doc's example domain is replaced by the simulated one (realm, user, host names, addresses, the
 CA file); each replaced value must be in the doc's block, so that the doc cannot drift from what is run. The
-password stays a vault variable, given as an extra variable here. Both hosts refuse NTLM, as in a hardened domain.
+controller's kinit reads the doc's krb5.conf, its names and domain controller replaced the same way. The password
+stays a vault variable, given as an extra variable here. Both hosts refuse NTLM, as in a hardened domain.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from tests.collection_path import REPO_ROOT
 from tests.fleet.conftest import Controller, output
 from tests.winsim.fleet import Fleet
+from tests.winsim.kerberos_realm import KDC_ADDRESS
 
 DOC = REPO_ROOT / "docs" / "kerberos.md"
 HOSTS = {"ms-archive-01": "ms001", "ms-archive-02": "ms002"}
@@ -25,8 +27,23 @@ def doc_inventory() -> str:
     return match.group(1)
 
 
+def doc_krb5_conf(kerberos_realm) -> str:
+    """The page's krb5.conf (its INI block), the example realm's names and domain controller replaced by the test
+    realm's: MIT krb5 reads it as laid out there (comments on lines of their own, a realm's braces on several)."""
+    match = re.search(r"^```ini\n(.*?)^```", DOC.read_text(), re.MULTILINE | re.DOTALL)
+    assert match, f"no krb5.conf block in {DOC}"
+    text = match.group(1)
+    for old, new in (("dc01.example.com", f"{KDC_ADDRESS}:{kerberos_realm.port}"),
+                     ("EXAMPLE.COM", kerberos_realm.realm), ("example.com", kerberos_realm.domain)):
+        assert old in text, f"{old} is no longer in {DOC.name}'s krb5.conf: update this test"
+        text = text.replace(old, new)
+    return text
+
+
 def test_the_documented_inventory_runs_drift_as_written(kerberos_realm, tmp_path):
     text = doc_inventory()
+    krb5_conf = tmp_path / "krb5.conf"
+    krb5_conf.write_text(doc_krb5_conf(kerberos_realm))
     with Fleet(tmp_path / "fleet", hosts=2, os_mix=("2022", "2012r2"), first_ip="127.20.25.1",
                kerberos=kerberos_realm.directory, transport="kerberos",
                host_options=("ms001=ntlm:refuse", "ms002=ntlm:refuse")) as fleet:
@@ -43,7 +60,7 @@ def test_the_documented_inventory_runs_drift_as_written(kerberos_realm, tmp_path
         inventory.write_text(text)
         controller = Controller(tmp_path)
         proc = controller.run("fleetsec.schannel.drift", inventory,
-                              env=controller.env(KRB5_CONFIG=str(kerberos_realm.krb5_conf)),
+                              env=controller.env(KRB5_CONFIG=str(krb5_conf)),
                               vault_schannel_password=kerberos_realm.password)
         counters = fleet.control.counters()
     results = controller.latest_results()

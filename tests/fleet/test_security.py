@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.fleet.conftest import Controller, output
+from tests.fleet.conftest import Controller, output, ticket_caches
 from tests.winsim.fleet import Fleet
 from tests.winsim.kerberos_realm import ccache_secrets, keytab_keys, keytab_path
 
@@ -87,12 +87,15 @@ def test_no_kerberos_password_ticket_or_key_in_any_artefact_at_vvvv(kerberos_rea
     """harden with a reboot and compliance at -vvvv over Kerberos: ms001 with Ansible's managed kinit over HTTP (the
     password in the inventory), ms002 with the administrator's own ticket cache over HTTPS. Neither the password,
     nor a session key or ticket of that cache, nor a key of either host's keytab shows in the output, the log, the
-    result files or the backups."""
+    result files or the backups; and no ticket cache is left in TMPDIR (the managed kinit's, one per connection
+    including the reboot's re-connects)."""
     ccache = tmp_path / "ccache"
     assert kerberos_realm.kinit(ccache).returncode == 0
     controller = Controller(tmp_path)
     log = tmp_path / "ansible.log"
-    env = controller.env(ANSIBLE_LOG_PATH=str(log), **kerberos_realm.env(ccache))
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    env = controller.env(ANSIBLE_LOG_PATH=str(log), TMPDIR=str(tmpdir), **kerberos_realm.env(ccache))
     with Fleet(tmp_path / "fleet", hosts=2, os_mix=("2019", "2016"), first_ip="127.20.15.21",
                kerberos=kerberos_realm.directory, transport="kerberos", reboot_seconds=0.2) as fleet:
         inventory = inventory_where_ms002(fleet, tmp_path / "inventory.yml", {
@@ -102,8 +105,10 @@ def test_no_kerberos_password_ticket_or_key_in_any_artefact_at_vvvv(kerberos_rea
                                 schannel_reboot_timeout=30)
         assert harden.returncode == 0, output(harden)[-3000:]
         assert {r["reboot"]["performed"] for r in controller.latest_results().values()} == {True}
+        assert ticket_caches(tmpdir) == []
         compliance = controller.run("fleetsec.schannel.compliance", inventory, "-vvvv", env=env)
         assert compliance.returncode == 0, output(compliance)[-3000:]
+        assert ticket_caches(tmpdir) == []
     files = artefacts(controller.report_dir, controller.backup_dir, log.parent / "ansible-tmp")
     assert [p for p in files if p.suffix == ".reg"], "no backup was written"
     texts = {"stdout/stderr": output(harden) + output(compliance), str(log): log.read_text(encoding="utf-8")}

@@ -378,19 +378,30 @@ def test_rejected_credentials_are_a_transport_error_without_password(protocol):
     with pytest.raises(WsmanTransportError) as info:
         client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
     message = str(info.value)
-    # over NTLM (encrypted, the policy rarely refuses it) the credentials first, then a domain refusing NTLM, then
-    # the host's policy
+    # over NTLM (always encrypted: the policy on Basic and unencrypted traffic never applies) the credentials
+    # first, then a domain refusing NTLM
     assert message.startswith("the host refused the login during EnumValues (HTTP 401): the user name or password "
                               "is wrong, or the host's domain refuses NTLM"), message
-    assert message.index("refuses NTLM") < message.index("its WinRM service policy")
     assert "for a domain that refuses NTLM use ansible_winrm_transport: kerberos" in message
-    assert message.index("check ansible_user and ansible_password") < message.index("message encryption")
-    for words in ("AllowBasic", "AllowUnencryptedTraffic", "message encryption"):
-        assert words in message
+    for words in ("Basic", "AllowUnencryptedTraffic", "WinRM service policy"):
+        assert words not in message
     assert message.endswith("(the specified credentials were rejected by the server)")
     assert info.value.status == 401
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__
+
+
+def test_rejected_kerberos_login_names_the_ticket_not_the_password_or_basic():
+    protocol = Protocol("http://127.20.0.1:5985/wsman", transport="kerberos", username="admin@EXAMPLE.COM")
+    protocol.transport.send_message = failing(InvalidCredentialsError("the specified credentials were rejected"))
+    with pytest.raises(WsmanTransportError) as info:
+        client_for_protocol(protocol).invoke(STDREGPROV, "EnumValues", [])
+    message = str(info.value)
+    assert message.startswith("the host refused the login during EnumValues (HTTP 401): the host could not accept "
+                              "the Kerberos ticket"), message
+    assert "ansible_winrm_kerberos_hostname_override to this host's own FQDN" in message
+    for words in ("Basic", "AllowUnencryptedTraffic", "password is wrong"):
+        assert words not in message
 
 
 def test_rejected_basic_login_names_the_policy_first():
@@ -524,8 +535,17 @@ def test_calls_are_counted_per_operation_even_when_they_fail():
     ("authGSSClientInit() failed: (('No credentials were supplied, or the credentials were unavailable or "
      "inaccessible', 458752), (\"Can't find client principal winadmin@FLEETSEC.TEST in cache collection\", "
      "-1765328243))", "no Kerberos ticket: run kinit"),
+    ("kinit: Client's credentials have been revoked while getting initial credentials", "locked out or disabled"),
+    ("kinit: Cannot read password while getting initial credentials", "has expired and kinit asked for a new one"),
+    ("kinit: Cannot find KDC for realm \"fleetsec.test\" while getting initial credentials",
+     "ansible_winrm_kinit_env_vars: [KRB5_CONFIG]"),
+    ("kinit: Cannot contact any KDC for realm 'FLEETSEC.TEST' while getting initial credentials",
+     "port 88, UDP and TCP"),
+    ("Kerberos authentication failed during Enumerate: Unable to authenticate <Response [200]>",
+     "did the ticket expire during the run"),
 ], ids=["tls-version", "no-common-suite", "not-tls", "certificate", "timeout", "refused", "krb-skew", "krb-expired",
-        "krb-spn", "krb-user", "krb-password", "krb-no-ticket"])
+        "krb-spn", "krb-user", "krb-password", "krb-no-ticket", "krb-revoked", "krb-password-expired",
+        "krb-no-kdc-known", "krb-kdc-unreachable", "krb-expired-mid-run"])
 def test_connection_failures_carry_their_cause_and_fix(text, words):
     assert words in connection_hint(text)
 

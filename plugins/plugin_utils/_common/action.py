@@ -22,6 +22,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common import lifeline
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.batch import calls_of, run_on_host
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman import tickets
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import (
     ALLOW_INSECURE_VAR,
     Session,
@@ -64,7 +65,10 @@ class WsmanAction(ActionBase):
             result.update(error.to_result())
             result["calls"] = calls_of(None)
             return result
-        result.update(self.run_validated(args, task_vars or {}))
+        try:
+            result.update(self.run_validated(args, task_vars or {}))
+        finally:
+            tickets.release_all()  # no ticket cache of this task outlives it (the worker leaves with os._exit)
         if lifeline.controller_gone():
             lifeline.exit_orphan()  # the result has no one to go to, and sending it would block for ever
         return result

@@ -27,12 +27,15 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from ansible.errors import AnsibleError
-
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.action import insecure_allowed
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.batch import Opener, failing
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import FleetsecError, InputError
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import (
+    FleetsecError,
+    HostUnreachable,
+    InputError,
+)
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.connection import open_target, winrm_target
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.tickets import CREDENTIALS_REFUSED, managed_kinit
 
 
 class HostConnections:
@@ -93,10 +96,14 @@ def batch_openers(action: Any, hostvars: Any, names: list[str], max_reconnects: 
     ``KRB5CCNAME``), one for the whole process, so the batch runs that kinit once, here, before the first such host is
     handed to a thread, and every host with the same principal, password and kinit options authenticates from it (a
     domain fleet's inventory gives them all the same). A host of another principal or kinit, or every such host when
-    that kinit failed, goes to ``per_host`` instead: its own task runs its own kinit and says what went wrong.
+    that kinit failed for another reason than the KDC refusing the credentials, goes to ``per_host`` instead: its own
+    task runs its own kinit and says what went wrong. When the KDC refused the principal's password (wrong, expired,
+    the account revoked), every host of that principal fails with that error and no further kinit is run: one
+    failure at the KDC per run, not one per host, so a wrong password in the inventory cannot lock the account out.
+    The cache is removed when the task ends (``tickets.release_all`` in the action's ``finally``).
     """
     connections = HostConnections(action, hostvars)
-    ticket: tuple[tuple[Any, ...], Any] | None = None  # the batch's kinit: what it was run with, the cache or None
+    ticket: tuple[tuple[Any, ...], Any] | None = None  # the batch's kinit: what it was run with, its cache or error
     for name in names:
         try:
             connection = connections.for_host(name)
@@ -107,9 +114,18 @@ def batch_openers(action: Any, hostvars: Any, names: list[str], max_reconnects: 
         if target.managed_kerberos:
             inputs = kinit_inputs(connection, target.password)
             if ticket is None:
-                ticket = inputs, managed_kinit(connection, target.password)
-            if ticket[1] is None or ticket[0] != inputs:
+                try:
+                    ticket = inputs, managed_kinit(connection, target.password)
+                except HostUnreachable as error:
+                    ticket = inputs, error
+            if ticket[0] != inputs:
                 per_host.append(name)
+                continue
+            if isinstance(ticket[1], HostUnreachable):
+                if CREDENTIALS_REFUSED.search(str(ticket[1])):
+                    yield name, failing(ticket[1])  # no kinit per host: each would count towards the lock-out
+                else:
+                    per_host.append(name)
                 continue
             target = dataclasses.replace(target, ticket=ticket[1])
         yield name, partial(open_target, target, max_reconnects)
@@ -121,13 +137,3 @@ def kinit_inputs(connection: Any, password: str) -> tuple[Any, ...]:
     return (connection._winrm_user, password, connection._kinit_cmd, connection.get_option("kinit_args"),
             tuple(connection.get_option("kinit_env_vars") or ()),
             str(connection.get_option("_extras").get("ansible_winrm_kerberos_delegation", False)))
-
-
-def managed_kinit(connection: Any, password: str) -> Any:
-    """ansible-core's kinit for ``connection``'s principal; its ticket cache (a temporary file), or None when kinit
-    failed (the hosts then run it again in their own tasks, which report the failure as ansible-core words it)."""
-    try:
-        connection._kerb_auth(connection._winrm_user, password)
-    except AnsibleError:
-        return None
-    return connection._kerb_ccache

@@ -475,7 +475,10 @@ class WsmanClient:
 
 # pykerberos' words for a GSSAPI call that failed on the controller (``authGSSClientInit() failed: ...``, and Step,
 # Wrap, Unwrap), which requests-kerberos raises as a RequestException: the host was reached, the login failed.
-_GSS_FAILED = re.compile(r"authGSSClient\w+\(\) failed")
+# pywinrm's requests_kerberos raises "Unable to authenticate <Response [200]>" when the host's answer carries no
+# Kerberos reply to check (kerberos_.py ``handle_other``, mutual authentication): no context was set up, as when the
+# ticket cache's ticket expired during the run.
+_GSS_FAILED = re.compile(r"authGSSClient\w+\(\) failed|Unable to authenticate <Response")
 
 # Texts of a connection that was open and went away (urllib3 ProtocolError "Connection aborted.",
 # http.client.RemoteDisconnected, ECONNRESET/EPIPE), as opposed to one that never opened (refused, timed out).
@@ -509,8 +512,27 @@ _HINTS = (
      "Kerberos: the realm has no such user: ansible_user must name a user principal of the realm, as "
      "user@REALM with the realm in capitals (e.g. admin@EXAMPLE.COM)"),
     (re.compile(r"Password incorrect|Preauthentication failed"),
-     "Kerberos: the KDC refused the password for ansible_user: check ansible_password (or whether the account is "
-     "locked out or its password expired)"),
+     "Kerberos: the KDC refused the password for ansible_user: check ansible_password (the run tried it once; "
+     "every further run with a wrong password counts towards the account's lock-out)"),
+    (re.compile(r"Client's credentials have been revoked"),
+     "Kerberos: the KDC refuses this account: it is locked out or disabled (Active Directory: after too many wrong "
+     "passwords, until the lock-out duration ends or an administrator unlocks it)"),
+    (re.compile(r"Cannot read password while getting initial credentials|Password has expired"),
+     "Kerberos: the password of ansible_user has expired and kinit asked for a new one, which managed kinit cannot "
+     "give: change the password (e.g. kpasswd, or at a Windows logon), put the new one in ansible_password, then "
+     "run again"),
+    (re.compile(r"Cannot find KDC for realm"),
+     "Kerberos: no KDC is known for that realm: the realm in ansible_user must be upper case exactly as in krb5.conf "
+     "(admin@EXAMPLE.COM); krb5.conf must be the one kinit reads (with managed kinit ansible-core passes kinit only "
+     "PATH and KRB5CCNAME, so a KRB5_CONFIG needs ansible_winrm_kinit_env_vars: [KRB5_CONFIG]); and it needs a "
+     "[realms] entry with kdc = for the realm, or DNS SRV records (dns_lookup_kdc = true)"),
+    (re.compile(r"Cannot contact any KDC for realm"),
+     "Kerberos: no KDC of the realm answered: check the network path and firewall from the controller to the KDC "
+     "(port 88, UDP and TCP) and the kdc = entries of the realm in krb5.conf"),
+    (re.compile(r"Unable to authenticate <Response"),
+     "Kerberos authentication failed: the host answered without a Kerberos reply; did the ticket expire during the "
+     "run (klist shows its end time)? run kinit again, or let Ansible get a ticket for each run "
+     "(ansible_winrm_kinit_mode: managed with ansible_password)"),
     (re.compile(r"No Kerberos credentials available|No credentials cache found|No credentials were supplied|"
                 r"Can't find client principal \S+ in cache collection"),
      "no Kerberos ticket: run kinit before the run (KRB5CCNAME names the ticket cache), or set "

@@ -20,14 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlunsplit
 
-from ansible.errors import AnsibleConnectionFailure
-
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._common.errors import HostUnreachable, InputError
-from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import (
-    WsmanClient,
-    connection_hint,
-    redact,
-)
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.client import WsmanClient, redact
+from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.tickets import managed_kinit
 from ansible_collections.fleetsec.schannel.plugins.plugin_utils._wsman.winrm_protocol import (
     HAS_WINRM,
     client_for_protocol,
@@ -104,8 +99,8 @@ class WinrmTarget:
     # Kerberos with a ticket ansible-core gets itself (kinit into a ccache it names in the process environment):
     # the ticket must be obtained in the process that opens the session, one principal per process.
     managed_kerberos: bool = False
-    # That ticket cache (ansible-core's temporary file, deleted when its last reference goes) when it was obtained
-    # for several hosts: held here, it lasts as long as any session of this target, whose re-connects need it.
+    # That ticket cache (ansible-core's temporary file) when it was obtained for several hosts: held here for the
+    # sessions' re-connects; removed when the task ends (tickets.release_all).
     ticket: Any = field(default=None, repr=False)
     # What the task result warns of (transport_problems), and the loud warning of an insecure transport allowed.
     warnings: tuple[str, ...] = ()
@@ -149,10 +144,16 @@ def winrm_target(connection: Any, timeout: int | None = None, allow_insecure: bo
     refusal, warnings = transport_problems(endpoint.scheme, endpoint.transport, kwargs)
     if refusal is not None and not allow_insecure:
         raise InputError(refusal, code="insecure_transport")
+    managed_kerberos = transport == "kerberos" and bool(connection._kerb_managed)
+    if managed_kerberos and not connection._winrm_pass:
+        # ansible-core would run kinit with an empty password, and its redaction of that "secret" garbles the error.
+        raise InputError("ansible_winrm_kinit_mode is managed (Ansible runs kinit itself) but ansible_password is not "
+                         "set: set ansible_password for ansible_user, or get a ticket yourself with kinit and set "
+                         "ansible_winrm_kinit_mode: manual", code="ansible_password")
     if refusal is not None:
         warnings.insert(0, "INSECURE TRANSPORT ALLOWED (%s: true): %s" % (ALLOW_INSECURE_VAR, refusal.split(":")[0]))
     return WinrmTarget(endpoint=endpoint, kwargs=kwargs, password=connection._winrm_pass or "",
-                       managed_kerberos=transport == "kerberos" and bool(connection._kerb_managed),
+                       managed_kerberos=managed_kerberos,
                        warnings=tuple(warnings))
 
 
@@ -177,10 +178,5 @@ def open_session(connection: Any, max_reconnects: int = 3, timeout: int | None =
     """The WS-Man client for a task's connection (see ``winrm_target`` and ``open_target``)."""
     target = winrm_target(connection, timeout, allow_insecure)
     if target.managed_kerberos:
-        try:
-            connection._kerb_auth(connection._winrm_user, target.password)
-        except AnsibleConnectionFailure as exc:  # kinit's own words, with the cause and fix they point to
-            message = str(exc)
-            hint = connection_hint(message)
-            raise HostUnreachable(redact(message + (" -- " + hint if hint else ""), [target.password])) from None
+        managed_kinit(connection, target.password)  # its cache is removed when the task ends (tickets.release_all)
     return open_target(target, max_reconnects)

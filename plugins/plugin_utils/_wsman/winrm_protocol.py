@@ -110,18 +110,30 @@ CREDENTIALS_FIX = "check ansible_user and ansible_password"
 # password.
 NTLM_REFUSED_CAUSE = "the host's domain refuses NTLM (policy \"Network security: Restrict NTLM\")"
 NTLM_REFUSED_FIX = "for a domain that refuses NTLM use ansible_winrm_transport: kerberos"
+# A service ticket the host cannot decrypt (KRB_AP_ERR_MODIFIED, RFC 4120 3.2.3): the SPN it was issued for is
+# another computer's, or the host's key changed since (computer password reset, keytab replaced).
+KERBEROS_TICKET_CAUSE = ("the host could not accept the Kerberos ticket: the service principal it was issued for "
+                         "(HTTP/ and the host name, or ansible_winrm_kerberos_hostname_override) names another "
+                         "computer, or the host's key changed (its computer password or keytab)")
+KERBEROS_TICKET_FIX = ("set ansible_winrm_kerberos_hostname_override to this host's own FQDN (`setspn -L <computer>` "
+                       "lists its SPNs), or repair the host's computer account")
 
 
 def login_refused(operation: str, exc: Exception, auth_method: str | None) -> str:
     """The message for a 401 on the first request, its causes in the order of likelihood for the transport used.
 
-    Over NTLM or Kerberos (with message encryption, pywinrm's default) the policy rarely refuses and a wrong password
-    is the likely cause, so the credentials come first; over Basic (or a transport sending in clear) the policy is.
+    NTLM is encrypted (message encryption over HTTP, TLS over HTTPS), so the policy on Basic and unencrypted
+    traffic never applies: a wrong password or a domain refusing NTLM. Over Kerberos the KDC already accepted the
+    password (a wrong one fails at kinit), so a 401 means the host could not accept the ticket: it was issued for
+    another computer's SPN, or for a key the host no longer holds. Over Basic (or a transport sending in clear) the
+    policy is the likely cause.
     """
     if auth_method in ("ntlm", "negotiate"):
-        causes = (CREDENTIALS_CAUSE, NTLM_REFUSED_CAUSE, POLICY_CAUSE)
-        fixes = (CREDENTIALS_FIX, NTLM_REFUSED_FIX, POLICY_FIX)
-    elif auth_method in ("kerberos", "credssp"):
+        causes = (CREDENTIALS_CAUSE, NTLM_REFUSED_CAUSE)
+        fixes = (CREDENTIALS_FIX, NTLM_REFUSED_FIX)
+    elif auth_method == "kerberos":
+        causes, fixes = (KERBEROS_TICKET_CAUSE,), (KERBEROS_TICKET_FIX,)
+    elif auth_method == "credssp":
         causes, fixes = (CREDENTIALS_CAUSE, POLICY_CAUSE), (CREDENTIALS_FIX, POLICY_FIX)
     else:
         causes, fixes = (POLICY_CAUSE, CREDENTIALS_CAUSE), (POLICY_FIX, CREDENTIALS_FIX)
