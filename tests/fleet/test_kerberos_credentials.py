@@ -108,7 +108,7 @@ def test_a_host_failing_after_the_batch_kinit_leaves_no_ticket_cache(fleet, kerb
 
 def test_a_lower_case_realm_names_the_realm_and_krb5_conf(fleet, kerberos_realm, tmp_path):
     principal = f"{kerberos_realm.user}@{kerberos_realm.realm.lower()}"
-    results, text, _ = drift(fleet, kerberos_realm, tmp_path, {"ansible_user": principal})
+    results, text, _calls = drift(fleet, kerberos_realm, tmp_path, {"ansible_user": principal})
     assert_every_host_fails(fleet, results, text, "Cannot find KDC for realm",
                             "must be upper case exactly as in krb5.conf", "ansible_winrm_kinit_env_vars: [KRB5_CONFIG]")
 
@@ -117,12 +117,12 @@ def test_an_unreachable_kdc_names_port_88(fleet, kerberos_realm, tmp_path):
     conf = tmp_path / "krb5.conf"
     # a kdc on a port where nothing listens (the realm's own port replaced)
     conf.write_text(kerberos_realm.krb5_conf.read_text().replace(f":{kerberos_realm.port}", ":1"))
-    results, text, _ = drift(fleet, kerberos_realm, tmp_path, {}, krb5_conf=conf)
+    results, text, _calls = drift(fleet, kerberos_realm, tmp_path, {}, krb5_conf=conf)
     assert_every_host_fails(fleet, results, text, "Cannot contact any KDC for realm", "port 88")
 
 
 def test_managed_kinit_without_a_password_is_refused_before_kinit(fleet, kerberos_realm, tmp_path):
-    results, _, calls = drift(fleet, kerberos_realm, tmp_path, {"ansible_password": ""})
+    results, _text, calls = drift(fleet, kerberos_realm, tmp_path, {"ansible_password": ""})
     for host in fleet.hosts:
         message = results[host.name]["errors"][0]["message"]
         for phrase in ("ansible_password is not set", "ansible_winrm_kinit_mode: manual"):
@@ -166,7 +166,7 @@ def test_ctrl_c_during_harden_leaves_no_ticket_cache(fleet, kerberos_realm, tmp_
 def test_a_ticket_for_another_computer_is_worded_for_kerberos(fleet, kerberos_realm, tmp_path):
     """An override naming another computer of the realm: the KDC issues the ticket, the host cannot decrypt it and
     answers 401. The message names the ticket and the override, not a password or the Basic policy."""
-    results, text, _ = drift(fleet, kerberos_realm, tmp_path, {}, host_vars={
+    results, text, _calls = drift(fleet, kerberos_realm, tmp_path, {}, host_vars={
         "ms002": {"ansible_winrm_kerberos_hostname_override": "ms010.fleetsec.test"}})
     assert results["ms002"]["status"] == "unreachable", text[-3000:]
     message = results["ms002"]["errors"][0]["message"]

@@ -100,7 +100,7 @@ def needs_reboot(change: Change) -> bool:
 
 
 def marker_pending(marker: RegValue | None, facts: OsFacts) -> bool:
-    return marker is not None and str(marker.data).split(" ")[0] == facts.last_boot.isoformat()
+    return marker is not None and str(marker.data).split(" ", maxsplit=1)[0] == facts.last_boot.isoformat()
 
 
 def pending_by(marker: RegValue | None, facts: OsFacts) -> dict[str, str | None] | None:
