@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from tests.collection_path import COLLECTIONS_ROOT, ensure_collection_importable
 from tests.winsim.fleet import REPO_ROOT
@@ -78,6 +84,25 @@ def change_ids(changes: list[dict]) -> set[tuple[str, str]]:
 
 def output(proc: subprocess.CompletedProcess) -> str:
     return proc.stdout + proc.stderr
+
+
+@contextmanager
+def run_tmpdir() -> Iterator[Path]:
+    """A TMPDIR of its own for an ansible-playbook run, under the system's temporary directory with a short name:
+    ansible-core binds its local RPC server's Unix socket in TMPDIR, and a socket path longer than sun_path (108
+    bytes, unix(7)) fails every run ("Local RPC server did not start"), as a pytest-xdist worker's tmp_path would."""
+    path = Path(tempfile.mkdtemp(prefix="run-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def short_tmpdir() -> Iterator[Path]:
+    """run_tmpdir as a fixture, for a test that runs ansible-playbook with a TMPDIR of its own."""
+    with run_tmpdir() as path:
+        yield path
 
 
 def ticket_caches(directory) -> list[str]:

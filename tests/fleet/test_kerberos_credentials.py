@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.collection_path import REPO_ROOT
-from tests.fleet.conftest import Controller, output, ticket_caches
+from tests.fleet.conftest import Controller, output, run_tmpdir, ticket_caches
 from tests.fleet.test_kerberos_batch import counted_kinit
 from tests.winsim.fleet import Fleet
 
@@ -56,13 +56,12 @@ def drift(fleet: Fleet, kerberos_realm, tmp_path, group_vars: dict, *, host_vars
         group["hosts"][host].update(variables)
     path = tmp_path / "inventory.yml"
     path.write_text(yaml.safe_dump(inventory))
-    tmpdir = tmp_path / "tmpdir"
-    tmpdir.mkdir()
     controller = Controller(tmp_path)
-    proc = controller.run("fleetsec.schannel.drift", path, env=controller.env(
-        KRB5_CONFIG=str(krb5_conf or kerberos_realm.krb5_conf), TMPDIR=str(tmpdir)))
-    text = output(proc)
-    assert ticket_caches(tmpdir) == [], text[-3000:]
+    with run_tmpdir() as tmpdir:
+        proc = controller.run("fleetsec.schannel.drift", path, env=controller.env(
+            KRB5_CONFIG=str(krb5_conf or kerberos_realm.krb5_conf), TMPDIR=str(tmpdir)))
+        text = output(proc)
+        assert ticket_caches(tmpdir) == [], text[-3000:]
     assert kerberos_realm.password not in text
     return controller.latest_results(), text, calls.read_text() if calls.exists() else ""
 
@@ -131,7 +130,7 @@ def test_managed_kinit_without_a_password_is_refused_before_kinit(fleet, kerbero
     assert calls == ""
 
 
-def test_ctrl_c_during_harden_leaves_no_ticket_cache(fleet, kerberos_realm, tmp_path):
+def test_ctrl_c_during_harden_leaves_no_ticket_cache(fleet, kerberos_realm, tmp_path, short_tmpdir):
     """Ctrl-C (SIGINT to the run's process group, as a terminal sends it) while a task, its kinit done, waits on a
     slow host: no ticket cache stays in TMPDIR."""
     kinit, calls = counted_kinit(tmp_path)
@@ -139,9 +138,8 @@ def test_ctrl_c_during_harden_leaves_no_ticket_cache(fleet, kerberos_realm, tmp_
     inventory["all"]["children"]["mailstore"]["vars"]["ansible_winrm_kinit_cmd"] = kinit
     path = tmp_path / "inventory.yml"
     path.write_text(yaml.safe_dump(inventory))
-    tmpdir = tmp_path / "tmpdir"
-    tmpdir.mkdir()
     controller = Controller(tmp_path)
+    tmpdir = short_tmpdir
     env = controller.env(KRB5_CONFIG=str(kerberos_realm.krb5_conf), TMPDIR=str(tmpdir))
     for host in fleet.hosts:
         fleet.control.set_fault(host.name, "slow:3000")

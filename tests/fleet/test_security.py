@@ -83,7 +83,7 @@ def secret_forms(secret: bytes) -> set[str]:
     return {secret.hex(), secret.hex().upper(), base64.b64encode(secret).decode(), secret.decode("latin-1")}
 
 
-def test_no_kerberos_password_ticket_or_key_in_any_artefact_at_vvvv(kerberos_realm, tmp_path):
+def test_no_kerberos_password_ticket_or_key_in_any_artefact_at_vvvv(kerberos_realm, tmp_path, short_tmpdir):
     """harden with a reboot and compliance at -vvvv over Kerberos: ms001 with Ansible's managed kinit over HTTP (the
     password in the inventory), ms002 with the administrator's own ticket cache over HTTPS. Neither the password,
     nor a session key or ticket of that cache, nor a key of either host's keytab shows in the output, the log, the
@@ -93,8 +93,7 @@ def test_no_kerberos_password_ticket_or_key_in_any_artefact_at_vvvv(kerberos_rea
     assert kerberos_realm.kinit(ccache).returncode == 0
     controller = Controller(tmp_path)
     log = tmp_path / "ansible.log"
-    tmpdir = tmp_path / "tmpdir"
-    tmpdir.mkdir()
+    tmpdir = short_tmpdir
     env = controller.env(ANSIBLE_LOG_PATH=str(log), TMPDIR=str(tmpdir), **kerberos_realm.env(ccache))
     with Fleet(tmp_path / "fleet", hosts=2, os_mix=("2019", "2016"), first_ip="127.20.15.21",
                kerberos=kerberos_realm.directory, transport="kerberos", reboot_seconds=0.2) as fleet:
